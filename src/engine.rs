@@ -1,0 +1,484 @@
+//! The request/retry loop and the poll loop, written against a small `Transport` trait so they
+//! run on the host with a fake clock in tests, and on `fetch` + timers in wasm.
+
+use crate::error::{Error, Result};
+use crate::poll;
+use crate::response::{classify, Fetched, HttpResponse, JobStatus};
+use crate::retry::{ambiguous_post_note, next_delay, Method, RetryPolicy};
+use crate::url;
+use crate::validate::UpscaleRequest;
+
+/// One HTTP request as the engine asks for it. The transport adds the token and headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub body: Option<String>,
+    pub timeout_ms: u32,
+}
+
+/// What the engine needs from the outside world. Implementations own the caller's abort signal:
+/// `send` and `sleep` fail with `Error::Aborted` as soon as it fires.
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    /// Sends one request; errors are `Network`, `Timeout` (no status) or `Aborted`.
+    async fn send(&self, req: &HttpRequest) -> Result<HttpResponse>;
+    async fn sleep(&self, ms: u32) -> Result<()>;
+    /// Unix epoch milliseconds.
+    fn now_ms(&self) -> f64;
+    /// A number in [0, 1) for jitter.
+    fn random(&self) -> f64;
+    fn is_aborted(&self) -> bool;
+}
+
+/// Sends `req`, retrying what `policy` allows, and classifies the answer.
+pub async fn send_with_retries<T: Transport>(
+    t: &T,
+    req: &HttpRequest,
+    policy: &RetryPolicy,
+) -> Result<Fetched> {
+    let mut attempt = 0;
+    loop {
+        if t.is_aborted() {
+            return Err(Error::Aborted);
+        }
+        let outcome = match t.send(req).await {
+            Ok(resp) => classify(resp, t.now_ms()),
+            Err(e) => Err(e),
+        };
+        let err = match outcome {
+            Ok(fetched) => return Ok(fetched),
+            Err(e) => e,
+        };
+        match next_delay(policy, req.method, &err, attempt, t.random()) {
+            Some(delay) => {
+                t.sleep(delay).await?;
+                attempt += 1;
+            }
+            None => return Err(err),
+        }
+    }
+}
+
+/// `POST /images/upscale`: creates one job, never two.
+pub async fn upscale<T: Transport>(
+    t: &T,
+    base_url: &str,
+    request: &UpscaleRequest,
+    timeout_ms: u32,
+    policy: &RetryPolicy,
+) -> Result<Fetched> {
+    let req = HttpRequest {
+        method: Method::Post,
+        url: url::upscale_url(base_url),
+        body: Some(request.to_json()),
+        timeout_ms,
+    };
+    send_with_retries(t, &req, policy)
+        .await
+        .map_err(|e| match ambiguous_post_note(&e) {
+            Some(note) => e.with_note(note),
+            None => e,
+        })
+}
+
+/// `GET /images/{jobid}`.
+pub async fn get_job<T: Transport>(
+    t: &T,
+    base_url: &str,
+    jobid: &str,
+    timeout_ms: u32,
+    policy: &RetryPolicy,
+) -> Result<Fetched> {
+    let req = HttpRequest {
+        method: Method::Get,
+        url: url::job_url(base_url, jobid),
+        body: None,
+        timeout_ms,
+    };
+    send_with_retries(t, &req, policy).await
+}
+
+/// Settings of one wait.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitPlan {
+    pub poll_interval_ms: Option<u32>,
+    pub timeout_ms: u32,
+    pub request_timeout_ms: u32,
+    pub policy: RetryPolicy,
+    /// Sleep before the first poll (a job that was just created is not done yet).
+    pub skip_first_poll: bool,
+}
+
+/// Polls a job until it completes (Ok), fails (`JobFailed`), or the wait times out or is aborted.
+/// `on_update` sees every job snapshot fetched.
+pub async fn wait_for_job<T: Transport>(
+    t: &T,
+    base_url: &str,
+    jobid: &str,
+    plan: &WaitPlan,
+    mut on_update: impl FnMut(&Fetched),
+) -> Result<Fetched> {
+    let deadline = t.now_ms() + plan.timeout_ms as f64;
+    let mut polls: u32 = 0;
+    let mut last_status = String::from("not yet polled");
+    let mut delay = if plan.skip_first_poll {
+        poll::delay_before(0, plan.poll_interval_ms)
+    } else {
+        0
+    };
+    loop {
+        t.sleep(poll::clamp_to_deadline(delay, t.now_ms(), deadline))
+            .await?;
+        let left = deadline - t.now_ms();
+        if left <= 0.0 {
+            return Err(wait_timeout(jobid, plan.timeout_ms, polls, &last_status));
+        }
+        let timeout_ms = plan.request_timeout_ms.min(left.ceil() as u32).max(1);
+        let usual = poll::delay_before(polls, plan.poll_interval_ms);
+        polls += 1;
+        match get_job(t, base_url, jobid, timeout_ms, &plan.policy).await {
+            Ok(fetched) => {
+                on_update(&fetched);
+                last_status = fetched.job.status.as_str().to_string();
+                match fetched.job.status {
+                    JobStatus::Completed => return Ok(fetched),
+                    JobStatus::Failed => return Err(job_failed(fetched)),
+                    _ => delay = usual,
+                }
+            }
+            Err(e) if e.status() == Some(429) => {
+                delay = poll::delay_after_rate_limit(usual, e.retry_after_ms())
+            }
+            Err(Error::Timeout { status: None, .. }) if t.now_ms() >= deadline => {
+                return Err(wait_timeout(jobid, plan.timeout_ms, polls, &last_status))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn job_failed(fetched: Fetched) -> Error {
+    let reason = fetched
+        .job
+        .error
+        .unwrap_or_else(|| "no reason given".into());
+    Error::JobFailed {
+        message: format!("Job {} failed: {reason}", fetched.job.jobid),
+        body: fetched.body,
+    }
+}
+
+fn wait_timeout(jobid: &str, timeout_ms: u32, polls: u32, last_status: &str) -> Error {
+    Error::Timeout {
+        message: format!(
+            "Job {jobid} did not complete within {timeout_ms} ms ({polls} polls, last status: {last_status}); it may still finish, wait for it again with the same jobid"
+        ),
+        status: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use std::cell::{Cell, RefCell};
+    use std::collections::VecDeque;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    /// Runs a future whose awaits never really wait (the fake transport answers at once).
+    fn block_on<F: Future>(f: F) -> F::Output {
+        let mut f = pin!(f);
+        let mut cx = Context::from_waker(Waker::noop());
+        loop {
+            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+
+    type Answer = Result<HttpResponse>;
+
+    /// A scripted server on a fake clock: each request takes `latency_ms`.
+    struct Fake {
+        answers: RefCell<VecDeque<Answer>>,
+        sent: RefCell<Vec<HttpRequest>>,
+        sleeps: RefCell<Vec<u32>>,
+        clock: Cell<f64>,
+        abort_after_sends: Cell<Option<usize>>,
+        latency_ms: f64,
+    }
+
+    impl Fake {
+        fn new(answers: Vec<Answer>) -> Self {
+            Fake {
+                answers: RefCell::new(answers.into()),
+                sent: RefCell::default(),
+                sleeps: RefCell::default(),
+                clock: Cell::new(1_000_000.0),
+                abort_after_sends: Cell::new(None),
+                latency_ms: 10.0,
+            }
+        }
+    }
+
+    impl Transport for Fake {
+        async fn send(&self, req: &HttpRequest) -> Result<HttpResponse> {
+            self.sent.borrow_mut().push(req.clone());
+            self.clock.set(self.clock.get() + self.latency_ms);
+            self.answers.borrow_mut().pop_front().unwrap_or_else(|| {
+                Err(Error::Network {
+                    message: "script ran out".into(),
+                    not_sent: false,
+                })
+            })
+        }
+        async fn sleep(&self, ms: u32) -> Result<()> {
+            if self.is_aborted() {
+                return Err(Error::Aborted);
+            }
+            self.sleeps.borrow_mut().push(ms);
+            self.clock.set(self.clock.get() + ms as f64);
+            Ok(())
+        }
+        fn now_ms(&self) -> f64 {
+            self.clock.get()
+        }
+        fn random(&self) -> f64 {
+            0.5
+        }
+        fn is_aborted(&self) -> bool {
+            self.abort_after_sends
+                .get()
+                .is_some_and(|n| self.sent.borrow().len() >= n)
+        }
+    }
+
+    const POLICY: RetryPolicy = RetryPolicy {
+        max_retries: 3,
+        base_delay_ms: 100,
+        max_delay_ms: 1000,
+        max_retry_after_ms: 60_000,
+    };
+    const BASE: &str = "http://127.0.0.1:1/v1/dreamina";
+
+    fn job(status: &str) -> Answer {
+        Ok(HttpResponse {
+            status: 200,
+            body: format!(r#"{{"jobid":"j1I","status":"{status}","error":"fail_code: 2043"}}"#),
+            ..Default::default()
+        })
+    }
+
+    fn status(code: u16, body: &str) -> Answer {
+        Ok(HttpResponse {
+            status: code,
+            body: body.into(),
+            ..Default::default()
+        })
+    }
+
+    fn net(not_sent: bool) -> Answer {
+        Err(Error::Network {
+            message: "fetch failed".into(),
+            not_sent,
+        })
+    }
+
+    fn req() -> UpscaleRequest {
+        crate::validate::upscale_request(&vec![(
+            "jobid".into(),
+            crate::value::Val::Str("j1i".into()),
+        )])
+        .unwrap()
+    }
+
+    #[test]
+    fn get_retries_then_succeeds() {
+        let t = Fake::new(vec![
+            net(false),
+            status(503, "<html>"),
+            status(502, "{}"),
+            job("created"),
+        ]);
+        let f = block_on(get_job(&t, BASE, "j/1", 1000, &POLICY)).unwrap();
+        assert_eq!(f.job.status, JobStatus::Created);
+        assert_eq!(t.sent.borrow().len(), 4);
+        assert_eq!(t.sent.borrow()[0].url, format!("{BASE}/images/j%2F1"));
+        assert_eq!(*t.sleeps.borrow(), vec![75, 150, 300]);
+    }
+
+    #[test]
+    fn get_gives_up_after_max_retries() {
+        let t = Fake::new(vec![
+            status(500, ""),
+            status(500, ""),
+            status(500, ""),
+            status(500, r#"{"error":"down"}"#),
+        ]);
+        let e = block_on(get_job(&t, BASE, "j", 1000, &POLICY)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Server);
+        assert_eq!(e.to_string(), "down");
+        assert_eq!(t.sent.borrow().len(), 4);
+    }
+
+    #[test]
+    fn post_is_never_repeated_after_an_ambiguous_failure() {
+        for answer in [
+            net(false),
+            Err(Error::Timeout {
+                message: "timed out".into(),
+                status: None,
+            }),
+            status(500, ""),
+            status(502, ""),
+            status(504, ""),
+            status(503, r#"{"error":"x"}"#),
+            status(200, "<html>"),
+        ] {
+            let t = Fake::new(vec![answer, job("created")]);
+            let e = block_on(upscale(&t, BASE, &req(), 1000, &POLICY)).unwrap_err();
+            assert_eq!(t.sent.borrow().len(), 1, "{e:?}");
+            if matches!(
+                e.kind(),
+                ErrorKind::Network | ErrorKind::Timeout | ErrorKind::InvalidResponse
+            ) {
+                assert!(e.to_string().contains("may have been created"), "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn post_is_retried_when_nothing_was_accepted() {
+        let mut limited = HttpResponse {
+            status: 429,
+            body: r#"{"error":"busy"}"#.into(),
+            ..Default::default()
+        };
+        limited.retry_after = Some("2".into());
+        let t = Fake::new(vec![
+            Ok(limited),
+            status(503, ""),
+            net(true),
+            job("created"),
+        ]);
+        let f = block_on(upscale(&t, BASE, &req(), 1000, &POLICY)).unwrap();
+        assert_eq!(f.job.jobid, "j1I");
+        assert_eq!(t.sent.borrow().len(), 4);
+        assert_eq!(t.sleeps.borrow()[0], 2000);
+        assert_eq!(
+            t.sent.borrow()[0].body.as_deref(),
+            Some(r#"{"jobid":"j1i"}"#)
+        );
+    }
+
+    #[test]
+    fn zero_retries_means_one_attempt() {
+        let t = Fake::new(vec![status(429, ""), job("created")]);
+        let off = RetryPolicy {
+            max_retries: 0,
+            ..POLICY
+        };
+        assert_eq!(
+            block_on(get_job(&t, BASE, "j", 1000, &off))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::RateLimited
+        );
+        assert_eq!(t.sent.borrow().len(), 1);
+    }
+
+    fn plan(timeout_ms: u32) -> WaitPlan {
+        WaitPlan {
+            poll_interval_ms: None,
+            timeout_ms,
+            request_timeout_ms: 30_000,
+            policy: POLICY,
+            skip_first_poll: false,
+        }
+    }
+
+    #[test]
+    fn wait_polls_until_completed_on_the_default_schedule() {
+        let t = Fake::new(vec![
+            job("created"),
+            job("created"),
+            job("queued"),
+            job("completed"),
+        ]);
+        let mut seen = vec![];
+        let f = block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |f| {
+            seen.push(f.job.status.clone())
+        }))
+        .unwrap();
+        assert_eq!(f.job.status, JobStatus::Completed);
+        assert_eq!(seen.len(), 4);
+        assert_eq!(*t.sleeps.borrow(), vec![0, 3000, 5000, 8000]);
+    }
+
+    #[test]
+    fn wait_rejects_failed_jobs_with_the_job() {
+        let t = Fake::new(vec![job("created"), job("failed")]);
+        match block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {})).unwrap_err() {
+            Error::JobFailed { message, body } => {
+                assert!(message.contains("fail_code: 2043"));
+                assert!(body.contains("\"failed\""));
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn wait_times_out_with_the_last_status() {
+        let t = Fake::new((0..100).map(|_| job("created")).collect());
+        let e = block_on(wait_for_job(&t, BASE, "j1I", &plan(20_000), |_| {})).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+        assert!(e.to_string().contains("last status: created"), "{e}");
+        assert!(t.now_ms() - 1_000_000.0 <= 20_100.0);
+    }
+
+    #[test]
+    fn rate_limits_slow_the_wait_instead_of_failing_it() {
+        let mut limited = HttpResponse {
+            status: 429,
+            body: "{}".into(),
+            ..Default::default()
+        };
+        limited.retry_after = Some("30".into());
+        let rl = || Ok(limited.clone());
+        let mut answers = vec![job("created")];
+        answers.extend([rl(), rl(), rl(), rl()]);
+        answers.push(job("completed"));
+        let t = Fake::new(answers);
+        let f = block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {})).unwrap();
+        assert_eq!(f.job.status, JobStatus::Completed);
+        // Three retries of 30 s inside the poll, then the poll itself waits 30 s.
+        assert_eq!(
+            *t.sleeps.borrow(),
+            vec![0, 3000, 30_000, 30_000, 30_000, 30_000]
+        );
+    }
+
+    #[test]
+    fn abort_stops_before_the_next_request() {
+        let t = Fake::new((0..10).map(|_| job("created")).collect());
+        t.abort_after_sends.set(Some(2));
+        let e = block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {})).unwrap_err();
+        assert_eq!(e, Error::Aborted);
+        assert_eq!(t.sent.borrow().len(), 2);
+    }
+
+    #[test]
+    fn upscale_and_wait_skips_the_pointless_first_poll() {
+        let t = Fake::new(vec![job("completed")]);
+        let p = WaitPlan {
+            skip_first_poll: true,
+            poll_interval_ms: Some(250),
+            ..plan(1000)
+        };
+        block_on(wait_for_job(&t, BASE, "j1I", &p, |_| {})).unwrap();
+        assert_eq!(*t.sleeps.borrow(), vec![250]);
+    }
+}

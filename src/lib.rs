@@ -1,0 +1,17 @@
+//! `dreamina-upscale`: a client for the Dreamina image-upscale API (useapi.net), compiled to
+//! WebAssembly for JavaScript. The modules below are plain Rust, tested on the host; the
+//! `wasm` module is the thin layer that binds them to `fetch`, timers and JS values.
+
+pub mod engine;
+pub mod error;
+pub mod poll;
+pub mod response;
+pub mod retry;
+pub mod url;
+pub mod validate;
+pub mod value;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::{Error, ErrorKind};

@@ -1,0 +1,150 @@
+//! Small URL helpers: enough to check base URLs and webhook URLs and to build request paths,
+//! without pulling a full URL parser into the wasm binary.
+
+/// The provider's base URL, used when the caller gives none.
+pub const DEFAULT_BASE_URL: &str = "https://api.useapi.net/v1/dreamina";
+
+/// The parts of an absolute http(s) URL this crate cares about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpUrl<'a> {
+    pub secure: bool,
+    /// Host without port or brackets, lower-cased by the caller when comparing.
+    pub host: &'a str,
+}
+
+/// Parses `scheme://host[:port][/path]`, accepting only http and https.
+pub fn parse_http_url(url: &str) -> Option<HttpUrl<'_>> {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    let (scheme, rest) = url.split_once("://")?;
+    let secure = match scheme.to_ascii_lowercase().as_str() {
+        "https" => true,
+        "http" => false,
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(stripped) = host_port.strip_prefix('[') {
+        stripped.split_once(']')?.0
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    if host.is_empty() {
+        return None;
+    }
+    Some(HttpUrl { secure, host })
+}
+
+/// True for hosts that never leave this machine.
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "::1"
+        || host.strip_prefix("127.").is_some_and(|r| {
+            r.split('.').count() == 3 && r.split('.').all(|p| p.parse::<u8>().is_ok())
+        })
+}
+
+/// Percent-encodes `s` as one path segment: everything but RFC 3986 unreserved characters.
+pub fn encode_path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3 / 2);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(
+                char::from_digit((b >> 4) as u32, 16)
+                    .unwrap_or('0')
+                    .to_ascii_uppercase(),
+            );
+            out.push(
+                char::from_digit((b & 15) as u32, 16)
+                    .unwrap_or('0')
+                    .to_ascii_uppercase(),
+            );
+        }
+    }
+    out
+}
+
+/// `{base}/images/upscale`.
+pub fn upscale_url(base: &str) -> String {
+    format!("{base}/images/upscale")
+}
+
+/// `{base}/images/{jobid}` with the job id as one encoded segment.
+pub fn job_url(base: &str, jobid: &str) -> String {
+    format!("{base}/images/{}", encode_path_segment(jobid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_hosts() {
+        let u = parse_http_url("https://api.useapi.net/v1/dreamina").unwrap();
+        assert!(u.secure);
+        assert_eq!(u.host, "api.useapi.net");
+        assert_eq!(
+            parse_http_url("http://127.0.0.1:8080/x").unwrap().host,
+            "127.0.0.1"
+        );
+        assert_eq!(parse_http_url("http://[::1]:80").unwrap().host, "::1");
+        assert_eq!(
+            parse_http_url("HTTP://user@Example.com").unwrap().host,
+            "Example.com"
+        );
+        for bad in [
+            "ftp://x",
+            "https://",
+            "//x",
+            "x",
+            "https:// x",
+            "https://a\nb",
+            "",
+        ] {
+            assert!(parse_http_url(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for h in [
+            "localhost",
+            "LOCALHOST",
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "app.localhost",
+        ] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in [
+            "example.com",
+            "127.0.0.1.evil.com",
+            "10.0.0.1",
+            "128.0.0.1",
+            "127.0.0.256",
+        ] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn odd_job_ids_become_one_segment() {
+        let id = "j0302140530123456789i-u12345-US:we/ird?#%x@example.com:dreamina";
+        let url = job_url("https://h/v1/dreamina", id);
+        assert_eq!(
+            url,
+            "https://h/v1/dreamina/images/j0302140530123456789i-u12345-US%3Awe%2Fird%3F%23%25x%40example.com%3Adreamina"
+        );
+        let seg = url.rsplit('/').next().unwrap();
+        assert!(!seg.contains(['/', '?', '#', ':', '@']));
+        assert_eq!(encode_path_segment("é"), "%C3%A9");
+        assert_eq!(encode_path_segment("a b+c"), "a%20b%2Bc");
+    }
+}

@@ -1,0 +1,225 @@
+//! The exported `DreaminaClient` class. Each method checks its input, builds a `JsTransport`
+//! for the call and hands the work to `crate::engine`; errors leave through `error_to_js`.
+
+use std::future::Future;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
+
+use super::convert::{error_to_js, fields, parse_job, prop};
+use super::transport::JsTransport;
+use crate::engine::{self, WaitPlan};
+use crate::error::Result;
+use crate::response::Fetched;
+use crate::retry::RetryPolicy;
+use crate::validate::{self, CallOptions, ClientConfig};
+
+struct Inner {
+    config: ClientConfig,
+    fetch: Option<Function>,
+}
+
+/// A client of the Dreamina upscale API. Cheap to create; share one per token.
+#[wasm_bindgen]
+pub struct DreaminaClient {
+    inner: Rc<Inner>,
+}
+
+#[wasm_bindgen]
+impl DreaminaClient {
+    /// Checks `options` and throws a `DreaminaError` (kind "validation") naming a bad field.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: JsValue,
+    ) -> std::result::Result<DreaminaClient, JsValue> {
+        let config = fields(&options, "options", false)
+            .and_then(|f| validate::client_config(&f))
+            .map_err(|e| error_to_js(&e, None))?;
+        let fetch = prop(&options, "fetch").dyn_into::<Function>().ok();
+        Ok(DreaminaClient {
+            inner: Rc::new(Inner { config, fetch }),
+        })
+    }
+
+    /// The API base URL requests go to.
+    #[wasm_bindgen(getter, js_name = baseUrl)]
+    pub fn base_url(&self) -> String {
+        self.inner.config.base_url.clone()
+    }
+
+    /// Starts an upscale job (`POST /images/upscale`) and resolves with the created job.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Job>")]
+    pub fn upscale(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "UpscaleRequest")] request: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        spawn(None, async move {
+            let (req, opts) = (upscale_request(&request)?, call_options(&options)?);
+            let t = inner.transport(signal(&options));
+            let f = engine::upscale(
+                &t,
+                &inner.config.base_url,
+                &req,
+                inner.timeout(&opts),
+                &inner.policy(opts.max_retries),
+            )
+            .await?;
+            parse_job(&f.body)
+        })
+    }
+
+    /// Fetches a job's current state (`GET /images/{jobid}`).
+    #[wasm_bindgen(js_name = getJob, unchecked_return_type = "Promise<Job>")]
+    pub fn get_job(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        let id = jobid.as_string();
+        spawn(id.clone(), async move {
+            let jobid = validate::jobid("jobid", &super::convert::to_val(&jobid))?;
+            let opts = call_options(&options)?;
+            let t = inner.transport(signal(&options));
+            let f = engine::get_job(
+                &t,
+                &inner.config.base_url,
+                &jobid,
+                inner.timeout(&opts),
+                &inner.policy(opts.max_retries),
+            )
+            .await?;
+            parse_job(&f.body)
+        })
+    }
+
+    /// Polls a job until it completes; rejects if it fails, times out or is aborted.
+    #[wasm_bindgen(js_name = waitForJob, unchecked_return_type = "Promise<Job>")]
+    pub fn wait_for_job(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "WaitOptions | undefined")] options: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        spawn(jobid.as_string(), async move {
+            let jobid = validate::jobid("jobid", &super::convert::to_val(&jobid))?;
+            inner.wait(&jobid, &options, false).await
+        })
+    }
+
+    /// `upscale` then `waitForJob`; `onUpdate` also sees the created job. A failure after the
+    /// job was created carries its `jobid`, so it is never lost.
+    #[wasm_bindgen(js_name = upscaleAndWait, unchecked_return_type = "Promise<Job>")]
+    pub fn upscale_and_wait(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "UpscaleRequest")] request: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "WaitOptions | undefined")] options: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let created = async {
+                let req = upscale_request(&request)?;
+                let wait = validate::wait_options(&fields(&options, "options", true)?)?;
+                let t = inner.transport(signal(&options));
+                let timeout = wait.request_timeout_ms.unwrap_or(inner.config.timeout_ms);
+                engine::upscale(
+                    &t,
+                    &inner.config.base_url,
+                    &req,
+                    timeout,
+                    &inner.policy(wait.max_retries),
+                )
+                .await
+            }
+            .await
+            .map_err(|e| error_to_js(&e, None))?;
+            let jobid = created.job.jobid.clone();
+            notify(&prop(&options, "onUpdate"), &created);
+            inner
+                .wait(&jobid, &options, true)
+                .await
+                .map_err(|e| error_to_js(&e, Some(&jobid)))
+        })
+    }
+}
+
+impl Inner {
+    fn transport(&self, signal: Option<AbortSignal>) -> JsTransport<'_> {
+        JsTransport {
+            fetch: self.fetch.as_ref(),
+            token: self.config.token.as_deref(),
+            signal,
+        }
+    }
+
+    fn timeout(&self, opts: &CallOptions) -> u32 {
+        opts.timeout_ms.unwrap_or(self.config.timeout_ms)
+    }
+
+    fn policy(&self, max_retries: Option<u32>) -> RetryPolicy {
+        RetryPolicy {
+            max_retries: max_retries.unwrap_or(self.config.max_retries),
+            base_delay_ms: self.config.retry_base_delay_ms,
+            max_delay_ms: self.config.retry_max_delay_ms,
+            max_retry_after_ms: self.config.max_retry_after_ms,
+        }
+    }
+
+    async fn wait(&self, jobid: &str, options: &JsValue, skip_first_poll: bool) -> Result<JsValue> {
+        let wait = validate::wait_options(&fields(options, "options", true)?)?;
+        let plan = WaitPlan {
+            poll_interval_ms: wait.poll_interval_ms,
+            timeout_ms: wait.timeout_ms,
+            request_timeout_ms: wait.request_timeout_ms.unwrap_or(self.config.timeout_ms),
+            policy: self.policy(wait.max_retries),
+            skip_first_poll,
+        };
+        let on_update = prop(options, "onUpdate");
+        let t = self.transport(signal(options));
+        let done = engine::wait_for_job(&t, &self.config.base_url, jobid, &plan, |f| {
+            notify(&on_update, f)
+        })
+        .await?;
+        parse_job(&done.body)
+    }
+}
+
+/// Runs `work` as a Promise; its error becomes a `DreaminaError` carrying `jobid` when known.
+fn spawn(jobid: Option<String>, work: impl Future<Output = Result<JsValue>> + 'static) -> Promise {
+    future_to_promise(async move { work.await.map_err(|e| error_to_js(&e, jobid.as_deref())) })
+}
+
+fn upscale_request(request: &JsValue) -> Result<validate::UpscaleRequest> {
+    validate::upscale_request(&fields(request, "request", false)?)
+}
+
+fn call_options(options: &JsValue) -> Result<CallOptions> {
+    validate::call_options(&fields(options, "options", true)?)
+}
+
+fn signal(options: &JsValue) -> Option<AbortSignal> {
+    let s = prop(options, "signal");
+    (!s.is_null_or_undefined()).then(|| s.unchecked_into())
+}
+
+/// Calls the user's `onUpdate(job)`. A throwing callback must not end the wait (the job would
+/// be left unwatched), so its error is reported on the console instead.
+fn notify(callback: &JsValue, fetched: &Fetched) {
+    let Some(f) = callback.dyn_ref::<Function>() else {
+        return;
+    };
+    let Ok(job) = parse_job(&fetched.body) else {
+        return;
+    };
+    if let Err(e) = f.call1(&JsValue::UNDEFINED, &job) {
+        web_sys::console::error_2(
+            &"dreamina-upscale: onUpdate threw; the wait goes on:".into(),
+            &e,
+        );
+    }
+}

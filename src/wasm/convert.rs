@@ -1,0 +1,114 @@
+//! Conversions across the boundary: JS objects into the validator's `Val`s, and — in exactly one
+//! place — the crate's `Error` into the JS `DreaminaError`.
+
+use js_sys::{Array, Object, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::error::{Error, Result};
+use crate::value::{Fields, Val};
+
+/// A JS value as the validator sees it.
+pub fn to_val(v: &JsValue) -> Val {
+    if v.is_undefined() {
+        Val::Missing
+    } else if v.is_null() {
+        Val::Null
+    } else if let Some(b) = v.as_bool() {
+        Val::Bool(b)
+    } else if let Some(n) = v.as_f64() {
+        Val::Num(n)
+    } else if let Some(s) = v.as_string() {
+        Val::Str(s)
+    } else if v.is_function() {
+        Val::Function
+    } else if v.is_bigint() {
+        Val::Other("bigint")
+    } else if v.is_symbol() {
+        Val::Other("symbol")
+    } else if Array::is_array(v) {
+        Val::Object("array")
+    } else if is_abort_signal(v) {
+        Val::Object("AbortSignal")
+    } else {
+        Val::Object("object")
+    }
+}
+
+/// Duck-typed, so signals from another realm or a polyfill work too.
+fn is_abort_signal(v: &JsValue) -> bool {
+    let aborted = Reflect::get(v, &"aborted".into()).ok();
+    let add = Reflect::get(v, &"addEventListener".into()).ok();
+    aborted.is_some_and(|a| a.as_bool().is_some()) && add.is_some_and(|f| f.is_function())
+}
+
+/// The own enumerable properties of an options object. `undefined`/`null` read as `{}` when
+/// `optional`; anything that is not a plain object is a validation error naming `what`.
+pub fn fields(obj: &JsValue, what: &str, optional: bool) -> Result<Fields> {
+    if optional && obj.is_null_or_undefined() {
+        return Ok(Vec::new());
+    }
+    let is_plain_object = obj.is_object() && !Array::is_array(obj) && !obj.is_function();
+    if !is_plain_object {
+        return Err(Error::validation(
+            what,
+            format!("must be an object, got {}", to_val(obj).type_name()),
+        ));
+    }
+    let obj: &Object = obj.unchecked_ref();
+    let mut out = Vec::new();
+    for key in Object::keys(obj).iter() {
+        let name = key.as_string().unwrap_or_default();
+        let value = Reflect::get(obj, &key)
+            .map_err(|_| Error::validation(name.clone(), "could not be read (its getter threw)"))?;
+        out.push((name, to_val(&value)));
+    }
+    Ok(out)
+}
+
+/// Reads one property, `undefined` when absent or unreadable.
+pub fn prop(obj: &JsValue, key: &str) -> JsValue {
+    if obj.is_null_or_undefined() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Parses a body that Rust already checked is a JSON object, for JS callers.
+pub fn parse_job(body: &str) -> Result<JsValue> {
+    JSON::parse(body).map_err(|_| Error::InvalidResponse {
+        status: 200,
+        message: "The API sent a job that JSON.parse refused".into(),
+    })
+}
+
+/// Builds the JS `DreaminaError`: an `Error` (so it has a stack) named "DreaminaError" with
+/// `kind`, `status`, `jobid`, `field`, `retryAfterMs` and `job`. The only Error→JS conversion.
+pub fn error_to_js(err: &Error, jobid: Option<&str>) -> JsValue {
+    let e = js_sys::Error::new(&err.to_string());
+    e.set_name("DreaminaError");
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&e, &JsValue::from_str(k), &v);
+    };
+    set("kind", err.kind().as_str().into());
+    set(
+        "status",
+        err.status()
+            .map_or(JsValue::UNDEFINED, |s| JsValue::from(s)),
+    );
+    set("jobid", jobid.map_or(JsValue::UNDEFINED, JsValue::from_str));
+    set(
+        "field",
+        err.field().map_or(JsValue::UNDEFINED, JsValue::from_str),
+    );
+    set(
+        "retryAfterMs",
+        err.retry_after_ms()
+            .map_or(JsValue::UNDEFINED, |ms| JsValue::from(ms as f64)),
+    );
+    let job = match err {
+        Error::JobFailed { body, .. } => JSON::parse(body).unwrap_or(JsValue::UNDEFINED),
+        _ => JsValue::UNDEFINED,
+    };
+    set("job", job);
+    e.into()
+}
