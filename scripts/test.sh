@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `npm test`: installs what is missing, then runs every suite and prints a summary.
+# Each suite runs even when an earlier one failed; the exit code is non-zero if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+
+bash scripts/setup.sh --browser || exit 1
+
+passed=(); failed=()
+suite() {
+  local name=$1; shift
+  printf '\n=== %s\n' "$name"
+  local t0=$SECONDS
+  if "$@"; then passed+=("$name ($((SECONDS - t0))s)"); else failed+=("$name ($((SECONDS - t0))s)"); fi
+}
+
+# Browser suites can skip silently: demand a non-zero "N passed" from wasm-bindgen-test.
+expect_passed() {
+  local log=$1
+  local n
+  n=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$log" | tail -1 | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+')
+  if [ -z "$n" ] || [ "$n" -eq 0 ]; then echo "!! no test ran in $log"; return 1; fi
+  echo "-> $n passed"
+}
+
+suite "rustfmt" cargo fmt --check
+suite "clippy (host)" cargo clippy --quiet --all-targets -- -D warnings
+suite "clippy (wasm32)" cargo clippy --quiet --target wasm32-unknown-unknown --all-targets -- -D warnings
+suite "cargo test (host)" cargo test --quiet
+suite "build pkg/" bash scripts/build.sh || true
+
+# One mock API for the wasm-bindgen-test suites.
+mockdir=$(mktemp -d)
+node tests/mock/server.mjs --port 0 --port-file "$mockdir/port" --complete-after-ms 300 --quiet &
+mockpid=$!
+trap 'kill $mockpid 2>/dev/null; rm -rf "$mockdir"' EXIT
+for _ in $(seq 50); do [ -s "$mockdir/port" ] && break; sleep 0.1; done
+export DREAMINA_MOCK_URL="http://127.0.0.1:$(cat "$mockdir/port")/v1/dreamina"
+
+wasm_node() { wasm-pack test --node -- --test web 2>&1 | tee "$mockdir/node.log"; expect_passed "$mockdir/node.log"; }
+wasm_chrome() {
+  WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --test web 2>&1 | tee "$mockdir/chrome.log"
+  expect_passed "$mockdir/chrome.log"
+}
+suite "wasm-bindgen-test (Node)" wasm_node
+suite "wasm-bindgen-test (headless Chromium)" wasm_chrome
+suite "node:test mock API" node --test tests/mock/
+suite "node:test package (as users import it)" node --test tests/js/
+
+printf '\n=== summary\n'
+for s in "${passed[@]}"; do echo "ok   $s"; done
+for s in "${failed[@]}"; do echo "FAIL $s"; done
+echo "suites: ${#passed[@]} passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]
