@@ -12,6 +12,6 @@ pub mod validate;
 pub mod value;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use error::{Error, ErrorKind};

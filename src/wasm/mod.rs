@@ -2,10 +2,12 @@
 //! here; decisions come from the plain modules of the crate.
 
 mod abort;
-mod client;
+pub mod client;
 mod convert;
 mod transport;
 mod types;
+
+pub use client::DreaminaClient;
 
 /// Runs once when the module is instantiated; in debug builds, reports panics to the console.
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
