@@ -15,9 +15,12 @@ const WEIRD: &str = "j1125000000000000003i-u12345-US:we/ird?#%x@example.com:drea
 const FAILING_PREFIX: &str = "j1125000000000000005i";
 
 fn base_url() -> String {
-    option_env!("DREAMINA_MOCK_URL")
-        .expect("DREAMINA_MOCK_URL must be set at compile time (run through scripts/test.sh)")
-        .to_string()
+    match option_env!("DREAMINA_MOCK_URL") {
+        Some(url) => url.to_string(),
+        None => {
+            panic!("DREAMINA_MOCK_URL must be set at compile time (run through scripts/test.sh)")
+        }
+    }
 }
 
 fn control_url(path: &str) -> String {

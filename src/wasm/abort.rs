@@ -16,7 +16,14 @@ use crate::error::{Error, Result};
 
 /// Resolves when the signal aborts; pending forever without a signal.
 pub struct AbortWatch {
-    inner: Option<(AbortSignal, Closure<dyn FnMut()>, oneshot::Receiver<()>)>,
+    inner: Option<Listening>,
+}
+
+/// The signal, the listener registered on it, and the channel the listener fires.
+struct Listening {
+    signal: AbortSignal,
+    closure: Closure<dyn FnMut()>,
+    rx: oneshot::Receiver<()>,
 }
 
 impl AbortWatch {
@@ -33,7 +40,11 @@ impl AbortWatch {
         });
         let _ = signal.add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref());
         AbortWatch {
-            inner: Some((signal.clone(), closure, rx)),
+            inner: Some(Listening {
+                signal: signal.clone(),
+                closure,
+                rx,
+            }),
         }
     }
 }
@@ -42,8 +53,8 @@ impl Future for AbortWatch {
     type Output = ();
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         match self.inner.as_mut() {
-            Some((signal, _, _)) if signal.aborted() => Poll::Ready(()),
-            Some((_, _, rx)) => Pin::new(rx).poll(cx).map(|_| ()),
+            Some(l) if l.signal.aborted() => Poll::Ready(()),
+            Some(l) => Pin::new(&mut l.rx).poll(cx).map(|_| ()),
             None => Poll::Pending,
         }
     }
@@ -51,9 +62,11 @@ impl Future for AbortWatch {
 
 impl Drop for AbortWatch {
     fn drop(&mut self) {
-        if let Some((signal, closure, _)) = self.inner.take() {
-            let _ = signal
-                .remove_event_listener_with_callback("abort", closure.as_ref().unchecked_ref());
+        if let Some(l) = self.inner.take() {
+            let callback = l.closure.as_ref().unchecked_ref();
+            let _ = l
+                .signal
+                .remove_event_listener_with_callback("abort", callback);
         }
     }
 }

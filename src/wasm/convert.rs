@@ -92,8 +92,7 @@ pub fn error_to_js(err: &Error, jobid: Option<&str>) -> JsValue {
     set("kind", err.kind().as_str().into());
     set(
         "status",
-        err.status()
-            .map_or(JsValue::UNDEFINED, |s| JsValue::from(s)),
+        err.status().map_or(JsValue::UNDEFINED, JsValue::from),
     );
     set("jobid", jobid.map_or(JsValue::UNDEFINED, JsValue::from_str));
     set(
