@@ -48,6 +48,7 @@ suite "wasm-bindgen-test (Node)" wasm_node
 suite "wasm-bindgen-test (headless Chromium)" wasm_chrome
 suite "node:test mock API" node --test tests/mock/
 suite "node:test package (as users import it)" node --test tests/js/
+suite "demo page end-to-end (headless Chromium)" node --test tests/e2e/
 
 printf '\n=== summary\n'
 for s in "${passed[@]}"; do echo "ok   $s"; done
