@@ -1,9 +1,49 @@
-export { DreaminaClient } from './dreamina_upscale.js';
+// Public types of `dreamina-upscale`, the same in every runtime (all entries export these).
+// The option and job shapes come from the Rust side (src/wasm/types.rs, emitted into
+// dreamina_upscale.d.ts); the class is declared here so that every options argument can be
+// omitted, as it can at run time. tests/types/ checks this class against the generated one.
+
+// The generated class has `[Symbol.dispose]`, declared by this lib (TypeScript 5.2+); without it
+// a project whose `lib` stops at es2022 would fail to compile this package's declarations.
+/// <reference lib="esnext.disposable" />
+
+import type {
+  ClientOptions, UpscaleRequest, CallOptions, WaitOptions, Job, DreaminaErrorKind,
+} from './dreamina_upscale.js';
+
 export type {
   ClientOptions, UpscaleRequest, UpscaleResolution, CallOptions, WaitOptions,
   Job, JobStatus, JobImage, DreaminaErrorKind,
 } from './dreamina_upscale.js';
-import type { Job, DreaminaErrorKind } from './dreamina_upscale.js';
+
+/**
+ * A client of the Dreamina upscale API. Cheap to create; share one per token.
+ * Every promise it returns rejects with a {@link DreaminaError}.
+ */
+export declare class DreaminaClient {
+  /**
+   * Checks `options` and throws a `DreaminaError` (kind "validation") naming a bad field.
+   * `token` is required unless `baseUrl` is your own proxy.
+   */
+  constructor(options: ClientOptions);
+  /** The API base URL requests go to. */
+  readonly baseUrl: string;
+  /** Starts an upscale job (`POST /images/upscale`) and resolves with the created job. */
+  upscale(request: UpscaleRequest, options?: CallOptions): Promise<Job>;
+  /** Fetches a job's current state (`GET /images/{jobid}`). */
+  getJob(jobid: string, options?: CallOptions): Promise<Job>;
+  /** Polls a job until it completes; rejects if it fails, times out or is aborted. */
+  waitForJob(jobid: string, options?: WaitOptions): Promise<Job>;
+  /**
+   * `upscale` then `waitForJob`; `onUpdate` also sees the created job. A failure after the
+   * job was created carries its `jobid`, so it is never lost.
+   */
+  upscaleAndWait(request: UpscaleRequest, options?: WaitOptions): Promise<Job>;
+  /** Frees the client's wasm memory now instead of at garbage collection. Optional. */
+  free(): void;
+  /** Same as `free()`, for `using client = new DreaminaClient(...)`. */
+  [Symbol.dispose](): void;
+}
 
 /** Every promise of this package rejects with a DreaminaError. */
 export declare class DreaminaError extends Error {
