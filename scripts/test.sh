@@ -30,6 +30,9 @@ suite "clippy (host)" cargo clippy --quiet --all-targets -- -D warnings
 suite "clippy (wasm32)" cargo clippy --quiet --target wasm32-unknown-unknown --all-targets -- -D warnings
 suite "cargo test (host)" cargo test --quiet
 suite "build pkg/" bash scripts/build.sh || true
+suite "runtimes: Node/Deno/Bun/Chromium (Vite, native ESM)/workerd" node tests/runtimes/run.mjs
+suite "types: tsc --strict as a user" node tests/types/check.mjs
+suite "npm pack + install" node tests/pack/check.mjs
 
 # One mock API for the wasm-bindgen-test suites.
 mockdir=$(mktemp -d)

@@ -55,7 +55,7 @@ impl DreaminaClient {
     pub fn upscale(
         &self,
         #[wasm_bindgen(unchecked_param_type = "UpscaleRequest")] request: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         spawn(None, async move {
@@ -78,7 +78,7 @@ impl DreaminaClient {
     pub fn get_job(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         let id = jobid.as_string();
@@ -103,7 +103,7 @@ impl DreaminaClient {
     pub fn wait_for_job(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "WaitOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         spawn(jobid.as_string(), async move {
@@ -118,7 +118,7 @@ impl DreaminaClient {
     pub fn upscale_and_wait(
         &self,
         #[wasm_bindgen(unchecked_param_type = "UpscaleRequest")] request: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "WaitOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
