@@ -187,6 +187,7 @@ fn error_message(body: &str) -> Option<String> {
                 .get("message")
                 .or_else(|| o.get("error"))
                 .and_then(|m| m.as_str())
+                .filter(|m| !m.trim().is_empty())
                 .map(String::from),
             _ => None,
         }
@@ -263,10 +264,7 @@ pub fn parse_http_date(s: &str) -> Option<f64> {
     let month = MONTHS.iter().position(|m| m == month)? as i64 + 1;
     let day: i64 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
     let year: i64 = year.parse().ok().filter(|y| (1970..=9999).contains(y))?;
-    let hms: Vec<i64> = time
-        .split(':')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
+    let hms: Vec<i64> = time.split(':').map(two_digits).collect::<Option<_>>()?;
     let [h, m, sec] = hms.as_slice() else {
         return None;
     };
@@ -275,6 +273,11 @@ pub fn parse_http_date(s: &str) -> Option<f64> {
     }
     let days = days_from_civil(year, month, day);
     Some(((days * 86_400 + h * 3600 + m * 60 + sec) * 1000) as f64)
+}
+
+/// An IMF-fixdate time field: exactly two ASCII digits (no sign, so no overflow).
+fn two_digits(p: &str) -> Option<i64> {
+    (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok())?
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -393,6 +396,7 @@ mod tests {
             "{html}"
         );
         assert!(msg("").contains("empty body"));
+        assert!(msg(r#"{"error":{"message":" "}}"#).contains("HTTP 400"));
         let long = msg(&"y".repeat(5000));
         assert!(long.len() < 300, "{long}");
     }

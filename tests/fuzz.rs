@@ -11,14 +11,9 @@
 //! `DREAMINA_FUZZ_ITERS` is the number of inputs per target (default 20 000) and
 //! `DREAMINA_FUZZ_SEED` the PRNG seed (default fixed, so a failure reproduces).
 //!
-//! KNOWN CLIENT BUGS this test finds (reported to the lead; the test fails until src/ is fixed):
-//! 1. `response::parse_http_date` accepts signed time fields ("Wed, 25 Nov 2026 -1:+5:-7 GMT")
-//!    because it bounds hours/minutes/seconds only from above, and `m * 60` / `h * 3600`
-//!    overflow i64 for huge ones: a panic in debug builds ("attempt to multiply with
-//!    overflow"), a silently wrapped Retry-After in release builds. Reached from any response
-//!    through `classify` -> `parse_retry_after`.
-//! 2. `response::error_message` returns an empty message for `{"error":{"message":""}}`
-//!    (the nested-object branch has no blank check), so the DreaminaError has message "".
+//! Bugs this test found, now fixed and kept as regression cases in `src/response.rs`:
+//! signed or overlong time fields in HTTP dates (an overflow panic in debug builds), and an
+//! empty message from `{"error":{"message":""}}`.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::panic::{self, AssertUnwindSafe};
