@@ -6,5 +6,5 @@ import init from './dreamina_upscale.js';
 export const ready = init({ module_or_path: new URL('./dreamina_upscale_bg.wasm', import.meta.url) }).then(() => {});
 await ready;
 
-export { DreaminaClient } from './dreamina_upscale.js';
+export { DreaminaClient, createProxyHandler, handleWebhook } from './dreamina_upscale.js';
 export { DreaminaError } from './error.js';

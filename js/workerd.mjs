@@ -5,7 +5,7 @@ import { initSync } from './dreamina_upscale.js';
 
 initSync({ module: wasmModule });
 
-export { DreaminaClient } from './dreamina_upscale.js';
+export { DreaminaClient, createProxyHandler, handleWebhook } from './dreamina_upscale.js';
 export { DreaminaError } from './error.js';
 /** Resolves when the module is ready (it already is in this runtime). */
 export const ready = Promise.resolve();

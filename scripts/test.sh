@@ -52,6 +52,9 @@ suite "wasm-bindgen-test (headless Chromium)" wasm_chrome
 suite "node:test mock API" node --test tests/mock/
 suite "node:test package (as users import it)" node --test tests/js/
 suite "demo page end-to-end (headless Chromium)" node --test tests/e2e/
+suite "fault injection" node --test tests/faults/
+suite "load + memory" node --test tests/load/
+suite "edge proxy + webhooks (workerd, Chromium)" node --test tests/proxy/
 
 printf '\n=== summary\n'
 for s in "${passed[@]}"; do echo "ok   $s"; done

@@ -31,18 +31,28 @@ pub trait Transport {
     fn is_aborted(&self) -> bool;
 }
 
-/// Sends `req`, retrying what `policy` allows, and classifies the answer.
+/// Sends `req`, retrying what `policy` allows, and classifies the answer. No attempt or retry
+/// sleep reaches past `deadline_ms` (epoch ms; `f64::INFINITY` for none).
 pub async fn send_with_retries<T: Transport>(
     t: &T,
     req: &HttpRequest,
     policy: &RetryPolicy,
+    deadline_ms: f64,
 ) -> Result<Fetched> {
     let mut attempt = 0;
+    let mut req = req.clone();
+    let limit = req.timeout_ms;
     loop {
         if t.is_aborted() {
             return Err(Error::Aborted);
         }
-        let outcome = match t.send(req).await {
+        let left = deadline_ms - t.now_ms();
+        req.timeout_ms = if left.is_finite() {
+            limit.min(left.max(1.0).ceil() as u32)
+        } else {
+            limit
+        };
+        let outcome = match t.send(&req).await {
             Ok(resp) => classify(resp, t.now_ms()),
             Err(e) => Err(e),
         };
@@ -51,11 +61,11 @@ pub async fn send_with_retries<T: Transport>(
             Err(e) => e,
         };
         match next_delay(policy, req.method, &err, attempt, t.random()) {
-            Some(delay) => {
+            Some(delay) if t.now_ms() + (delay as f64) < deadline_ms => {
                 t.sleep(delay).await?;
                 attempt += 1;
             }
-            None => return Err(err),
+            _ => return Err(err),
         }
     }
 }
@@ -74,7 +84,7 @@ pub async fn upscale<T: Transport>(
         body: Some(request.to_json()),
         timeout_ms,
     };
-    send_with_retries(t, &req, policy)
+    send_with_retries(t, &req, policy, f64::INFINITY)
         .await
         .map_err(|e| match ambiguous_post_note(&e) {
             Some(note) => e.with_note(note),
@@ -82,13 +92,14 @@ pub async fn upscale<T: Transport>(
         })
 }
 
-/// `GET /images/{jobid}`.
+/// `GET /images/{jobid}`, with no attempt past `deadline_ms` (`f64::INFINITY` for none).
 pub async fn get_job<T: Transport>(
     t: &T,
     base_url: &str,
     jobid: &str,
     timeout_ms: u32,
     policy: &RetryPolicy,
+    deadline_ms: f64,
 ) -> Result<Fetched> {
     let req = HttpRequest {
         method: Method::Get,
@@ -96,7 +107,7 @@ pub async fn get_job<T: Transport>(
         body: None,
         timeout_ms,
     };
-    send_with_retries(t, &req, policy).await
+    send_with_retries(t, &req, policy, deadline_ms).await
 }
 
 /// Settings of one wait.
@@ -134,10 +145,17 @@ pub async fn wait_for_job<T: Transport>(
         if left <= 0.0 {
             return Err(wait_timeout(jobid, plan.timeout_ms, polls, &last_status));
         }
-        let timeout_ms = plan.request_timeout_ms.min(left.ceil() as u32).max(1);
         let usual = poll::delay_before(polls, plan.poll_interval_ms);
         polls += 1;
-        match get_job(t, base_url, jobid, timeout_ms, &plan.policy).await {
+        let poll = get_job(
+            t,
+            base_url,
+            jobid,
+            plan.request_timeout_ms,
+            &plan.policy,
+            deadline,
+        );
+        match poll.await {
             Ok(fetched) => {
                 on_update(&fetched);
                 last_status = fetched.job.status.as_str().to_string();
@@ -150,9 +168,12 @@ pub async fn wait_for_job<T: Transport>(
             Err(e) if e.status() == Some(429) => {
                 delay = poll::delay_after_rate_limit(usual, e.retry_after_ms())
             }
-            Err(Error::Timeout { status: None, .. }) if t.now_ms() >= deadline => {
+            Err(_) if t.now_ms() >= deadline => {
                 return Err(wait_timeout(jobid, plan.timeout_ms, polls, &last_status))
             }
+            // A poll that stayed unanswered through its retries: the job may be fine, so one
+            // slow response does not end a long wait; poll again at the next turn.
+            Err(Error::Timeout { .. }) => delay = usual,
             Err(e) => return Err(e),
         }
     }
@@ -303,7 +324,7 @@ mod tests {
             status(502, "{}"),
             job("created"),
         ]);
-        let f = block_on(get_job(&t, BASE, "j/1", 1000, &POLICY)).unwrap();
+        let f = block_on(get_job(&t, BASE, "j/1", 1000, &POLICY, f64::INFINITY)).unwrap();
         assert_eq!(f.job.status, JobStatus::Created);
         assert_eq!(t.sent.borrow().len(), 4);
         assert_eq!(t.sent.borrow()[0].url, format!("{BASE}/images/j%2F1"));
@@ -318,7 +339,7 @@ mod tests {
             status(500, ""),
             status(500, r#"{"error":"down"}"#),
         ]);
-        let e = block_on(get_job(&t, BASE, "j", 1000, &POLICY)).unwrap_err();
+        let e = block_on(get_job(&t, BASE, "j", 1000, &POLICY, f64::INFINITY)).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Server);
         assert_eq!(e.to_string(), "down");
         assert_eq!(t.sent.borrow().len(), 4);
@@ -382,7 +403,7 @@ mod tests {
             ..POLICY
         };
         assert_eq!(
-            block_on(get_job(&t, BASE, "j", 1000, &off))
+            block_on(get_job(&t, BASE, "j", 1000, &off, f64::INFINITY))
                 .unwrap_err()
                 .kind(),
             ErrorKind::RateLimited
@@ -459,6 +480,37 @@ mod tests {
             *t.sleeps.borrow(),
             vec![0, 3000, 30_000, 30_000, 30_000, 30_000]
         );
+    }
+
+    #[test]
+    fn a_poll_that_times_out_does_not_end_the_wait() {
+        let slow = || {
+            Err(Error::Timeout {
+                message: "slow".into(),
+                status: None,
+            })
+        };
+        let mut answers: Vec<Answer> = vec![job("created")];
+        answers.extend([slow(), slow(), slow(), slow()]);
+        answers.push(job("completed"));
+        let t = Fake::new(answers);
+        let f = block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {})).unwrap();
+        assert_eq!(f.job.status, JobStatus::Completed);
+        assert_eq!(t.sent.borrow().len(), 6);
+    }
+
+    #[test]
+    fn retries_never_run_past_the_wait_deadline() {
+        let t = Fake::new((0..100).map(|_| status(503, "")).collect());
+        let e = block_on(wait_for_job(&t, BASE, "j1I", &plan(200), |_| {})).unwrap_err();
+        // The last real failure is reported once no retry fits before the deadline.
+        assert_eq!(e.kind(), ErrorKind::Server, "{e}");
+        assert!(
+            t.now_ms() - 1_000_000.0 <= 210.0,
+            "{}",
+            t.now_ms() - 1_000_000.0
+        );
+        assert!(t.sent.borrow().iter().all(|r| r.timeout_ms <= 200));
     }
 
     #[test]

@@ -5,11 +5,13 @@
 pub mod engine;
 pub mod error;
 pub mod poll;
+pub mod proxy;
 pub mod response;
 pub mod retry;
 pub mod url;
 pub mod validate;
 pub mod value;
+pub mod webhook;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

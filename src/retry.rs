@@ -35,12 +35,8 @@ pub struct RetryPolicy {
 pub fn is_retryable(method: Method, err: &Error) -> bool {
     match (method, err) {
         (Method::Get, Error::Network { .. }) => true,
-        (
-            Method::Get,
-            Error::Timeout {
-                status: Some(408), ..
-            },
-        ) => true,
+        // A GET is idempotent: a 408 or our own request timeout is safe to repeat.
+        (Method::Get, Error::Timeout { .. }) => true,
         (Method::Get, Error::Api { status, .. }) => matches!(status, 429 | 500 | 502 | 503 | 504),
         // POST: only when the job cannot have been created.
         (Method::Post, Error::Network { not_sent, .. }) => *not_sent,
@@ -144,7 +140,7 @@ mod tests {
         for s in [400, 401, 402, 404, 410, 422, 596, 501] {
             assert!(!is_retryable(Method::Get, &api(s, true, None)), "{s}");
         }
-        assert!(!is_retryable(
+        assert!(is_retryable(
             Method::Get,
             &Error::Timeout {
                 message: "x".into(),

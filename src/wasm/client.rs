@@ -92,6 +92,7 @@ impl DreaminaClient {
                 &jobid,
                 inner.timeout(&opts),
                 &inner.policy(opts.max_retries),
+                f64::INFINITY,
             )
             .await?;
             parse_job(&f.body)

@@ -4,8 +4,10 @@
 mod abort;
 pub mod client;
 mod convert;
+mod proxy;
 mod transport;
 mod types;
+mod webhook;
 
 pub use client::DreaminaClient;
 

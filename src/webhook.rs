@@ -1,0 +1,326 @@
+//! Reading the provider's webhook call (`replyUrl`). The provider publishes no schema and signs
+//! nothing, so the body is only a hint: it is parsed leniently for a job id, and the job is
+//! then confirmed with `GET /images/{jobid}` (`wasm::webhook`), whose answer is what callers
+//! get. Pure, so every body shape is tested on the host.
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::validate;
+use crate::value::Val;
+
+/// Largest webhook body read when `maxBodyBytes` is not given (a job is a few KB).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Keys a job id may be under.
+const JOBID_KEYS: [&str; 3] = ["jobid", "jobId", "job_id"];
+/// Keys a reply reference may be under.
+const REPLY_REF_KEYS: [&str; 2] = ["replyRef", "reply_ref"];
+/// Envelope keys searched, in order, when the job id is not at the top level. `request` is
+/// deliberately absent: a job's `request.jobid` is the SOURCE image's id, not the job's.
+const ENVELOPE_KEYS: [&str; 8] = [
+    "job", "data", "payload", "body", "result", "event", "object", "detail",
+];
+/// How many envelopes deep the job id is looked for.
+const MAX_DEPTH: usize = 3;
+
+/// What an (untrusted) webhook body claims.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookHint {
+    /// Checked with the client's job id rules.
+    pub jobid: String,
+    pub reply_ref: Option<String>,
+}
+
+/// Finds the job id (and replyRef) in a webhook body: JSON (also double-encoded, or with the
+/// job in an envelope such as `{"data": {...}}`), or `application/x-www-form-urlencoded`.
+/// Errors are validation errors on field "body" (unreadable) or "jobid" (missing or bad).
+pub fn parse_webhook(body: &str) -> Result<WebhookHint> {
+    let body = body.trim_start_matches('\u{feff}').trim();
+    if body.is_empty() {
+        return Err(Error::validation(
+            "body",
+            "is empty: expected the job as JSON",
+        ));
+    }
+    let root = match serde_json::from_str::<Value>(body) {
+        Ok(v) => unwrap_string(v),
+        Err(_) => form_object(body).ok_or_else(|| {
+            Error::validation(
+                "body",
+                "is neither JSON nor a form: expected the job as JSON",
+            )
+        })?,
+    };
+    let Value::Object(root) = root else {
+        return Err(Error::validation(
+            "body",
+            "must be a JSON object holding the job",
+        ));
+    };
+    let (jobid, inner_ref) = find_jobid(&root, 0)?
+        .ok_or_else(|| Error::validation("jobid", "was not found in the webhook body"))?;
+    let jobid = validate::jobid("jobid", &Val::Str(jobid))?;
+    let reply_ref = inner_ref.or_else(|| string_at(&root, &REPLY_REF_KEYS));
+    Ok(WebhookHint { jobid, reply_ref })
+}
+
+/// A JSON string that itself holds a JSON object or array is parsed once more.
+fn unwrap_string(v: Value) -> Value {
+    match &v {
+        Value::String(s) => match serde_json::from_str::<Value>(s) {
+            Ok(inner @ (Value::Object(_) | Value::Array(_))) => inner,
+            _ => v,
+        },
+        _ => v,
+    }
+}
+
+/// The job id and the replyRef of the object holding it: the top level first, then the
+/// envelopes (as objects, or as JSON strings holding an object).
+fn find_jobid(obj: &Map<String, Value>, depth: usize) -> Result<Option<(String, Option<String>)>> {
+    for key in JOBID_KEYS {
+        match obj.get(key) {
+            Some(Value::String(s)) => {
+                return Ok(Some((s.clone(), string_at(obj, &REPLY_REF_KEYS))))
+            }
+            Some(Value::Null) | None => {}
+            Some(other) => {
+                return Err(Error::validation(
+                    "jobid",
+                    format!(
+                        "must be a string in the webhook body, got {}",
+                        json_type(other)
+                    ),
+                ))
+            }
+        }
+    }
+    if depth >= MAX_DEPTH {
+        return Ok(None);
+    }
+    for key in ENVELOPE_KEYS {
+        let inner = match obj.get(key) {
+            Some(Value::Object(inner)) => find_jobid(inner, depth + 1)?,
+            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+                Ok(Value::Object(inner)) => find_jobid(&inner, depth + 1)?,
+                _ => None,
+            },
+            _ => None,
+        };
+        if inner.is_some() {
+            return Ok(inner);
+        }
+    }
+    Ok(None)
+}
+
+fn string_at(obj: &Map<String, Value>, keys: &[&str]) -> Option<String> {
+    keys.iter()
+        .find_map(|k| obj.get(*k).and_then(Value::as_str).map(str::to_string))
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// `a=1&b=2` as a JSON object of strings; `None` when it does not look like a form.
+fn form_object(body: &str) -> Option<Value> {
+    let mut map = Map::new();
+    for pair in body.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=')?;
+        let decode = |s: &str| crate::proxy::percent_decode(&s.replace('+', " "));
+        let key = decode(k)?;
+        if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return None;
+        }
+        map.insert(key, Value::String(decode(v)?));
+    }
+    (!map.is_empty()).then_some(Value::Object(map))
+}
+
+/// The facts `handleWebhook` reports once `getJob` answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmation {
+    pub reply_ref: Option<String>,
+    /// True when `reply_ref` is the provider's record; false when only the body claimed it.
+    pub reply_ref_from_job: bool,
+}
+
+/// Checks the job `getJob` returned against the hint. The confirmed job must be the one the
+/// body named; its own `request.replyRef` is preferred, and a body that claims a different
+/// replyRef than the provider recorded is refused as forged.
+pub fn confirm(hint: &WebhookHint, confirmed_job_json: &str) -> Result<Confirmation> {
+    let job = match serde_json::from_str::<Value>(confirmed_job_json) {
+        Ok(Value::Object(job)) => job,
+        _ => {
+            return Err(Error::InvalidResponse {
+                status: 200,
+                message: "getJob did not return a job object".into(),
+            })
+        }
+    };
+    match job.get("jobid").and_then(Value::as_str) {
+        Some(id) if id == hint.jobid => {}
+        _ => {
+            return Err(Error::InvalidResponse {
+                status: 200,
+                message: "getJob returned a different job than the webhook named".into(),
+            })
+        }
+    }
+    let recorded = match job.get("request") {
+        Some(Value::Object(req)) => string_at(req, &REPLY_REF_KEYS),
+        _ => None,
+    };
+    match (&recorded, &hint.reply_ref) {
+        (Some(r), Some(claimed)) if r != claimed => Err(Error::validation(
+            "replyRef",
+            "in the webhook body differs from the one the provider recorded for this job",
+        )),
+        (Some(r), _) => Ok(Confirmation {
+            reply_ref: Some(r.clone()),
+            reply_ref_from_job: true,
+        }),
+        (None, claimed) => Ok(Confirmation {
+            reply_ref: claimed.clone(),
+            reply_ref_from_job: false,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    const ID: &str = "j0302140530123456789I-u12345-US:user@example.com:dreamina";
+    const SOURCE: &str = "j0302140530123456789i-u12345-US:user@example.com:dreamina";
+
+    fn hint(body: &str) -> WebhookHint {
+        parse_webhook(body).unwrap_or_else(|e| panic!("{body}: {e}"))
+    }
+
+    fn field_of(body: &str) -> Option<String> {
+        let e = parse_webhook(body).expect_err(body);
+        assert_eq!(e.kind(), ErrorKind::Validation);
+        e.field().map(str::to_string)
+    }
+
+    #[test]
+    fn job_at_top_level_not_the_source_jobid() {
+        let body = format!(
+            r#"{{"request":{{"jobid":"{SOURCE}","replyRef":"r-1"}},"jobid":"{ID}","status":"completed","replyRef":"r-1"}}"#
+        );
+        let h = hint(&body);
+        assert_eq!(h.jobid, ID);
+        assert_eq!(h.reply_ref.as_deref(), Some("r-1"));
+    }
+
+    #[test]
+    fn source_jobid_alone_is_not_taken() {
+        let body = format!(r#"{{"request":{{"jobid":"{SOURCE}"}},"status":"completed"}}"#);
+        assert_eq!(field_of(&body).as_deref(), Some("jobid"));
+    }
+
+    #[test]
+    fn envelopes_and_key_spellings() {
+        let cases = [
+            format!(r#"{{"data":{{"jobId":"{ID}"}},"replyRef":"outer"}}"#),
+            format!(
+                r#"{{"event":"done","payload":{{"job":{{"job_id":"{ID}","replyRef":"outer"}}}}}}"#
+            ),
+            format!(r#"{{"data":"{{\"jobid\":\"{ID}\"}}","replyRef":"outer"}}"#),
+            serde_json::to_string(&format!(r#"{{"jobid":"{ID}","replyRef":"outer"}}"#)).unwrap(),
+            format!("\u{feff}  {{\"jobid\":\"{ID}\",\"reply_ref\":\"outer\"}}\n"),
+        ];
+        for body in cases {
+            let h = hint(&body);
+            assert_eq!(h.jobid, ID, "{body}");
+            assert_eq!(h.reply_ref.as_deref(), Some("outer"), "{body}");
+        }
+        let deep = format!(r#"{{"a":{{"jobid":"{ID}"}}}}"#);
+        assert_eq!(
+            field_of(&deep).as_deref(),
+            Some("jobid"),
+            "unknown envelope"
+        );
+        let too_deep = format!(r#"{{"data":{{"data":{{"data":{{"data":{{"jobid":"{ID}"}}}}}}}}}}"#);
+        assert_eq!(field_of(&too_deep).as_deref(), Some("jobid"));
+    }
+
+    #[test]
+    fn form_bodies() {
+        let h = hint("jobid=j1%3Aa%40b.com&replyRef=order+7");
+        assert_eq!(h.jobid, "j1:a@b.com");
+        assert_eq!(h.reply_ref.as_deref(), Some("order 7"));
+    }
+
+    #[test]
+    fn bad_bodies_name_their_field() {
+        for (body, field) in [
+            ("", "body"),
+            ("   ", "body"),
+            ("<html>oops</html>", "body"),
+            ("[1,2]", "body"),
+            ("42", "body"),
+            ("{}", "jobid"),
+            (r#"{"jobid":42}"#, "jobid"),
+            (r#"{"jobid":""}"#, "jobid"),
+            (r#"{"jobid":"a\u0000b"}"#, "jobid"),
+            (r#"{"status":"completed"}"#, "jobid"),
+        ] {
+            assert_eq!(field_of(body).as_deref(), Some(field), "{body:?}");
+        }
+    }
+
+    #[test]
+    fn confirmation_prefers_the_provider_and_refuses_mismatches() {
+        let h = WebhookHint {
+            jobid: ID.into(),
+            reply_ref: Some("claimed".into()),
+        };
+        let job = |reply: &str| {
+            format!(
+                r#"{{"jobid":"{ID}","status":"completed","request":{{"jobid":"{SOURCE}"{reply}}}}}"#
+            )
+        };
+        let c = confirm(&h, &job(r#","replyRef":"claimed""#)).unwrap();
+        assert_eq!(c.reply_ref.as_deref(), Some("claimed"));
+        assert!(c.reply_ref_from_job);
+        let e = confirm(&h, &job(r#","replyRef":"other""#)).unwrap_err();
+        assert_eq!(e.field(), Some("replyRef"));
+        // The provider did not echo it: the body's value is all there is.
+        assert_eq!(
+            confirm(&h, &job("")).unwrap().reply_ref.as_deref(),
+            Some("claimed")
+        );
+        let no_claim = WebhookHint {
+            jobid: ID.into(),
+            reply_ref: None,
+        };
+        assert_eq!(
+            confirm(&no_claim, &job(r#","replyRef":"rec""#))
+                .unwrap()
+                .reply_ref
+                .as_deref(),
+            Some("rec")
+        );
+        let other = format!(r#"{{"jobid":"{SOURCE}","status":"completed"}}"#);
+        assert_eq!(
+            confirm(&h, &other).unwrap_err().kind(),
+            ErrorKind::InvalidResponse
+        );
+        assert_eq!(
+            confirm(&h, "[]").unwrap_err().kind(),
+            ErrorKind::InvalidResponse
+        );
+    }
+}
