@@ -104,7 +104,7 @@ async function cliFlow(cmd, args, env) {
 
 async function checkRequire(mock, flowArgs) {
   const r = await expectFlow(mock, () => cliFlow('node', [path.join(HERE, 'cli-flow.cjs'), ...flowArgs]));
-  assert.deepEqual(r.requireExports, ['DreaminaClient', 'DreaminaError', 'ready']);
+  assert.deepEqual(r.requireExports, ['DreaminaClient', 'DreaminaError', 'createProxyHandler', 'handleWebhook', 'ready']);
   return `Node ${process.version}`;
 }
 
