@@ -568,13 +568,13 @@ fn check_upscale_request(fields: &Fields) -> Check {
                 v["jobid"].as_str() == Some(req.jobid.as_str()) && !req.jobid.trim().is_empty(),
                 || "bad jobid in body".into(),
             )?;
-            ensure(req.image_index.map_or(true, |i| i <= 3), || {
+            ensure(req.image_index.is_none_or(|i| i <= 3), || {
                 "imageIndex out of range".into()
             })?;
-            ensure(req.max_jobs.map_or(true, |m| (1..=50).contains(&m)), || {
+            ensure(req.max_jobs.is_none_or(|m| (1..=50).contains(&m)), || {
                 "maxJobs out of range".into()
             })?;
-            let unit = |x: Option<f64>| x.map_or(true, |x| (0.0..=1.0).contains(&x));
+            let unit = |x: Option<f64>| x.is_none_or(|x| (0.0..=1.0).contains(&x));
             ensure(
                 unit(req.original_image_strength) && unit(req.detail_strength),
                 || "strength out of range".into(),
@@ -582,13 +582,13 @@ fn check_upscale_request(fields: &Fields) -> Check {
             ensure(
                 req.upscale_resolution
                     .as_deref()
-                    .map_or(true, |s| RESOLUTIONS.contains(&s)),
+                    .is_none_or(|s| RESOLUTIONS.contains(&s)),
                 || "bad resolution".into(),
             )?;
             ensure(
                 req.reply_url
                     .as_deref()
-                    .map_or(true, |u| parse_http_url(u).is_some()),
+                    .is_none_or(|u| parse_http_url(u).is_some()),
                 || "bad replyUrl".into(),
             )
         }
@@ -669,14 +669,14 @@ fn check_wait_options(fields: &Fields) -> Check {
         Ok(w) => {
             ensure(
                 w.poll_interval_ms
-                    .map_or(true, |p| p as f64 >= MIN_POLL_INTERVAL_MS),
+                    .is_none_or(|p| p as f64 >= MIN_POLL_INTERVAL_MS),
                 || format!("{w:?}"),
             )?;
             ensure(
-                w.timeout_ms >= 1 && w.request_timeout_ms.map_or(true, |t| t >= 1),
+                w.timeout_ms >= 1 && w.request_timeout_ms.is_none_or(|t| t >= 1),
                 || format!("{w:?}"),
             )?;
-            ensure(w.max_retries.map_or(true, |m| m <= 20), || format!("{w:?}"))
+            ensure(w.max_retries.is_none_or(|m| m <= 20), || format!("{w:?}"))
         }
     }
 }

@@ -1,0 +1,115 @@
+// Diagnosis for missed targets: what the .wasm is made of (twiggy on a build that keeps names)
+// and where a getJob call spends its CPU (node --cpu-prof on the same named build).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { OUT, PKG, ROOT } from './lib.mjs';
+import { sizes } from './size.mjs';
+
+const TWIGGY = path.join(ROOT, '.tools/bin/twiggy');
+const NAMED = path.join(OUT, 'named');
+export const NAMED_PKG = path.join(OUT, 'named-pkg');
+const WASM_OPT_FLAGS = ['-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+  '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
+
+function which(cmd, extra = []) {
+  for (const dir of [...extra, ...(process.env.PATH ?? '').split(':')]) {
+    const p = path.join(dir, cmd);
+    if (fs.existsSync(p)) return p;
+  }
+  return null;
+}
+
+/** Builds the same package with names kept: wasm-bindgen --keep-debug, then wasm-opt -Oz -g. */
+export function buildNamed() {
+  const raw = path.join(OUT, 'raw.wasm'); // snapshot of target/…/release/dreamina_upscale.wasm
+  const bindgen = which('wasm-bindgen', [path.join(os.homedir(), '.cargo/bin')]);
+  const wasmOpt = which('wasm-opt', [path.join(ROOT, 'node_modules/.bin')]);
+  if (!fs.existsSync(raw) || !bindgen || !wasmOpt) return { skipped: 'needs target/…/dreamina_upscale.wasm, wasm-bindgen and wasm-opt' };
+  fs.rmSync(NAMED, { recursive: true, force: true });
+  execFileSync(bindgen, ['--target', 'web', '--keep-debug', '--out-dir', NAMED, '--out-name', 'dreamina_upscale', raw]);
+  const pre = path.join(NAMED, 'dreamina_upscale_bg.wasm');
+  const opt = path.join(NAMED, 'opt.wasm');
+  execFileSync(wasmOpt, [...WASM_OPT_FLAGS, '-g', pre, '-o', opt]);
+  const stripped = path.join(NAMED, 'stripped.wasm');
+  execFileSync(wasmOpt, [...WASM_OPT_FLAGS, '--strip-debug', '--strip-producers', opt, '-o', stripped]);
+  fs.rmSync(NAMED_PKG, { recursive: true, force: true });
+  fs.mkdirSync(NAMED_PKG);
+  for (const f of ['node.mjs', 'error.js']) fs.copyFileSync(path.join(PKG, f), path.join(NAMED_PKG, f));
+  fs.copyFileSync(path.join(NAMED, 'dreamina_upscale.js'), path.join(NAMED_PKG, 'dreamina_upscale.js'));
+  fs.copyFileSync(opt, path.join(NAMED_PKG, 'dreamina_upscale_bg.wasm'));
+  // The named build must be the shipped one (same code, names aside) for its figures to count.
+  return { pre, opt, strippedBytes: fs.statSync(stripped).size, shippedBytes: fs.statSync(path.join(PKG, 'dreamina_upscale_bg.wasm')).size };
+}
+
+const CATEGORIES = [
+  [/function names|custom section|producers|target_features/, 'names and custom sections (not shipped)'],
+  [/^data segment/, 'data segments (.rodata: strings, panic locations, float and unicode tables)'],
+  [/serde_json|serde_core|serde::|zmij|itoa/, 'serde_json + serde (JSON parse into Value, serialize)'],
+  [/btree/i, 'BTreeMap (serde_json::Map behind Value)'],
+  [/flt2dec|dec2flt|f64 as core[^>]*::fmt|fmt::float|bignum|f64 as core[^>]*FromStr|float_to_decimal/, 'f64 formatting and parsing (core: Display, str::parse)'],
+  [/dlmalloc|__rdl_|__rust_(alloc|dealloc|realloc)/, 'allocator (dlmalloc)'],
+  [/core[^:]*::fmt|escape_debug|unicode|printable|count_chars|pad_integral|as core[^>]*::fmt::(Debug|Display)/, 'core::fmt (format!, {:?} Debug escaping, Display)'],
+  [/^dreamina_upscale::wasm|^dreamina_upscale::(engine|response|validate|url|retry|error|value|poll)/, null],
+  [/js_sys|wasm_bindgen|web_sys|futures|gloo|shim|__wbindgen|__externref|closure|Closure/, 'wasm-bindgen / js-sys / futures / gloo'],
+  [/core|alloc|std|panic/, 'core / alloc / std (strings, vecs, panics)'],
+];
+
+function categoryOf(name) {
+  for (const [re, label] of CATEGORIES) {
+    if (!re.test(name)) continue;
+    if (label) return label;
+    return name.match(/^dreamina_upscale::(wasm::\w+|\w+)/)[0] + ' (own code)';
+  }
+  return 'other';
+}
+
+function twiggyTop(file) {
+  const csv = execFileSync(TWIGGY, ['top', '-n', '100000', '-f', 'csv', file], { maxBuffer: 64 << 20 }).toString();
+  return csv.trim().split('\n').slice(1).map((line) => {
+    const m = line.match(/^("(?:[^"]|"")*"|[^,]*),(\d+),/);
+    return { name: m[1].replace(/^"|"$/g, '').replace(/""/g, '"'), bytes: Number(m[2]) };
+  });
+}
+
+/** Bytes per category in the named build before wasm-opt (where inlining has not yet merged
+ * functions, so names still say whose code it is), and the biggest functions after wasm-opt. */
+export function sizeBreakdown(named) {
+  if (!fs.existsSync(TWIGGY)) return { skipped: 'twiggy not installed: cargo install twiggy --root .tools' };
+  const pre = twiggyTop(named.pre);
+  const cats = new Map();
+  let shippable = 0;
+  for (const { name, bytes } of pre) {
+    const c = categoryOf(name);
+    cats.set(c, (cats.get(c) ?? 0) + bytes);
+    if (!c.startsWith('names')) shippable += bytes;
+  }
+  const categories = [...cats].filter(([c]) => !c.startsWith('names')).sort((a, b) => b[1] - a[1])
+    .map(([category, bytes]) => ({ category, bytes, pct: (100 * bytes) / shippable }));
+  const top = twiggyTop(named.opt).filter((r) => !/function names|custom section/.test(r.name)).slice(0, 15);
+  return { preOptShippableBytes: shippable, categories, topAfterWasmOpt: top, namedBuildStrippedBytes: named.strippedBytes, shippedBytes: named.shippedBytes };
+}
+
+/** What the shipped .wasm's sections weigh (code vs data), gzip included. */
+export function sections(file = path.join(PKG, 'dreamina_upscale_bg.wasm')) {
+  const b = fs.readFileSync(file);
+  const names = { 1: 'type', 2: 'import', 3: 'function', 4: 'table', 5: 'memory', 6: 'global', 7: 'export', 9: 'elem', 10: 'code', 11: 'data', 12: 'datacount' };
+  const out = [];
+  let p = 8;
+  const leb = () => {
+    let x = 0, s = 0, c;
+    do { c = b[p++]; x += (c & 127) * 2 ** s; s += 7; } while (c & 128);
+    return x;
+  };
+  while (p < b.length) {
+    const id = b[p++];
+    const len = leb();
+    const start = p;
+    let name = names[id] ?? `section ${id}`;
+    if (id === 0) { const n = leb(); name = `custom "${b.subarray(p, p + n)}"`; }
+    out.push({ section: name, ...sizes(b.subarray(start, start + len)) });
+    p = start + len;
+  }
+  return out.sort((x, y) => y.raw - x.raw);
+}

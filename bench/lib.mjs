@@ -1,0 +1,95 @@
+// Helpers shared by the benchmark figures: paths, statistics, child processes, the mock server.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BENCH = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(BENCH, '..');
+export const OUT = path.join(BENCH, 'out');
+/** The package as measured: a snapshot of pkg/ taken at the start of the run, so a rebuild by
+ * someone else in the same tree mid-run cannot mix two versions into one set of figures. */
+export const PKG = path.join(OUT, 'pkg');
+export const TOKEN = 'user:12345-sandbox';
+
+export const sorted = (xs) => Float64Array.from(xs).sort();
+export function quantile(xs, q) {
+  const s = xs instanceof Float64Array ? xs : sorted(xs);
+  if (s.length === 0) return NaN;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+}
+export const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** median, p95, p99, mean and n of a list of numbers. */
+export function summary(xs) {
+  const s = sorted(xs);
+  return { n: s.length, median: quantile(s, 0.5), p95: quantile(s, 0.95), p99: quantile(s, 0.99), mean: mean(xs) };
+}
+
+/** Deterministic PRNG (mulberry32) so the polling simulation is the same on every run. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Runs `node args...`; resolves with stdout (throws with stderr on a non-zero exit). */
+export function runNode(args, { env, timeoutMs = 120_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`node ${args.join(' ')} exited ${code ?? signal}\n${err.slice(-4000)}`));
+    });
+  });
+}
+
+/** Runs a child script that prints one JSON line last, and parses it. */
+export async function runJson(args, opts) {
+  const out = await runNode(args, opts);
+  const last = out.trim().split('\n').pop();
+  return JSON.parse(last);
+}
+
+/** Starts the mock API in its own process (so its CPU is not the client's) on a free port. */
+export async function startMockProcess() {
+  const dir = fs.mkdtempSync(path.join(OUT, 'mock-'));
+  const portFile = path.join(dir, 'port');
+  const child = spawn(process.execPath, [path.join(ROOT, 'tests/mock/server.mjs'), '--port', '0', '--host', '127.0.0.1', '--port-file', portFile, '--complete-after-ms', '0'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise((r) => child.once('exit', r));
+  for (let i = 0; i < 200 && !fs.existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 25));
+  if (!fs.existsSync(portFile)) {
+    child.kill('SIGKILL');
+    throw new Error('mock server did not start');
+  }
+  await new Promise((r) => setTimeout(r, 20)); // the file is written, let its content land
+  const port = Number(fs.readFileSync(portFile, 'utf8'));
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    baseUrl: `${url}/v1/dreamina`,
+    pid: child.pid,
+    /** Clears the request log so the server's own memory does not grow during a long run. */
+    reset: () => fetch(`${url}/__mock/reset`, { method: 'POST' }).then((r) => r.text()),
+    async close() {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(t);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const kb = (n) => (n / 1024).toFixed(1);
+export const fmt = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : String(n));

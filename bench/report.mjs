@@ -1,0 +1,174 @@
+// Renders bench/results.json as bench/RESULTS.md: one markdown table per figure.
+
+const n0 = (x) => (x == null ? '–' : Math.round(x).toLocaleString('en-US'));
+const f = (x, d = 2) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const kib = (x) => (x == null ? '–' : `${(x / 1024).toFixed(1)} KiB`);
+const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
+const met = (t) => (t.met ? '**met**' : '**missed**');
+
+function table(head, rows) {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function targets(fig) {
+  const rows = [];
+  if (fig.size) rows.push(['wasm + browser glue under 40 KiB gzip', `${kib(fig.size.target.value)} gzip (${n0(fig.size.target.value)} B)`, met(fig.size.target)]);
+  if (fig.calls) {
+    const s = fig.calls.sequential;
+    rows.push(['getJob overhead under 10% of plain JS (loopback, median, sequential)', `${pct(s.medianRatio - 1)} (${f(s.pkg.median * 1000, 0)} µs vs ${f(s.plain.median * 1000, 0)} µs)`, met(fig.calls.target)]);
+  }
+  if (fig.memory) {
+    const g = fig.memory.growth;
+    rows.push(['no memory growth 100 → 10,000 calls beyond noise', `wasm ${n0(g.pkgWasm100to10k)} B; JS heap ${kib(g.pkgHeap100to10k)} (baseline ${kib(g.plainHeap100to10k)}), then ${kib(g.pkgHeap10kto20k)} over 10k→20k`, met(fig.memory.target)]);
+  }
+  if (fig.poll) {
+    const t = fig.poll.target;
+    rows.push(['default poll schedule beats fixed 10 s on lag with no more requests', `lag ${f(t.value.lagMeanS)} s vs ${f(t.baseline.lagMeanS)} s; ${f(t.value.requestsPerJob)} vs ${f(t.baseline.requestsPerJob)} GETs/job`, met(t)]);
+  }
+  return table(['target', 'measured', ''], rows);
+}
+
+function size(s) {
+  const row = (r) => [r.build, n0(r.wasm.raw), n0(r.wasm.gzip), n0(r.wasm.brotli), n0(r.glue.raw), n0(r.glue.gzip), n0(r.glue.brotli), `**${n0(r.total.gzip)}**`, n0(r.total.brotli)];
+  return [
+    'Bytes. Glue = the entry bundled with esbuild (`--bundle --minify --format=esm`); the .wasm is a separate file. gzip -9 and brotli (q11) via node:zlib, each file compressed on its own as a server would.',
+    '',
+    table(['build', 'wasm raw', 'wasm gzip', 'wasm br', 'glue raw', 'glue gzip', 'glue br', 'total gzip', 'total br'], [...s.builds.map(row), ...s.baselines.map((r) => row({ ...r, build: `baseline: ${r.build}` }))]),
+    '',
+    `The browser glue as published, unbundled and unminified: ${n0(s.unbundledBrowserGlue.raw)} B raw, ${n0(s.unbundledBrowserGlue.gzip)} B gzip.`,
+  ].join('\n');
+}
+
+function startup(st) {
+  const c = st.cold;
+  const cold = [
+    ['package (node entry: read + compile + instantiate + `new DreaminaClient`)', c['cold-pkg']],
+    ['baseline: plain JS (import + `createClient`)', c['cold-plain']],
+    ['empty `node` process (floor)', c['cold-empty']],
+  ].map(([name, x]) => [name, f(x.importToReadyMs.median), f(x.importToReadyMs.p95), f(x.processToReadyMs.median), f(x.processToReadyMs.p95), f(x.wallMs.median)]);
+  const w = st.warm;
+  const warm = [
+    ['compile: `new WebAssembly.Module(bytes)`, bytes new to V8', w.compileFreshMs],
+    ['compile: same bytes again (V8 module cache hit)', w.compileCachedMs],
+    ['instantiate: glue `initSync({module})`', w.instantiateMs],
+    ['bytes → client ready (compile + instantiate + constructor)', w.readyFromBytesMs],
+    ['cached Module → client ready (instantiate + constructor)', w.readyFromModuleMs],
+    ['baseline: plain JS `createClient`', w.plainReadyMs],
+  ].map(([name, x]) => [name, f(x.median, 3), f(x.p95, 3)]);
+  return [
+    `Cold: a fresh \`node\` per sample, ${c['cold-pkg'].importToReadyMs.n} samples each, interleaved. Milliseconds.`,
+    '',
+    table(['cold start', 'import → ready median', 'p95', 'process start → ready median', 'p95', 'spawn → exit median'], cold),
+    '',
+    `Warm: re-instantiating in one process (a fresh copy of the glue each time), ${w.instantiateMs.n} samples. Milliseconds.`,
+    '',
+    table(['warm step', 'median', 'p95'], warm),
+  ].join('\n');
+}
+
+function calls(c) {
+  const row = (name, x) => [name, f(x.pkg.median * 1000, 0), f(x.pkg.p99 * 1000, 0), f(x.plain.median * 1000, 0), f(x.plain.p99 * 1000, 0), `${f(x.medianRatio)}×`, `${f(x.p99Ratio)}×`, f(x.extraMicrosPerCall, 0)];
+  return [
+    `getJob of a completed job (${'≈'}1 KB JSON) against the mock API. Server: ${c.server}. Latency per call in µs; 5,000 calls per client and mode after a 500-call warm-up, in 5 interleaved rounds.`,
+    '',
+    table(['mode', 'package median', 'package p99', 'plain JS median', 'plain JS p99', 'ratio median', 'ratio p99', 'extra µs/call (median)'], [
+      row('sequential, loopback', c.sequential),
+      row(`concurrent, ${c.concurrent.width} in flight, loopback`, c.concurrent),
+      row('sequential, in-memory fetch (client CPU only)', c.inMemoryFetch),
+    ]),
+    '',
+    `Throughput with ${c.concurrent.width} in flight: package ${n0(c.concurrent.throughput.pkg)} calls/s, plain JS ${n0(c.concurrent.throughput.plain)} calls/s.`,
+  ].join('\n');
+}
+
+function poll(p) {
+  const r = p.real;
+  const row = (name, x, times) => [name, f(x.requestsPerJob), n0(x.requestsP95), f(x.lagMeanS), f(x.lagP95S), f(x.lagMaxS), times ?? '–'];
+  const t = (x) => `${x.firstJobPollTimesS.join(', ')} …`;
+  const ms = (d) => d.map((x) => x / 1000).join(', ') + ' (last repeats)';
+  return [
+    `${p.model}. Lag = job finished → promise resolved. The real client runs with a fake \`fetch\` and setTimeout/clearTimeout/Date.now replaced by a virtual clock.`,
+    '',
+    table(['schedule (real client)', 'GETs/job mean', 'p95', 'lag mean s', 'lag p95 s', 'lag max s', 'poll times of one job, s after POST'], [
+      row('default, `upscaleAndWait`', r.default, t(r.default)),
+      row('default, `upscale` then `waitForJob`', r['wait-default'], t(r['wait-default'])),
+      row('baseline: fixed 10 s (`pollIntervalMs: 10000`)', r['fixed:10000'], t(r['fixed:10000'])),
+      row('baseline: fixed 20 s', r['fixed:20000'], t(r['fixed:20000'])),
+    ]),
+    '',
+    `Alternatives, on a re-implementation of the schedule arithmetic that reproduces the real client's figures exactly (${p.validation.map((v) => `${v.schedule}: ${v.reproduces ? 'yes' : 'NO'}`).join(', ')}); delays in s, POST → first GET first:`,
+    '',
+    table(['schedule', 'delays', 'GETs/job mean', 'p95', 'lag mean s', 'lag p95 s', 'lag max s'], [
+      ...p.alternatives.map((a) => [a.name, ms(a.delaysMs), f(a.requestsPerJob), n0(a.requestsP95), f(a.lagMeanS), f(a.lagP95S), f(a.lagMaxS)]),
+      ...p.search.map((a) => [`search — ${a.rule}`, ms(a.delaysMs), f(a.requestsPerJob), n0(a.requestsP95), f(a.lagMeanS), f(a.lagP95S), f(a.lagMaxS)]),
+    ]),
+  ].join('\n');
+}
+
+function memory(m) {
+  const rows = m.pkg.map((p, i) => {
+    const b = m.plain[i];
+    return [n0(p.calls), kib(p.heapUsed), kib(p.wasmMemory), n0(p.externrefTable), kib(b.heapUsed)];
+  });
+  return [
+    'Sequential getJob calls against the mock API, each client in a fresh `node --expose-gc` process; figures after 4 forced GCs.',
+    '',
+    table(['calls', 'package JS heap', 'package wasm memory', 'package externref table', 'plain JS heap'], rows),
+    '',
+    `Growth 100 → 10,000 calls: package JS heap ${kib(m.growth.pkgHeap100to10k)}, wasm memory ${n0(m.growth.pkgWasm100to10k)} B; plain JS heap ${kib(m.growth.plainHeap100to10k)}. 10,000 → 20,000: package ${kib(m.growth.pkgHeap10kto20k)}, plain ${kib(m.growth.plainHeap10kto20k)}. Target: ${m.target.what}.`,
+  ].join('\n');
+}
+
+function diagnosis(d) {
+  const out = [];
+  if (d.size) {
+    out.push('### Why the .wasm is large', '');
+    out.push(table(['section of the shipped .wasm', 'raw', 'gzip', 'brotli'], d.size.sections.slice(0, 4).map((s) => [s.section, n0(s.raw), n0(s.gzip), n0(s.brotli)])));
+    if (d.size.categories) {
+      out.push('', `By origin, from twiggy on a build with names (wasm-bindgen --keep-debug, before wasm-opt: ${n0(d.size.preOptShippableBytes)} B without names; after wasm-opt -Oz this build strips to ${n0(d.size.namedBuildStrippedBytes)} B vs ${n0(d.size.shippedBytes)} B shipped). Async code of the client is monomorphised into js-sys \`future_to_promise\` closures, so part of "wasm-bindgen" is the client's own state machines.`, '');
+      out.push(table(['origin', 'bytes', 'share'], d.size.categories.map((c) => [c.category, n0(c.bytes), `${f(c.pct, 1)}%`])));
+      out.push('', 'Largest items after wasm-opt (inlining merges callees into callers):', '');
+      out.push(table(['bytes', 'item'], d.size.topAfterWasmOpt.map((t) => [n0(t.bytes), `\`${t.name.replace(/\|/g, '\\|').slice(0, 110)}\``])));
+    } else {
+      out.push('', `Breakdown skipped: ${d.size.skipped}`);
+    }
+    out.push('');
+  }
+  if (d.calls) {
+    out.push('### Where a getJob call spends its CPU (node --cpu-prof, in-memory fetch, sequential)', '');
+    const p = d.calls;
+    const cats = new Set([...p.pkg.categories, ...p.plain.categories].map((c) => c.name));
+    const get = (who, c) => p[who].categories.find((x) => x.name === c)?.pct;
+    out.push(table(['self time', 'package', 'plain JS'], [
+      ['µs per call (profiled, includes profiler overhead)', f(p.pkg.usPerCall, 1), f(p.plain.usPerCall, 1)],
+      ...[...cats].map((c) => [c, `${f(get('pkg', c), 1)}%`, `${f(get('plain', c), 1)}%`]),
+    ]));
+    out.push('', 'Top functions of the package by self time:', '');
+    out.push(table(['function', 'self %'], p.pkg.top.map((t) => [`\`${t.name.replace(/\|/g, '\\|').slice(0, 100)}\``, f(t.pct, 1)])));
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+export function renderMarkdown(r) {
+  const m = r.machine;
+  const fig = r.figures;
+  const parts = [
+    '# Benchmarks',
+    '',
+    `Generated by \`npm run bench\` (bench/run.mjs) on ${m.date.slice(0, 10)}; every figure is measured side by side with its baseline in the same run. Figures only: nothing passes or fails on timings.`,
+    '',
+    `Machine: ${m.os}; ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}; ${m.rustc}; ${m.package} (wasm sha256 ${m.wasmSha256?.slice(0, 12)}…).`,
+    '',
+    '## Targets',
+    '',
+    targets(fig),
+  ];
+  if (fig.size) parts.push('', '## 1. Size', '', size(fig.size));
+  if (fig.startup) parts.push('', '## 2. Start-up', '', startup(fig.startup));
+  if (fig.calls) parts.push('', '## 3. Per-call overhead', '', calls(fig.calls));
+  if (fig.poll) parts.push('', '## 4. Polling', '', poll(fig.poll));
+  if (fig.memory) parts.push('', '## 5. Memory', '', memory(fig.memory));
+  if (r.diagnosis?.size || r.diagnosis?.calls) parts.push('', '## Diagnosis of missed targets', '', diagnosis(r.diagnosis));
+  return parts.join('\n') + '\n';
+}

@@ -1,0 +1,98 @@
+// `npm run bench`: measures the package against its baselines in one run and writes
+// bench/results.json and bench/RESULTS.md. Figures only: nothing here passes or fails on timings.
+//   node bench/run.mjs [--only size,startup,calls,poll,memory] [--no-diagnose]
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BENCH, OUT, PKG, ROOT } from './lib.mjs';
+import { runSize } from './size.mjs';
+import { runStartup } from './startup.mjs';
+import { runOverhead, profileOverhead } from './overhead.mjs';
+import { runPoll } from './poll.mjs';
+import { runMemory } from './memory.mjs';
+import { buildNamed, sizeBreakdown, sections, NAMED_PKG } from './diagnose.mjs';
+import { renderMarkdown } from './report.mjs';
+
+const args = process.argv.slice(2);
+const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
+const only = new Set((onlyArg ?? 'size,startup,calls,poll,memory').split(','));
+const diagnose = !args.includes('--no-diagnose');
+
+function ensurePackage() {
+  const wasm = path.join(ROOT, 'pkg/dreamina_upscale_bg.wasm');
+  if (fs.existsSync(wasm)) return;
+  console.log('[bench] pkg/ is missing: building it with scripts/build.sh');
+  const r = spawnSync('bash', ['scripts/build.sh'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('scripts/build.sh failed');
+}
+
+/** Copies pkg/ (and the pre-wasm-opt .wasm) so a rebuild by someone else mid-run changes nothing. */
+function snapshot() {
+  fs.mkdirSync(OUT, { recursive: true });
+  fs.rmSync(PKG, { recursive: true, force: true });
+  fs.cpSync(path.join(ROOT, 'pkg'), PKG, { recursive: true, dereference: true });
+  const raw = path.join(ROOT, 'target/wasm32-unknown-unknown/release/dreamina_upscale.wasm');
+  if (fs.existsSync(raw)) fs.copyFileSync(raw, path.join(OUT, 'raw.wasm'));
+}
+
+function tryRun(cmd, cmdArgs) {
+  try {
+    return execFileSync(cmd, cmdArgs, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    os: `${os.type()} ${os.release()} (${tryRun('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"']) ?? os.platform()})`,
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    rustc: tryRun('rustc', ['--version']) ?? tryRun(path.join(os.homedir(), '.cargo/bin/rustc'), ['--version']),
+    package: `${JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8')).name}@${JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8')).version}`,
+    wasmSha256: tryRun('sha256sum', [path.join(PKG, 'dreamina_upscale_bg.wasm')])?.split(' ')[0],
+  };
+}
+
+async function step(name, fn) {
+  const t = performance.now();
+  process.stdout.write(`[bench] ${name} … `);
+  const r = await fn();
+  console.log(`${((performance.now() - t) / 1000).toFixed(1)} s`);
+  return r;
+}
+
+const started = performance.now();
+ensurePackage();
+snapshot();
+const results = { machine: machine(), figures: {}, diagnosis: {} };
+const f = results.figures;
+if (only.has('size')) f.size = await step('size', runSize);
+if (only.has('startup')) f.startup = await step('start-up', () => runStartup());
+if (only.has('calls')) f.calls = await step('per-call overhead', runOverhead);
+if (only.has('poll')) f.poll = await step('polling (simulated clock)', runPoll);
+if (only.has('memory')) f.memory = await step('memory', runMemory);
+
+if (diagnose && (f.size?.target.met === false || f.calls?.target.met === false)) {
+  const named = await step('named build for diagnosis', buildNamed);
+  if (f.size && !f.size.target.met) {
+    results.diagnosis.size = await step('size breakdown (twiggy)', () => ({ sections: sections(), ...(named.skipped ? named : sizeBreakdown(named)) }));
+  }
+  if (f.calls && !f.calls.target.met) {
+    results.diagnosis.calls = await step('CPU profile (node --cpu-prof)', () => profileOverhead(named.skipped ? PKG : NAMED_PKG));
+  }
+}
+results.runSeconds = (performance.now() - started) / 1000;
+
+const round = (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v);
+fs.writeFileSync(path.join(BENCH, 'results.json'), JSON.stringify(results, round, 2) + '\n');
+fs.writeFileSync(path.join(BENCH, 'RESULTS.md'), renderMarkdown(results));
+console.log(`[bench] wrote bench/results.json and bench/RESULTS.md in ${results.runSeconds.toFixed(0)} s`);
+for (const [name, fig] of Object.entries(f)) {
+  if (fig.target) console.log(`[bench] target ${name}: ${fig.target.met ? 'met' : 'MISSED'} — ${fig.target.what}`);
+}

@@ -1,0 +1,79 @@
+// Figure 1: bytes a web app ships. Each entry of the package is bundled with esbuild (minified,
+// ESM) the way an app's bundler would; the .wasm is measured on its own (it is fetched or
+// imported as a file, not inlined). Baselines are bundled the same way.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { BENCH, OUT, PKG } from './lib.mjs';
+
+export const TARGET_GZIP_BYTES = 40 * 1024;
+
+export function sizes(buf) {
+  return {
+    raw: buf.length,
+    gzip: zlib.gzipSync(buf, { level: 9 }).length,
+    brotli: zlib.brotliCompressSync(buf, {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length },
+    }).length,
+  };
+}
+
+async function bundle(entry, { platform = 'browser', external = [] } = {}) {
+  const r = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform,
+    target: 'es2022',
+    external,
+    write: false,
+    logLevel: 'silent',
+    legalComments: 'none',
+  });
+  return Buffer.from(r.outputFiles[0].contents);
+}
+
+const add = (a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
+
+export async function runSize() {
+  const wasm = sizes(fs.readFileSync(path.join(PKG, 'dreamina_upscale_bg.wasm')));
+  const builds = [
+    { name: 'browser (browser.mjs + dreamina_upscale.js + error.js)', entry: 'browser.mjs', platform: 'browser' },
+    { name: 'workerd (workerd.mjs + dreamina_upscale.js + error.js)', entry: 'workerd.mjs', platform: 'neutral', external: ['*.wasm'] },
+    { name: 'node (node.mjs + dreamina_upscale.js + error.js)', entry: 'node.mjs', platform: 'node' },
+  ];
+  const rows = [];
+  for (const b of builds) {
+    const js = await bundle(path.join(PKG, b.entry), b);
+    fs.writeFileSync(path.join(OUT, `bundle-${b.entry.replace('.mjs', '')}.js`), js);
+    const glue = sizes(js);
+    rows.push({ build: b.name, wasm, glue, total: add(wasm, glue) });
+  }
+  const unbundled = ['browser.mjs', 'dreamina_upscale.js', 'error.js']
+    .map((f) => sizes(fs.readFileSync(path.join(PKG, f))))
+    .reduce(add);
+  const none = { raw: 0, gzip: 0, brotli: 0 };
+  const baselines = [];
+  for (const [name, file] of [
+    ['plain JS by hand (bench/baseline/plain.mjs)', 'plain-entry.mjs'],
+    ['@fal-ai/client (createFalClient + subscribe)', 'fal-entry.mjs'],
+  ]) {
+    const js = await bundle(path.join(BENCH, 'baseline', file));
+    const glue = sizes(js);
+    baselines.push({ build: name, wasm: none, glue, total: glue });
+  }
+  const browser = rows[0];
+  return {
+    builds: rows,
+    unbundledBrowserGlue: unbundled,
+    baselines,
+    target: {
+      what: 'wasm + browser glue, gzip -9, under 40 KiB (40,960 bytes)',
+      limit: TARGET_GZIP_BYTES,
+      value: browser.total.gzip,
+      met: browser.total.gzip < TARGET_GZIP_BYTES,
+    },
+  };
+}
