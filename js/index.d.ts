@@ -14,11 +14,14 @@ import type {
 export type {
   ClientOptions, UpscaleRequest, UpscaleResolution, CallOptions, WaitOptions,
   Job, JobStatus, JobImage, DreaminaErrorKind,
-  ProxyOptions, ProxyRoute, ProxyHandler, WebhookOptions, WebhookResult,
 } from './dreamina_upscale.js';
 
-/** Edge helpers: a token-keeping proxy handler, and a webhook receiver that confirms by GET. */
-export { createProxyHandler, handleWebhook } from './dreamina_upscale.js';
+// Edge helpers: a token-keeping proxy handler, and a webhook receiver that confirms by GET.
+// They are in the Node, Deno, Bun and workerd builds; the browser build throws a DreaminaError.
+export type {
+  ProxyOptions, ProxyRoute, ProxyHandler, WebhookOptions, WebhookResult,
+} from './dreamina_upscale_edge.js';
+export { createProxyHandler, handleWebhook } from './dreamina_upscale_edge.js';
 
 /**
  * A client of the Dreamina upscale API. Cheap to create; share one per token.

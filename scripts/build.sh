@@ -1,29 +1,42 @@
 #!/usr/bin/env bash
 # Builds the publishable npm package into pkg/ (then `npm pack ./pkg` makes the tarball).
-# Set DREAMINA_DEBUG=1 for a build that reports Rust panics on the console.
+# Two wasm builds go in: the client alone for browsers (small), and the client plus the edge
+# helpers (createProxyHandler, handleWebhook) for Node, Deno, Bun and Cloudflare Workers.
+# Set DREAMINA_DEBUG=1 for builds that report Rust panics on the console.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
-features=()
-[ "${DREAMINA_DEBUG:-0}" = 1 ] && features=(--features debug-panic-hook)
+debug=""
+[ "${DREAMINA_DEBUG:-0}" = 1 ] && debug="debug-panic-hook"
 
-cargo build --quiet --release --target wasm32-unknown-unknown "${features[@]}"
 # Build into a fresh folder and swap it in at the end, so a test reading pkg/ meanwhile never
 # sees a half-written package.
 out=pkg.tmp.$$
 rm -rf "$out" && mkdir -p "$out"
 trap 'rm -rf "$out"' EXIT
-wasm-bindgen --target web --out-dir "$out" --out-name dreamina_upscale \
-  target/wasm32-unknown-unknown/release/dreamina_upscale.wasm
-# wasm-opt from the npm 'binaryen' package (Debian's is too old and breaks the output).
-wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$out/dreamina_upscale_bg.wasm" -o "$out/dreamina_upscale_bg.wasm"
+
+# build NAME TARGET_DIR FEATURES: cargo → wasm-bindgen → wasm-opt, as $out/NAME{.js,_bg.wasm}.
+build() {
+  local name=$1 dir=$2 features=$3
+  cargo build --quiet --release --target wasm32-unknown-unknown --target-dir "$dir" --features "$features"
+  wasm-bindgen --target web --out-dir "$out" --out-name "$name" \
+    "$dir/wasm32-unknown-unknown/release/dreamina_upscale.wasm"
+  # wasm-opt from the npm 'binaryen' package (Debian's is too old and breaks the output).
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
+}
+# Separate target folders, so switching features never rebuilds the other one.
+build dreamina_upscale target "$debug"
+build dreamina_upscale_edge target/edge "edge,$debug"
+
 cp js/error.js js/node.mjs js/browser.mjs js/workerd.mjs js/index.d.ts README.md LICENSE "$out/"
 rm -f "$out/.gitignore"
 node scripts/make-package.mjs "$out"
 rm -rf pkg.old && { [ ! -d pkg ] || mv pkg pkg.old; } && mv "$out" pkg && rm -rf pkg.old
 # Tests and the demo import the package by name, as users do.
 mkdir -p node_modules && ln -sfn ../pkg node_modules/dreamina-upscale
-printf '[build] pkg/: wasm %s bytes (gzip %s)\n' "$(wc -c < pkg/dreamina_upscale_bg.wasm)" "$(gzip -9c pkg/dreamina_upscale_bg.wasm | wc -c)"
+for f in pkg/dreamina_upscale_bg.wasm pkg/dreamina_upscale_edge_bg.wasm; do
+  printf '[build] %s: %s bytes (gzip %s)\n' "$f" "$(wc -c < "$f")" "$(gzip -9c "$f" | wc -c)"
+done

@@ -28,6 +28,7 @@ expect_passed() {
 suite "rustfmt" cargo fmt --check
 suite "clippy (host)" cargo clippy --quiet --all-targets -- -D warnings
 suite "clippy (wasm32)" cargo clippy --quiet --target wasm32-unknown-unknown --all-targets -- -D warnings
+suite "clippy (wasm32, edge build)" cargo clippy --quiet --target wasm32-unknown-unknown --all-targets --features edge -- -D warnings
 suite "cargo test (host)" cargo test --quiet
 suite "build pkg/" bash scripts/build.sh || true
 suite "runtimes: Node/Deno/Bun/Chromium (Vite, native ESM)/workerd" node tests/runtimes/run.mjs

@@ -3,17 +3,18 @@
 
 use crate::error::{Error, Result};
 use crate::poll;
-use crate::response::{classify, Fetched, HttpResponse, JobStatus};
+use crate::response::{classify_reply, Fetched, JobStatus, Reply};
 use crate::retry::{ambiguous_post_note, next_delay, Method, RetryPolicy};
 use crate::url;
-use crate::validate::UpscaleRequest;
+use crate::validate::{JsonObject, UpscaleRequest};
 
 /// One HTTP request as the engine asks for it. The transport adds the token and headers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpRequest {
     pub method: Method,
     pub url: String,
-    pub body: Option<String>,
+    /// A JSON object body (sent with `Content-Type: application/json`).
+    pub body: Option<JsonObject>,
     pub timeout_ms: u32,
 }
 
@@ -21,8 +22,11 @@ pub struct HttpRequest {
 /// `send` and `sleep` fail with `Error::Aborted` as soon as it fires.
 #[allow(async_fn_in_trait)]
 pub trait Transport {
-    /// Sends one request; errors are `Network`, `Timeout` (no status) or `Aborted`.
-    async fn send(&self, req: &HttpRequest) -> Result<HttpResponse>;
+    /// The parsed body handed back to the caller (the JS object in wasm).
+    type Doc;
+    /// Sends one request and parses its body once; errors are `Network`, `Timeout` (no status)
+    /// or `Aborted`.
+    async fn send(&self, req: &HttpRequest) -> Result<(Reply, Self::Doc)>;
     async fn sleep(&self, ms: u32) -> Result<()>;
     /// Unix epoch milliseconds.
     fn now_ms(&self) -> f64;
@@ -38,7 +42,7 @@ pub async fn send_with_retries<T: Transport>(
     req: &HttpRequest,
     policy: &RetryPolicy,
     deadline_ms: f64,
-) -> Result<Fetched> {
+) -> Result<Fetched<T::Doc>> {
     let mut attempt = 0;
     let mut req = req.clone();
     let limit = req.timeout_ms;
@@ -53,7 +57,7 @@ pub async fn send_with_retries<T: Transport>(
             limit
         };
         let outcome = match t.send(&req).await {
-            Ok(resp) => classify(resp, t.now_ms()),
+            Ok((reply, doc)) => classify_reply(&reply, t.now_ms()).map(|job| Fetched { job, doc }),
             Err(e) => Err(e),
         };
         let err = match outcome {
@@ -77,11 +81,11 @@ pub async fn upscale<T: Transport>(
     request: &UpscaleRequest,
     timeout_ms: u32,
     policy: &RetryPolicy,
-) -> Result<Fetched> {
+) -> Result<Fetched<T::Doc>> {
     let req = HttpRequest {
         method: Method::Post,
         url: url::upscale_url(base_url),
-        body: Some(request.to_json()),
+        body: Some(request.entries()),
         timeout_ms,
     };
     send_with_retries(t, &req, policy, f64::INFINITY)
@@ -100,7 +104,7 @@ pub async fn get_job<T: Transport>(
     timeout_ms: u32,
     policy: &RetryPolicy,
     deadline_ms: f64,
-) -> Result<Fetched> {
+) -> Result<Fetched<T::Doc>> {
     let req = HttpRequest {
         method: Method::Get,
         url: url::job_url(base_url, jobid),
@@ -128,16 +132,19 @@ pub async fn wait_for_job<T: Transport>(
     base_url: &str,
     jobid: &str,
     plan: &WaitPlan,
-    mut on_update: impl FnMut(&Fetched),
-) -> Result<Fetched> {
+    mut on_update: impl FnMut(&Fetched<T::Doc>),
+) -> Result<Fetched<T::Doc>> {
     let deadline = t.now_ms() + plan.timeout_ms as f64;
     let mut polls: u32 = 0;
     let mut last_status = String::from("not yet polled");
-    let mut delay = if plan.skip_first_poll {
-        poll::delay_before(0, plan.poll_interval_ms)
-    } else {
-        0
-    };
+    // Position in the poll schedule. A job that was just created is not done yet, so its
+    // first look is the schedule's first delay away; otherwise look at once.
+    let mut turn: u32 = 0;
+    let mut delay = 0;
+    if plan.skip_first_poll {
+        delay = poll::delay_before(turn, plan.poll_interval_ms);
+        turn += 1;
+    }
     loop {
         t.sleep(poll::clamp_to_deadline(delay, t.now_ms(), deadline))
             .await?;
@@ -145,7 +152,8 @@ pub async fn wait_for_job<T: Transport>(
         if left <= 0.0 {
             return Err(wait_timeout(jobid, plan.timeout_ms, polls, &last_status));
         }
-        let usual = poll::delay_before(polls, plan.poll_interval_ms);
+        let usual = poll::delay_before(turn, plan.poll_interval_ms);
+        turn += 1;
         polls += 1;
         let poll = get_job(
             t,
@@ -179,14 +187,14 @@ pub async fn wait_for_job<T: Transport>(
     }
 }
 
-fn job_failed(fetched: Fetched) -> Error {
+/// The wasm layer attaches the failed job itself (it saw it through `on_update`).
+fn job_failed<D>(fetched: Fetched<D>) -> Error {
     let reason = fetched
         .job
         .error
         .unwrap_or_else(|| "no reason given".into());
     Error::JobFailed {
         message: format!("Job {} failed: {reason}", fetched.job.jobid),
-        body: fetched.body,
     }
 }
 
@@ -199,10 +207,11 @@ fn wait_timeout(jobid: &str, timeout_ms: u32, polls: u32, last_status: &str) -> 
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
+    use crate::response::HttpResponse;
     use std::cell::{Cell, RefCell};
     use std::collections::VecDeque;
     use std::future::Future;
@@ -246,15 +255,17 @@ mod tests {
     }
 
     impl Transport for Fake {
-        async fn send(&self, req: &HttpRequest) -> Result<HttpResponse> {
+        type Doc = String;
+        async fn send(&self, req: &HttpRequest) -> Result<(Reply, String)> {
             self.sent.borrow_mut().push(req.clone());
             self.clock.set(self.clock.get() + self.latency_ms);
-            self.answers.borrow_mut().pop_front().unwrap_or_else(|| {
+            let answer = self.answers.borrow_mut().pop_front().unwrap_or_else(|| {
                 Err(Error::Network {
                     message: "script ran out".into(),
                     not_sent: false,
                 })
-            })
+            });
+            answer.map(|resp| (resp.to_reply(), resp.body))
         }
         async fn sleep(&self, ms: u32) -> Result<()> {
             if self.is_aborted() {
@@ -390,7 +401,11 @@ mod tests {
         assert_eq!(t.sent.borrow().len(), 4);
         assert_eq!(t.sleeps.borrow()[0], 2000);
         assert_eq!(
-            t.sent.borrow()[0].body.as_deref(),
+            t.sent.borrow()[0]
+                .body
+                .as_ref()
+                .map(crate::validate::json_text)
+                .as_deref(),
             Some(r#"{"jobid":"j1i"}"#)
         );
     }
@@ -443,9 +458,8 @@ mod tests {
     fn wait_rejects_failed_jobs_with_the_job() {
         let t = Fake::new(vec![job("created"), job("failed")]);
         match block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {})).unwrap_err() {
-            Error::JobFailed { message, body } => {
+            Error::JobFailed { message } => {
                 assert!(message.contains("fail_code: 2043"));
-                assert!(body.contains("\"failed\""));
             }
             e => panic!("{e:?}"),
         }

@@ -97,9 +97,9 @@ pub enum Error {
     #[error("The operation was aborted")]
     Aborted,
 
-    /// The job ended with `status: "failed"`; `body` is the job as the API sent it.
+    /// The job ended with `status: "failed"` (the JS layer attaches the job object).
     #[error("{message}")]
-    JobFailed { message: String, body: String },
+    JobFailed { message: String },
 
     /// A response that is not the JSON expected.
     #[error("{message}")]

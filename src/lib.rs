@@ -5,12 +5,14 @@
 pub mod engine;
 pub mod error;
 pub mod poll;
+#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
 pub mod proxy;
 pub mod response;
 pub mod retry;
 pub mod url;
 pub mod validate;
 pub mod value;
+#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
 pub mod webhook;
 
 #[cfg(target_arch = "wasm32")]

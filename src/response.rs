@@ -1,22 +1,49 @@
-//! Turns an HTTP response (status, a few headers, body text) into a job summary or a typed
-//! error. Pure, so every status and body shape is checked on the host.
-
-use serde::Deserialize;
+//! Turns an HTTP response (status, a few headers, the body parsed once) into a job summary or
+//! a typed error. Pure, so every status and body shape is checked on the host.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::value::Val;
 
 /// Bodies larger than this are refused rather than parsed (a job is a few KB).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// How much of an unexpected body an error message quotes.
 const EXCERPT_CHARS: usize = 120;
+/// How much of the body a transport keeps as text for messages.
+pub const BODY_START_CHARS: usize = 200;
 
-/// What the transport hands over from one HTTP exchange.
+/// What a body turned out to be. The transport parses each body exactly once (`JSON.parse`
+/// in wasm, so the job handed to JS is that same object) and reports these few facts.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct HttpResponse {
+pub enum Parsed {
+    #[default]
+    NotJson,
+    /// JSON, but not an object (an array, a string, `null`…).
+    NotObject,
+    Object(Facts),
+}
+
+/// The fields of a JSON object body the client looks at.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    pub jobid: Val,
+    pub status: Val,
+    /// `error` as text: the string itself, or an upstream object's `message` / `error` string.
+    pub error: Option<String>,
+    /// `message` as text, the same way.
+    pub message: Option<String>,
+}
+
+/// What classification needs from one HTTP exchange.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reply {
     pub status: u16,
     pub retry_after: Option<String>,
     pub content_type: Option<String>,
-    pub body: String,
+    /// Length of the body (bytes, or UTF-16 units from JS: it is only compared to a limit).
+    pub body_len: usize,
+    /// The first `BODY_START_CHARS` characters of the body, for error messages.
+    pub body_start: String,
+    pub parsed: Parsed,
 }
 
 /// A job's status as the API reports it; unknown values count as still running.
@@ -56,76 +83,56 @@ pub struct JobSummary {
     pub error: Option<String>,
 }
 
-/// A successful exchange: the summary plus the body text, parsed for JS only once.
+/// A successful exchange: the summary plus the parsed document (a JS object in wasm).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Fetched {
+pub struct Fetched<D> {
     pub job: JobSummary,
-    pub body: String,
+    pub doc: D,
 }
 
-#[derive(Deserialize)]
-struct RawJob {
-    jobid: Option<serde_json::Value>,
-    status: Option<serde_json::Value>,
-    error: Option<serde_json::Value>,
-}
-
-/// Classifies a response: a job for 2xx with a job body, a typed error otherwise.
-pub fn classify(resp: HttpResponse, now_ms: f64) -> Result<Fetched> {
-    if resp.body.len() > MAX_BODY_BYTES {
+/// Classifies a reply: a job for 2xx with a job body, a typed error otherwise.
+pub fn classify_reply(reply: &Reply, now_ms: f64) -> Result<JobSummary> {
+    if reply.body_len > MAX_BODY_BYTES {
         return Err(Error::InvalidResponse {
-            status: resp.status,
+            status: reply.status,
             message: format!(
                 "The API answered HTTP {} with a body of {} bytes, more than the {} accepted",
-                resp.status,
-                resp.body.len(),
-                MAX_BODY_BYTES
+                reply.status, reply.body_len, MAX_BODY_BYTES
             ),
         });
     }
-    if (200..300).contains(&resp.status) {
-        let job = parse_job(&resp)?;
-        return Ok(Fetched {
-            job,
-            body: resp.body,
-        });
+    if (200..300).contains(&reply.status) {
+        return job_summary(reply);
     }
-    Err(api_error(&resp, now_ms))
+    Err(api_error(reply, now_ms))
 }
 
-fn parse_job(resp: &HttpResponse) -> Result<JobSummary> {
+fn job_summary(reply: &Reply) -> Result<JobSummary> {
     let invalid = |why: &str| Error::InvalidResponse {
-        status: resp.status,
+        status: reply.status,
         message: format!(
             "The API answered HTTP {} with {why}: {}",
-            resp.status,
-            excerpt(&resp.body)
+            reply.status,
+            excerpt(&reply.body_start)
         ),
     };
-    let raw: RawJob = match serde_json::from_str::<serde_json::Value>(&resp.body) {
-        Ok(v @ serde_json::Value::Object(_)) => {
-            serde_json::from_value(v).map_err(|_| invalid("a job object of the wrong shape"))?
-        }
-        Ok(_) => return Err(invalid("JSON that is not a job object")),
-        Err(_) => return Err(invalid("a body that is not JSON")),
+    let facts = match &reply.parsed {
+        Parsed::Object(facts) => facts,
+        Parsed::NotObject => return Err(invalid("JSON that is not a job object")),
+        Parsed::NotJson => return Err(invalid("a body that is not JSON")),
     };
-    let jobid = match raw.jobid {
-        Some(serde_json::Value::String(s)) if !s.is_empty() => s,
+    let jobid = match &facts.jobid {
+        Val::Str(s) if !s.is_empty() => s.clone(),
         _ => return Err(invalid("a job without a string \"jobid\"")),
     };
-    let status = match raw.status {
-        Some(serde_json::Value::String(s)) => JobStatus::parse(&s),
+    let status = match &facts.status {
+        Val::Str(s) => JobStatus::parse(s),
         _ => return Err(invalid("a job without a string \"status\"")),
-    };
-    let error = match raw.error {
-        Some(serde_json::Value::String(s)) => Some(s),
-        Some(serde_json::Value::Null) | None => None,
-        Some(other) => Some(other.to_string()),
     };
     Ok(JobSummary {
         jobid,
         status,
-        error,
+        error: facts.error.clone(),
     })
 }
 
@@ -147,27 +154,30 @@ pub fn kind_for_status(status: u16) -> ErrorKind {
     }
 }
 
-fn api_error(resp: &HttpResponse, now_ms: f64) -> Error {
-    let kind = kind_for_status(resp.status);
-    let provider_message = error_message(&resp.body);
+fn api_error(reply: &Reply, now_ms: f64) -> Error {
+    let kind = kind_for_status(reply.status);
+    let provider_message = match &reply.parsed {
+        Parsed::Object(f) => f.error.clone().or_else(|| f.message.clone()),
+        _ => None,
+    };
     let from_provider = provider_message.is_some();
-    let message = provider_message.unwrap_or_else(|| default_message(resp));
-    let retry_after_ms = resp
+    let message = provider_message.unwrap_or_else(|| default_message(reply));
+    let retry_after_ms = reply
         .retry_after
         .as_deref()
         .and_then(|v| parse_retry_after(v, now_ms));
     match kind {
         ErrorKind::Timeout => Error::Timeout {
             message,
-            status: Some(resp.status),
+            status: Some(reply.status),
         },
         ErrorKind::InvalidResponse => Error::InvalidResponse {
-            status: resp.status,
+            status: reply.status,
             message,
         },
         _ => Error::Api {
             kind,
-            status: resp.status,
+            status: reply.status,
             message,
             retry_after_ms,
             from_provider,
@@ -175,44 +185,96 @@ fn api_error(resp: &HttpResponse, now_ms: f64) -> Error {
     }
 }
 
-/// The API's own error text: `{"error":"..."}`, `{"message":"..."}`, or an upstream object
-/// passed through as `{"error":{"message":"..."}}`.
-fn error_message(body: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(body).ok()?;
-    let obj = v.as_object()?;
-    let pick = |v: &serde_json::Value| -> Option<String> {
-        match v {
-            serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
-            serde_json::Value::Object(o) => o
-                .get("message")
-                .or_else(|| o.get("error"))
-                .and_then(|m| m.as_str())
-                .filter(|m| !m.trim().is_empty())
-                .map(String::from),
-            _ => None,
-        }
-    };
-    obj.get("error")
-        .and_then(pick)
-        .or_else(|| obj.get("message").and_then(pick))
+/// Non-blank text of an error field, for `Facts` builders.
+pub fn text(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.to_string())
 }
 
-fn default_message(resp: &HttpResponse) -> String {
-    let what = match resp.status {
+fn default_message(reply: &Reply) -> String {
+    let what = match reply.status {
         429 => "Rate limited by the API",
         500..=599 => "The API had a server error",
         _ => "The API refused the request",
     };
-    if resp.body.trim().is_empty() {
-        format!("{what} (HTTP {}, empty body)", resp.status)
+    if reply.body_start.trim().is_empty() && reply.body_len <= reply.body_start.len() {
+        format!("{what} (HTTP {}, empty body)", reply.status)
     } else {
-        let ctype = resp.content_type.as_deref().unwrap_or("unknown type");
+        let ctype = reply.content_type.as_deref().unwrap_or("unknown type");
         format!(
             "{what} (HTTP {}, {ctype} body: {})",
-            resp.status,
-            excerpt(&resp.body)
+            reply.status,
+            excerpt(&reply.body_start)
         )
     }
+}
+
+/// A whole response with its body text: the host-side form (tests, the edge proxy).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub content_type: Option<String>,
+    pub body: String,
+}
+
+#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
+impl HttpResponse {
+    /// Parses the body with serde_json into the `Reply` the classifier reads.
+    pub fn to_reply(&self) -> Reply {
+        Reply {
+            status: self.status,
+            retry_after: self.retry_after.clone(),
+            content_type: self.content_type.clone(),
+            body_len: self.body.len(),
+            body_start: self.body.chars().take(BODY_START_CHARS).collect(),
+            parsed: parse_json(&self.body),
+        }
+    }
+}
+
+/// Classifies a whole response; the body text is kept as the document.
+#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
+pub fn classify(resp: HttpResponse, now_ms: f64) -> Result<Fetched<String>> {
+    let job = classify_reply(&resp.to_reply(), now_ms)?;
+    Ok(Fetched {
+        job,
+        doc: resp.body,
+    })
+}
+
+/// `Parsed` from body text, with serde_json (the wasm client uses `JSON.parse` instead).
+#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
+pub fn parse_json(body: &str) -> Parsed {
+    use serde_json::Value;
+    let obj = match serde_json::from_str::<Value>(body) {
+        Ok(Value::Object(o)) => o,
+        Ok(_) => return Parsed::NotObject,
+        Err(_) => return Parsed::NotJson,
+    };
+    let val = |v: Option<&Value>| match v {
+        None => Val::Missing,
+        Some(Value::Null) => Val::Null,
+        Some(Value::Bool(b)) => Val::Bool(*b),
+        Some(Value::Number(n)) => Val::Num(n.as_f64().unwrap_or(f64::NAN)),
+        Some(Value::String(s)) => Val::Str(s.clone()),
+        Some(Value::Array(_)) => Val::Object("array"),
+        Some(Value::Object(_)) => Val::Object("object"),
+    };
+    let as_text = |v: Option<&Value>| match v {
+        Some(Value::String(s)) => text(s),
+        Some(Value::Object(o)) => o
+            .get("message")
+            .or_else(|| o.get("error"))
+            .and_then(|m| m.as_str())
+            .and_then(text),
+        _ => None,
+    };
+    Parsed::Object(Facts {
+        jobid: val(obj.get("jobid")),
+        status: val(obj.get("status")),
+        error: as_text(obj.get("error")),
+        message: as_text(obj.get("message")),
+    })
 }
 
 /// A short, single-line quote of a body for messages.
@@ -231,21 +293,17 @@ pub fn excerpt(body: &str) -> String {
     if flat.chars().count() > EXCERPT_CHARS {
         out.push('…');
     }
-    format!("{out:?}")
+    format!("\"{out}\"")
 }
 
 /// Parses `Retry-After` as delay-seconds or an HTTP date (IMF-fixdate), into milliseconds
 /// from `now_ms` (Unix epoch milliseconds).
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
     let value = value.trim();
+    // delay-seconds is a whole number (RFC 9110); no float parsing needed in the binary.
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse::<u64>().ok().map(|s| s.saturating_mul(1000));
-    }
-    if let Ok(secs) = value.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Some((secs * 1000.0).min(u64::MAX as f64 / 2.0) as u64);
-        }
-        return None;
+        let secs = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(secs.saturating_mul(1000));
     }
     let at = parse_http_date(value)?;
     Some((at - now_ms).max(0.0) as u64)
@@ -291,7 +349,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 
@@ -311,7 +369,7 @@ mod tests {
         let f = classify(resp(200, JOB), 0.0).unwrap();
         assert_eq!(f.job.jobid, "j1I-u1-US:a@b.c:dreamina");
         assert_eq!(f.job.status, JobStatus::Created);
-        assert_eq!(f.body, JOB);
+        assert_eq!(f.doc, JOB);
         let failed = classify(
             resp(
                 200,
@@ -417,7 +475,7 @@ mod tests {
         let now = parse_http_date("Wed, 25 Nov 2026 01:00:00 GMT").unwrap();
         assert_eq!(parse_retry_after("7", now), Some(7000));
         assert_eq!(parse_retry_after(" 0 ", now), Some(0));
-        assert_eq!(parse_retry_after("1.5", now), Some(1500));
+        assert_eq!(parse_retry_after("1.5", now), None);
         assert_eq!(
             parse_retry_after("Wed, 25 Nov 2026 01:00:30 GMT", now),
             Some(30_000)

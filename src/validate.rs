@@ -1,42 +1,85 @@
 //! Client-side validation that mirrors the API's ranges, so bad input is refused with a clear
 //! message naming the field before anything is sent (and before anything is billed).
 
-use serde::Serialize;
-
 use crate::error::{Error, Result};
 use crate::url::{is_loopback, parse_http_url, DEFAULT_BASE_URL};
-use crate::value::{get, Fields, Val};
+use crate::value::{format_number, get, Fields, Val};
 
 /// Longest `setTimeout` delay JS honours; longer ones fire at once.
 pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
 /// A checked `POST /images/upscale` body. Absent options are left out so the API applies its
 /// own defaults.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpscaleRequest {
     pub jobid: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_index: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub upscale_resolution: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub original_image_strength: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail_strength: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_ref: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_jobs: Option<u8>,
 }
 
+/// A JSON scalar of a request body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Str(String),
+    Int(i64),
+    Num(f64),
+}
+
+/// A flat JSON object, in order. The transport serialises it (`JSON.stringify` in wasm, so the
+/// binary carries no float formatting).
+pub type JsonObject = Vec<(&'static str, Scalar)>;
+
 impl UpscaleRequest {
-    /// The JSON body sent to the API.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    /// The body's fields in the API's names, only those given.
+    pub fn entries(&self) -> JsonObject {
+        let mut out = vec![("jobid", Scalar::Str(self.jobid.clone()))];
+        let mut put = |k: &'static str, v: Option<Scalar>| out.extend(v.map(|v| (k, v)));
+        put(
+            "imageIndex",
+            self.image_index.map(|n| Scalar::Int(n.into())),
+        );
+        put(
+            "upscaleResolution",
+            self.upscale_resolution.clone().map(Scalar::Str),
+        );
+        put(
+            "originalImageStrength",
+            self.original_image_strength.map(Scalar::Num),
+        );
+        put("detailStrength", self.detail_strength.map(Scalar::Num));
+        put("replyUrl", self.reply_url.clone().map(Scalar::Str));
+        put("replyRef", self.reply_ref.clone().map(Scalar::Str));
+        put("maxJobs", self.max_jobs.map(|n| Scalar::Int(n.into())));
+        out
     }
+
+    /// The JSON body sent to the API (host and edge builds).
+    #[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
+    pub fn to_json(&self) -> String {
+        json_text(&self.entries())
+    }
+}
+
+/// Serialises a flat object in its order, with serde_json's escaping (host and edge builds).
+#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
+pub fn json_text(obj: &JsonObject) -> String {
+    let fields: Vec<String> = obj
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                Scalar::Str(s) => serde_json::Value::from(s.as_str()),
+                Scalar::Int(n) => serde_json::Value::from(*n),
+                Scalar::Num(n) => serde_json::Value::from(*n),
+            };
+            format!("{}:{v}", serde_json::Value::from(*k))
+        })
+        .collect();
+    format!("{{{}}}", fields.join(","))
 }
 
 /// Resolutions the API accepts for `upscaleResolution`.
@@ -137,7 +180,9 @@ pub fn opt_number(fields: &Fields, field: &str, min: f64, max: f64) -> Result<Op
         _ => Err(Error::validation(
             field,
             format!(
-                "must be a number from {min} to {max}, got {}",
+                "must be a number from {} to {}, got {}",
+                format_number(min),
+                format_number(max),
                 v.type_name()
             ),
         )),
@@ -192,7 +237,7 @@ pub fn opt_string(fields: &Fields, field: &str, max_len: usize) -> Result<Option
 /// Quotes short strings in messages; names the type otherwise.
 fn describe(v: &Val) -> String {
     match v {
-        Val::Str(s) if s.chars().count() <= 40 => format!("{s:?}"),
+        Val::Str(s) if s.chars().count() <= 40 => format!("\"{s}\""),
         Val::Str(_) => "a long string".into(),
         v => v.type_name(),
     }
@@ -424,7 +469,7 @@ pub fn wait_options(fields: &Fields) -> Result<WaitOptions> {
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

@@ -2,9 +2,10 @@
 //! value of the wrong JS type becomes a validation error instead of a crash.
 
 /// One JS value as the validator sees it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub enum Val {
     /// The property is absent or `undefined`.
+    #[default]
     Missing,
     Null,
     Bool(bool),
@@ -25,7 +26,7 @@ impl Val {
             Val::Null => "null".into(),
             Val::Bool(_) => "boolean".into(),
             Val::Num(n) if n.is_nan() => "NaN".into(),
-            Val::Num(n) => format!("number {n}"),
+            Val::Num(n) => format!("number {}", format_number(*n)),
             Val::Str(_) => "string".into(),
             Val::Function => "function".into(),
             Val::Object(t) | Val::Other(t) => (*t).into(),
@@ -38,6 +39,28 @@ impl Val {
     }
 }
 
+/// Formats a number for messages with integer arithmetic only (up to 6 decimals), so the wasm
+/// binary carries no float-formatting code.
+pub fn format_number(n: f64) -> String {
+    if n.is_nan() {
+        return "NaN".into();
+    }
+    if n.is_infinite() {
+        return if n > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    if n.abs() >= 1e15 {
+        return if n > 0.0 { "above 1e15" } else { "below -1e15" }.into();
+    }
+    let sign = if n < 0.0 { "-" } else { "" };
+    let micros = (n.abs() * 1e6).round() as u64;
+    let (whole, frac) = (micros / 1_000_000, micros % 1_000_000);
+    if frac == 0 {
+        return format!("{sign}{whole}");
+    }
+    let digits = format!("{frac:06}");
+    format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
+}
+
 /// An object's own enumerable properties, in order, as `(key, value)` pairs.
 pub type Fields = Vec<(String, Val)>;
 
@@ -48,4 +71,23 @@ pub fn get<'a>(fields: &'a Fields, key: &str) -> &'a Val {
         .find(|(k, _)| k == key)
         .map(|(_, v)| v)
         .unwrap_or(&Val::Missing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_format_without_float_formatting() {
+        assert_eq!(format_number(0.0), "0");
+        assert_eq!(format_number(1.5), "1.5");
+        assert_eq!(format_number(-0.1), "-0.1");
+        assert_eq!(format_number(2147483647.0), "2147483647");
+        assert_eq!(format_number(0.65), "0.65");
+        assert_eq!(format_number(1e-9), "0");
+        assert_eq!(format_number(f64::NAN), "NaN");
+        assert_eq!(format_number(f64::NEG_INFINITY), "-Infinity");
+        assert_eq!(format_number(3e20), "above 1e15");
+        assert_eq!(Val::Num(1.5).type_name(), "number 1.5");
+    }
 }

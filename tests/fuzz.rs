@@ -448,11 +448,11 @@ fn check_classify(resp: HttpResponse, now: f64) -> Check {
                 "Ok for an oversized body".into()
             })?;
             ensure(!f.job.jobid.is_empty(), || "Ok with an empty jobid".into())?;
-            ensure(f.body == body, || {
+            ensure(f.doc == body, || {
                 "Ok with a body that differs from the input".into()
             })?;
             let v: serde_json::Value =
-                serde_json::from_str(&f.body).map_err(|e| format!("Ok for non-JSON: {e}"))?;
+                serde_json::from_str(&f.doc).map_err(|e| format!("Ok for non-JSON: {e}"))?;
             ensure(v["jobid"].as_str() == Some(f.job.jobid.as_str()), || {
                 "jobid differs from the body".into()
             })?;

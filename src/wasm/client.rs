@@ -1,6 +1,7 @@
 //! The exported `DreaminaClient` class. Each method checks its input, builds a `JsTransport`
 //! for the call and hands the work to `crate::engine`; errors leave through `error_to_js`.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
@@ -9,11 +10,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
-use super::convert::{error_to_js, fields, parse_job, prop};
+use super::convert::{error_to_js, error_with_job, fields, prop};
 use super::transport::JsTransport;
 use crate::engine::{self, WaitPlan};
 use crate::error::Result;
-use crate::response::Fetched;
 use crate::retry::RetryPolicy;
 use crate::validate::{self, CallOptions, ClientConfig};
 
@@ -69,7 +69,7 @@ impl DreaminaClient {
                 &inner.policy(opts.max_retries),
             )
             .await?;
-            parse_job(&f.body)
+            Ok(f.doc)
         })
     }
 
@@ -95,7 +95,7 @@ impl DreaminaClient {
                 f64::INFINITY,
             )
             .await?;
-            parse_job(&f.body)
+            Ok(f.doc)
         })
     }
 
@@ -107,9 +107,10 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
-        spawn(jobid.as_string(), async move {
-            let jobid = validate::jobid("jobid", &super::convert::to_val(&jobid))?;
-            inner.wait(&jobid, &options, false).await
+        future_to_promise(async move {
+            let id = validate::jobid("jobid", &super::convert::to_val(&jobid))
+                .map_err(|e| error_to_js(&e, jobid.as_string().as_deref()))?;
+            inner.wait(&id, &options, false).await
         })
     }
 
@@ -139,12 +140,8 @@ impl DreaminaClient {
             }
             .await
             .map_err(|e| error_to_js(&e, None))?;
-            let jobid = created.job.jobid.clone();
-            notify(&prop(&options, "onUpdate"), &created);
-            inner
-                .wait(&jobid, &options, true)
-                .await
-                .map_err(|e| error_to_js(&e, Some(&jobid)))
+            notify(&prop(&options, "onUpdate"), &created.doc);
+            inner.wait(&created.job.jobid, &options, true).await
         })
     }
 }
@@ -171,22 +168,35 @@ impl Inner {
         }
     }
 
-    async fn wait(&self, jobid: &str, options: &JsValue, skip_first_poll: bool) -> Result<JsValue> {
-        let wait = validate::wait_options(&fields(options, "options", true)?)?;
-        let plan = WaitPlan {
-            poll_interval_ms: wait.poll_interval_ms,
-            timeout_ms: wait.timeout_ms,
-            request_timeout_ms: wait.request_timeout_ms.unwrap_or(self.config.timeout_ms),
-            policy: self.policy(wait.max_retries),
-            skip_first_poll,
-        };
-        let on_update = prop(options, "onUpdate");
-        let t = self.transport(signal(options));
-        let done = engine::wait_for_job(&t, &self.config.base_url, jobid, &plan, |f| {
-            notify(&on_update, f)
-        })
-        .await?;
-        parse_job(&done.body)
+    /// Polls `jobid`; every error leaves as a `DreaminaError` carrying the jobid, and a failed
+    /// job's error carries the job object as the last poll fetched it.
+    async fn wait(
+        &self,
+        jobid: &str,
+        options: &JsValue,
+        skip_first_poll: bool,
+    ) -> std::result::Result<JsValue, JsValue> {
+        let last = RefCell::new(JsValue::UNDEFINED);
+        let outcome = async {
+            let wait = validate::wait_options(&fields(options, "options", true)?)?;
+            let plan = WaitPlan {
+                poll_interval_ms: wait.poll_interval_ms,
+                timeout_ms: wait.timeout_ms,
+                request_timeout_ms: wait.request_timeout_ms.unwrap_or(self.config.timeout_ms),
+                policy: self.policy(wait.max_retries),
+                skip_first_poll,
+            };
+            let on_update = prop(options, "onUpdate");
+            let t = self.transport(signal(options));
+            let done = engine::wait_for_job(&t, &self.config.base_url, jobid, &plan, |f| {
+                last.replace(f.doc.clone());
+                notify(&on_update, &f.doc)
+            })
+            .await?;
+            Ok(done.doc)
+        }
+        .await;
+        outcome.map_err(|e| error_with_job(&e, Some(jobid), &last.borrow()))
     }
 }
 
@@ -210,14 +220,11 @@ fn signal(options: &JsValue) -> Option<AbortSignal> {
 
 /// Calls the user's `onUpdate(job)`. A throwing callback must not end the wait (the job would
 /// be left unwatched), so its error is reported on the console instead.
-fn notify(callback: &JsValue, fetched: &Fetched) {
+fn notify(callback: &JsValue, job: &JsValue) {
     let Some(f) = callback.dyn_ref::<Function>() else {
         return;
     };
-    let Ok(job) = parse_job(&fetched.body) else {
-        return;
-    };
-    if let Err(e) = f.call1(&JsValue::UNDEFINED, &job) {
+    if let Err(e) = f.call1(&JsValue::UNDEFINED, job) {
         web_sys::console::error_2(
             &"dreamina-upscale: onUpdate threw; the wait goes on:".into(),
             &e,

@@ -1,7 +1,7 @@
 //! Conversions across the boundary: JS objects into the validator's `Val`s, and — in exactly one
 //! place — the crate's `Error` into the JS `DreaminaError`.
 
-use js_sys::{Array, Object, Reflect, JSON};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{Error, Result};
@@ -73,17 +73,14 @@ pub fn prop(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Parses a body that Rust already checked is a JSON object, for JS callers.
-pub fn parse_job(body: &str) -> Result<JsValue> {
-    JSON::parse(body).map_err(|_| Error::InvalidResponse {
-        status: 200,
-        message: "The API sent a job that JSON.parse refused".into(),
-    })
-}
-
 /// Builds the JS `DreaminaError`: an `Error` (so it has a stack) named "DreaminaError" with
 /// `kind`, `status`, `jobid`, `field`, `retryAfterMs` and `job`. The only Error→JS conversion.
 pub fn error_to_js(err: &Error, jobid: Option<&str>) -> JsValue {
+    error_with_job(err, jobid, &JsValue::UNDEFINED)
+}
+
+/// `error_to_js`, with the failed job attached as `job` for kind "job_failed".
+pub fn error_with_job(err: &Error, jobid: Option<&str>, job: &JsValue) -> JsValue {
     let e = js_sys::Error::new(&err.to_string());
     e.set_name("DreaminaError");
     let set = |k: &str, v: JsValue| {
@@ -105,7 +102,7 @@ pub fn error_to_js(err: &Error, jobid: Option<&str>) -> JsValue {
             .map_or(JsValue::UNDEFINED, |ms| JsValue::from(ms as f64)),
     );
     let job = match err {
-        Error::JobFailed { body, .. } => JSON::parse(body).unwrap_or(JsValue::UNDEFINED),
+        Error::JobFailed { .. } => job.clone(),
         _ => JsValue::UNDEFINED,
     };
     set("job", job);

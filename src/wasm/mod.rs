@@ -4,9 +4,11 @@
 mod abort;
 pub mod client;
 mod convert;
+#[cfg(feature = "edge")]
 mod proxy;
 mod transport;
 mod types;
+#[cfg(feature = "edge")]
 mod webhook;
 
 pub use client::DreaminaClient;

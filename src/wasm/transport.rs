@@ -3,15 +3,18 @@
 
 use futures_util::future::{select, Either};
 use gloo_timers::future::TimeoutFuture;
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, JsString, Object, Promise, Reflect, JSON};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Response};
 
 use super::abort::{sleep, AbortWatch};
+use super::convert::to_val;
 use crate::engine::{HttpRequest, Transport};
 use crate::error::{Error, Result};
-use crate::response::{HttpResponse, MAX_BODY_BYTES};
+use crate::response::{text, Facts, Parsed, Reply, BODY_START_CHARS, MAX_BODY_BYTES};
+use crate::validate::{JsonObject, Scalar};
 
 /// One call's view of the platform: the fetch to use, the token, and the caller's signal.
 pub struct JsTransport<'a> {
@@ -21,7 +24,9 @@ pub struct JsTransport<'a> {
 }
 
 impl Transport for JsTransport<'_> {
-    async fn send(&self, req: &HttpRequest) -> Result<HttpResponse> {
+    type Doc = JsValue;
+
+    async fn send(&self, req: &HttpRequest) -> Result<(Reply, JsValue)> {
         let controller = AbortController::new()
             .map_err(|_| network("AbortController is not available", req, None))?;
         let exchange = self.exchange(req, &controller);
@@ -75,7 +80,7 @@ impl JsTransport<'_> {
         &self,
         req: &HttpRequest,
         controller: &AbortController,
-    ) -> Result<HttpResponse> {
+    ) -> Result<(Reply, JsValue)> {
         let init = self.init(req, &controller.signal());
         let global = js_sys::global();
         let fetch: Function = match self.fetch {
@@ -114,12 +119,18 @@ impl JsTransport<'_> {
         let body = JsFuture::from(text)
             .await
             .map_err(|e| body_error(&e, req, status))?;
-        Ok(HttpResponse {
+        // The body stays in JS: it is parsed once there, and only a short start is copied in.
+        let body: JsString = body.dyn_into().unwrap_or_else(|_| JsString::from(""));
+        let (parsed, doc) = parse(&body);
+        let reply = Reply {
             status,
             retry_after: header("retry-after"),
             content_type: header("content-type"),
-            body: body.as_string().unwrap_or_default(),
-        })
+            body_len: body.length() as usize,
+            body_start: body.slice(0, BODY_START_CHARS as u32).into(),
+            parsed,
+        };
+        Ok((reply, doc))
     }
 
     fn init(&self, req: &HttpRequest, signal: &AbortSignal) -> Object {
@@ -135,12 +146,64 @@ impl JsTransport<'_> {
         put(&init, "method", &req.method.as_str().into());
         if let Some(body) = &req.body {
             put(&headers, "Content-Type", &"application/json".into());
-            put(&init, "body", &body.as_str().into());
+            put(&init, "body", &json_body(body));
         }
         put(&init, "headers", &headers);
         put(&init, "signal", signal);
         init
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` taking the JS string as it is (js-sys's takes `&str`, a copy into wasm).
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsString) -> std::result::Result<JsValue, JsValue>;
+}
+
+/// `JSON.stringify` of a flat object: JS formats the numbers, so the binary does not have to.
+fn json_body(obj: &JsonObject) -> JsValue {
+    let o = Object::new();
+    for (key, value) in obj {
+        let v = match value {
+            Scalar::Str(s) => JsValue::from_str(s),
+            Scalar::Int(n) => JsValue::from_f64(*n as f64),
+            Scalar::Num(n) => JsValue::from_f64(*n),
+        };
+        let _ = Reflect::set(&o, &JsValue::from_str(key), &v);
+    }
+    JSON::stringify(&o)
+        .map(JsValue::from)
+        .unwrap_or_else(|_| "{}".into())
+}
+
+/// Parses a body once with `JSON.parse`: the facts the classifier needs, and the object that
+/// is handed to the caller as the job.
+fn parse(body: &JsString) -> (Parsed, JsValue) {
+    let Ok(doc) = json_parse(body) else {
+        return (Parsed::NotJson, JsValue::UNDEFINED);
+    };
+    if !doc.is_object() || Array::is_array(&doc) {
+        return (Parsed::NotObject, doc);
+    }
+    let get =
+        |v: &JsValue, k: &str| Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    // `error` / `message` as text: a string, or an upstream object's `message` / `error`.
+    let as_text = |v: JsValue| match v.as_string() {
+        Some(s) => text(&s),
+        None if v.is_object() => get(&v, "message")
+            .as_string()
+            .or_else(|| get(&v, "error").as_string())
+            .and_then(|s| text(&s)),
+        None => None,
+    };
+    let facts = Facts {
+        jobid: to_val(&get(&doc, "jobid")),
+        status: to_val(&get(&doc, "status")),
+        error: as_text(get(&doc, "error")),
+        message: as_text(get(&doc, "message")),
+    };
+    (Parsed::Object(facts), doc)
 }
 
 /// The path of a URL, for messages (the host is the caller's own knowledge).

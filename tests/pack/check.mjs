@@ -17,7 +17,10 @@ const TOKEN = 'user:12345-sandbox';
 // What a user needs: the entries, the wasm-bindgen glue and module, types, docs. Nothing else.
 const EXPECTED_FILES = [
   'LICENSE', 'README.md', 'browser.mjs', 'dreamina_upscale.d.ts', 'dreamina_upscale.js',
-  'dreamina_upscale_bg.wasm', 'dreamina_upscale_bg.wasm.d.ts', 'error.js', 'index.d.ts',
+  'dreamina_upscale_bg.wasm', 'dreamina_upscale_bg.wasm.d.ts',
+  // The build with the edge helpers, for Node, Deno, Bun and workerd.
+  'dreamina_upscale_edge.d.ts', 'dreamina_upscale_edge.js', 'dreamina_upscale_edge_bg.wasm',
+  'dreamina_upscale_edge_bg.wasm.d.ts', 'error.js', 'index.d.ts',
   'node.mjs', 'package.json', 'workerd.mjs',
 ];
 
