@@ -451,7 +451,7 @@ mod tests {
         .unwrap();
         assert_eq!(f.job.status, JobStatus::Completed);
         assert_eq!(seen.len(), 4);
-        assert_eq!(*t.sleeps.borrow(), vec![0, 3000, 5000, 8000]);
+        assert_eq!(*t.sleeps.borrow(), vec![0, 25_000, 7_500, 7_500]);
     }
 
     #[test]
@@ -492,7 +492,7 @@ mod tests {
         // Three retries of 30 s inside the poll, then the poll itself waits 30 s.
         assert_eq!(
             *t.sleeps.borrow(),
-            vec![0, 3000, 30_000, 30_000, 30_000, 30_000]
+            vec![0, 25_000, 30_000, 30_000, 30_000, 30_000]
         );
     }
 

@@ -60,7 +60,7 @@ export interface CallOptions {
 
 /** Options of `waitForJob` and `upscaleAndWait`. */
 export interface WaitOptions {
-  /** A fixed poll interval in ms (at least 100). Default: polls after 3 s, 5 s, 8 s, then every 10 s. */
+  /** A fixed poll interval in ms (at least 100). Default: first poll 25 s after submission, then every 7.5 s (tuned for the provider's 15–120 s jobs). */
   pollIntervalMs?: number;
   /** Overall time limit of the wait in ms. Default 900000 (15 min). */
   timeoutMs?: number;
