@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { DreaminaClient } from 'dreamina-upscale';
-// The package's own glue module (same file, so the same instance, as the one 'dreamina-upscale'
+// The package's own glue module for Node, the edge build (same file, so the same instance, as the one 'dreamina-upscale'
 // loads): initSync returns the already-initialised instance's exports, memory included.
-import { initSync, DreaminaClient as GlueClient } from '../../pkg/dreamina_upscale.js';
+import { initSync, DreaminaClient as GlueClient } from '../../pkg/dreamina_upscale_edge.js';
 import { startMock, SEEDED } from '../mock/server.mjs';
 
 const TOKEN = 'user:12345-sandbox';
