@@ -19,3 +19,10 @@ pub fn start() {
     #[cfg(feature = "debug-panic-hook")]
     console_error_panic_hook::set_once();
 }
+
+/// A small allocator: dlmalloc is about 8 KB of the binary; this client makes few, small
+/// allocations on one thread.
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    // SAFETY: wasm32-unknown-unknown without atomics runs on one thread.
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
