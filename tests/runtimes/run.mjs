@@ -146,8 +146,11 @@ async function browserChecks(mock, tmp, query) {
         `the .wasm came from Vite's hashed asset, got ${wasmUrls}`);
     });
     await check('Chromium native ES modules: import from "/pkg/browser.mjs"', async () => {
-      const wasmUrls = await flowInPage(mock, browser, `${web.url}/?${query}`);
+      let stubs;
+      const wasmUrls = await flowInPage(mock, browser, `${web.url}/?${query}`, (r) => { stubs = r.stubs; });
+      // Pages download the client-only build; the edge helpers there explain themselves.
       assert.deepEqual(wasmUrls, [`${web.url}/pkg/dreamina_upscale_bg.wasm`]);
+      assert.deepEqual(stubs, ['true:validation:createProxyHandler', 'true:validation:handleWebhook']);
     });
     await check('Vite 8 dev server (deps pre-bundled, real install) → Chromium', () =>
       checkViteDev(mock, browser, path.join(tmp, 'vite-dev'), query));
@@ -158,11 +161,12 @@ async function browserChecks(mock, tmp, query) {
 }
 
 /** Runs the page's flow, checks it; returns the URLs the .wasm was fetched from. */
-async function flowInPage(mock, browser, url) {
+async function flowInPage(mock, browser, url, seeResult = () => {}) {
   let wasmUrls;
   await expectFlow(mock, async () => {
     const page = await inPage(browser, url);
     wasmUrls = page.wasmUrls;
+    seeResult(page.result);
     return page.result;
   });
   return wasmUrls;
