@@ -1,10 +1,11 @@
-// Diagnosis for missed targets: what the .wasm is made of (twiggy on a build that keeps names)
-// and where a getJob call spends its CPU (node --cpu-prof on the same named build).
+// Diagnosis: what each .wasm is made of (twiggy on builds that keep names: the client-only build
+// browsers download, and the edge build Node/workerd load) and where a getJob call spends its CPU
+// (node --cpu-prof on the named edge build, which is what node.mjs loads).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { OUT, PKG, ROOT } from './lib.mjs';
+import { BUILDS, OUT, PKG, ROOT } from './lib.mjs';
 import { sizes } from './size.mjs';
 
 const TWIGGY = path.join(ROOT, '.tools/bin/twiggy');
@@ -21,26 +22,41 @@ function which(cmd, extra = []) {
   return null;
 }
 
-/** Builds the same package with names kept: wasm-bindgen --keep-debug, then wasm-opt -Oz -g. */
+/** One build again with names kept: wasm-bindgen --keep-debug, then wasm-opt -Oz -g (and a
+ * stripped copy, to check the named build is the shipped one, names aside). */
+function buildOneNamed(id, bindgen, wasmOpt) {
+  const b = BUILDS[id];
+  const raw = path.join(OUT, b.snapshot); // snapshot of cargo's output, taken by run.mjs
+  if (!fs.existsSync(raw)) return { skipped: `needs ${b.raw} (run scripts/build.sh)` };
+  const dir = path.join(NAMED, id);
+  const name = b.glue.replace(/\.js$/, '');
+  execFileSync(bindgen, ['--target', 'web', '--keep-debug', '--out-dir', dir, '--out-name', name, raw]);
+  const pre = path.join(dir, b.wasm);
+  const opt = path.join(dir, 'opt.wasm');
+  execFileSync(wasmOpt, [...WASM_OPT_FLAGS, '-g', pre, '-o', opt]);
+  const stripped = path.join(dir, 'stripped.wasm');
+  execFileSync(wasmOpt, [...WASM_OPT_FLAGS, '--strip-debug', '--strip-producers', opt, '-o', stripped]);
+  return { pre, opt, glue: path.join(dir, b.glue), strippedBytes: fs.statSync(stripped).size, shippedBytes: fs.statSync(path.join(PKG, b.wasm)).size };
+}
+
+/** Both builds with names; NAMED_PKG is the node entry on the named edge build (for profiles). */
 export function buildNamed() {
-  const raw = path.join(OUT, 'raw.wasm'); // snapshot of target/…/release/dreamina_upscale.wasm
   const bindgen = which('wasm-bindgen', [path.join(os.homedir(), '.cargo/bin')]);
   const wasmOpt = which('wasm-opt', [path.join(ROOT, 'node_modules/.bin')]);
-  if (!fs.existsSync(raw) || !bindgen || !wasmOpt) return { skipped: 'needs target/…/dreamina_upscale.wasm, wasm-bindgen and wasm-opt' };
+  if (!bindgen || !wasmOpt) {
+    const skipped = { skipped: 'needs wasm-bindgen and wasm-opt' };
+    return { client: skipped, edge: skipped };
+  }
   fs.rmSync(NAMED, { recursive: true, force: true });
-  execFileSync(bindgen, ['--target', 'web', '--keep-debug', '--out-dir', NAMED, '--out-name', 'dreamina_upscale', raw]);
-  const pre = path.join(NAMED, 'dreamina_upscale_bg.wasm');
-  const opt = path.join(NAMED, 'opt.wasm');
-  execFileSync(wasmOpt, [...WASM_OPT_FLAGS, '-g', pre, '-o', opt]);
-  const stripped = path.join(NAMED, 'stripped.wasm');
-  execFileSync(wasmOpt, [...WASM_OPT_FLAGS, '--strip-debug', '--strip-producers', opt, '-o', stripped]);
+  const out = Object.fromEntries(Object.keys(BUILDS).map((id) => [id, buildOneNamed(id, bindgen, wasmOpt)]));
   fs.rmSync(NAMED_PKG, { recursive: true, force: true });
-  fs.mkdirSync(NAMED_PKG);
-  for (const f of ['node.mjs', 'error.js']) fs.copyFileSync(path.join(PKG, f), path.join(NAMED_PKG, f));
-  fs.copyFileSync(path.join(NAMED, 'dreamina_upscale.js'), path.join(NAMED_PKG, 'dreamina_upscale.js'));
-  fs.copyFileSync(opt, path.join(NAMED_PKG, 'dreamina_upscale_bg.wasm'));
-  // The named build must be the shipped one (same code, names aside) for its figures to count.
-  return { pre, opt, strippedBytes: fs.statSync(stripped).size, shippedBytes: fs.statSync(path.join(PKG, 'dreamina_upscale_bg.wasm')).size };
+  if (!out.edge.skipped) {
+    fs.mkdirSync(NAMED_PKG);
+    for (const f of ['node.mjs', 'error.js']) fs.copyFileSync(path.join(PKG, f), path.join(NAMED_PKG, f));
+    fs.copyFileSync(out.edge.glue, path.join(NAMED_PKG, BUILDS.edge.glue));
+    fs.copyFileSync(out.edge.opt, path.join(NAMED_PKG, BUILDS.edge.wasm));
+  }
+  return out;
 }
 
 const CATEGORIES = [
@@ -49,9 +65,10 @@ const CATEGORIES = [
   [/serde_json|serde_core|serde::|zmij|itoa/, 'serde_json + serde (JSON parse into Value, serialize)'],
   [/btree/i, 'BTreeMap (serde_json::Map behind Value)'],
   [/flt2dec|dec2flt|f64 as core[^>]*::fmt|fmt::float|bignum|f64 as core[^>]*FromStr|float_to_decimal/, 'f64 formatting and parsing (core: Display, str::parse)'],
-  [/dlmalloc|__rdl_|__rust_(alloc|dealloc|realloc)/, 'allocator (dlmalloc)'],
+  [/dlmalloc|lol_alloc|__rdl_|__rust_(alloc|dealloc|realloc)/, 'allocator (lol_alloc / dlmalloc)'],
+  [/str::pattern|StrSearcher|TwoWaySearcher|slice_error_fail|memchr|join_generic/, 'core::str searching (find/split on &str), slicing panics, join'],
   [/core[^:]*::fmt|escape_debug|unicode|printable|count_chars|pad_integral|as core[^>]*::fmt::(Debug|Display)/, 'core::fmt (format!, {:?} Debug escaping, Display)'],
-  [/^dreamina_upscale::wasm|^dreamina_upscale::(engine|response|validate|url|retry|error|value|poll)/, null],
+  [/^dreamina_upscale::/, null],
   [/js_sys|wasm_bindgen|web_sys|futures|gloo|shim|__wbindgen|__externref|closure|Closure/, 'wasm-bindgen / js-sys / futures / gloo'],
   [/core|alloc|std|panic/, 'core / alloc / std (strings, vecs, panics)'],
 ];
@@ -73,8 +90,28 @@ function twiggyTop(file) {
   });
 }
 
-/** Bytes per category in the named build before wasm-opt (where inlining has not yet merged
- * functions, so names still say whose code it is), and the biggest functions after wasm-opt. */
+/** The dominator tree (who alone keeps what alive) of the named build before wasm-opt, flattened
+ * in tree order: items retaining at least `minBytes`, with their depth. */
+function dominators(file, minBytes = 600, maxRows = 30) {
+  const tree = JSON.parse(execFileSync(TWIGGY, ['dominators', '-f', 'json', file], { maxBuffer: 256 << 20 }).toString());
+  const rows = [];
+  const walk = (items, depth) => {
+    for (const it of items ?? []) {
+      if (it.retained_size < minBytes || rows.length >= maxRows) continue;
+      // The root, the function table and its element segment hold everything called through
+      // a pointer (vtables, closures, async tasks): skip them, show what hangs under them.
+      const skip = /^(<meta root>|table\[\d+\]|elem\[\d+\])$/.test(it.name);
+      if (!skip && !/function names/.test(it.name)) rows.push({ depth, name: it.name, retainedBytes: it.retained_size, shallowBytes: it.shallow_size });
+      walk(it.children, skip ? depth : depth + 1);
+    }
+  };
+  walk(tree.items, 0);
+  return rows;
+}
+
+/** Bytes per category in a named build before wasm-opt (where inlining has not yet merged
+ * functions, so names still say whose code it is), the biggest functions after wasm-opt, and the
+ * dominator tree. */
 export function sizeBreakdown(named) {
   if (!fs.existsSync(TWIGGY)) return { skipped: 'twiggy not installed: cargo install twiggy --root .tools' };
   const pre = twiggyTop(named.pre);
@@ -87,12 +124,15 @@ export function sizeBreakdown(named) {
   }
   const categories = [...cats].filter(([c]) => !c.startsWith('names')).sort((a, b) => b[1] - a[1])
     .map(([category, bytes]) => ({ category, bytes, pct: (100 * bytes) / shippable }));
-  const top = twiggyTop(named.opt).filter((r) => !/function names|custom section/.test(r.name)).slice(0, 15);
-  return { preOptShippableBytes: shippable, categories, topAfterWasmOpt: top, namedBuildStrippedBytes: named.strippedBytes, shippedBytes: named.shippedBytes };
+  const top = twiggyTop(named.opt).filter((r) => !/function names|custom section/.test(r.name)).slice(0, 25);
+  return {
+    preOptShippableBytes: shippable, categories, topAfterWasmOpt: top, dominatorsBeforeWasmOpt: dominators(named.pre),
+    namedBuildStrippedBytes: named.strippedBytes, shippedBytes: named.shippedBytes,
+  };
 }
 
 /** What the shipped .wasm's sections weigh (code vs data), gzip included. */
-export function sections(file = path.join(PKG, 'dreamina_upscale_bg.wasm')) {
+export function sections(file) {
   const b = fs.readFileSync(file);
   const names = { 1: 'type', 2: 'import', 3: 'function', 4: 'table', 5: 'memory', 6: 'global', 7: 'export', 9: 'elem', 10: 'code', 11: 'data', 12: 'datacount' };
   const out = [];

@@ -12,6 +12,30 @@ export const OUT = path.join(BENCH, 'out');
 export const PKG = path.join(OUT, 'pkg');
 export const TOKEN = 'user:12345-sandbox';
 
+/** The two wasm builds the package ships. `client` (the client alone) is what browser.mjs loads;
+ * `edge` (client + createProxyHandler/handleWebhook) is what node.mjs and workerd.mjs load.
+ * `raw` is cargo's output before wasm-bindgen and wasm-opt (scripts/build.sh), `snapshot` its
+ * copy in bench/out taken at the start of a run. */
+export const BUILDS = {
+  client: {
+    glue: 'dreamina_upscale.js', wasm: 'dreamina_upscale_bg.wasm',
+    raw: 'target/wasm32-unknown-unknown/release/dreamina_upscale.wasm', snapshot: 'raw-client.wasm',
+  },
+  edge: {
+    glue: 'dreamina_upscale_edge.js', wasm: 'dreamina_upscale_edge_bg.wasm',
+    raw: 'target/edge/wasm32-unknown-unknown/release/dreamina_upscale.wasm', snapshot: 'raw-edge.wasm',
+  },
+};
+/** The build an entry of the package really loads, read from the entry itself (so the figures
+ * follow the package if an entry switches builds). */
+export function buildOfEntry(entry, pkgDir = PKG) {
+  const src = fs.readFileSync(path.join(pkgDir, entry), 'utf8');
+  const wasm = src.match(/\.\/([\w.-]+_bg\.wasm)/)?.[1];
+  const found = Object.entries(BUILDS).find(([, b]) => b.wasm === wasm);
+  if (!found) throw new Error(`${entry}: cannot tell which .wasm it loads (found ${wasm})`);
+  return { id: found[0], ...found[1] };
+}
+
 export const sorted = (xs) => Float64Array.from(xs).sort();
 export function quantile(xs, q) {
   const s = xs instanceof Float64Array ? xs : sorted(xs);

@@ -96,7 +96,7 @@ function category(cf) {
   if (cf.functionName === '(garbage collector)') return 'GC';
   if (cf.functionName === '(idle)' || cf.functionName === '(program)') return cf.functionName;
   if (u.startsWith('wasm://') || /^\$?wasm-function|::/.test(cf.functionName)) return 'wasm (Rust)';
-  if (u.endsWith('dreamina_upscale.js')) return 'wasm-bindgen glue (JS)';
+  if (/dreamina_upscale(_edge)?\.js$/.test(u)) return 'wasm-bindgen glue (JS)';
   if (u.endsWith('plain.mjs')) return 'baseline client (JS)';
   if (u.endsWith('calls.mjs')) return 'benchmark loop';
   if (u.startsWith('node:') || u === '' || u.includes('internal/')) return 'Node runtime (fetch Response, streams, promises)';

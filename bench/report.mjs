@@ -12,7 +12,7 @@ function table(head, rows) {
 
 function targets(fig) {
   const rows = [];
-  if (fig.size) rows.push(['wasm + browser glue under 40 KiB gzip', `${kib(fig.size.target.value)} gzip (${n0(fig.size.target.value)} B)`, met(fig.size.target)]);
+  if (fig.size) rows.push(['browser: client-only wasm + browser glue under 40 KiB gzip', `${kib(fig.size.target.value)} gzip (${n0(fig.size.target.value)} B)`, met(fig.size.target)]);
   if (fig.calls) {
     const s = fig.calls.sequential;
     rows.push(['getJob overhead under 10% of plain JS (loopback, median, sequential)', `${pct(s.medianRatio - 1)} (${f(s.pkg.median * 1000, 0)} µs vs ${f(s.plain.median * 1000, 0)} µs)`, met(fig.calls.target)]);
@@ -31,11 +31,11 @@ function targets(fig) {
 function size(s) {
   const row = (r) => [r.build, n0(r.wasm.raw), n0(r.wasm.gzip), n0(r.wasm.brotli), n0(r.glue.raw), n0(r.glue.gzip), n0(r.glue.brotli), `**${n0(r.total.gzip)}**`, n0(r.total.brotli)];
   return [
-    'Bytes. Glue = the entry bundled with esbuild (`--bundle --minify --format=esm`); the .wasm is a separate file. gzip -9 and brotli (q11) via node:zlib, each file compressed on its own as a server would.',
+    'Bytes. Each entry with the .wasm it really loads: `browser.mjs` the client-only build (what a web app ships; the 40 KiB target is about this row), `node.mjs` and `workerd.mjs` the edge build (client + createProxyHandler/handleWebhook). Glue = the entry bundled with esbuild (`--bundle --minify --format=esm`); the .wasm is a separate file. gzip -9 and brotli (q11) via node:zlib, each file compressed on its own as a server would.',
     '',
     table(['build', 'wasm raw', 'wasm gzip', 'wasm br', 'glue raw', 'glue gzip', 'glue br', 'total gzip', 'total br'], [...s.builds.map(row), ...s.baselines.map((r) => row({ ...r, build: `baseline: ${r.build}` }))]),
     '',
-    `The browser glue as published, unbundled and unminified: ${n0(s.unbundledBrowserGlue.raw)} B raw, ${n0(s.unbundledBrowserGlue.gzip)} B gzip.`,
+    `The browser glue as published, unbundled and unminified: ${n0(s.unbundledBrowserGlue.raw)} B raw, ${n0(s.unbundledBrowserGlue.gzip)} B gzip. Target gap: ${n0(s.target.value - s.target.limit)} B gzip over 40 KiB (${n0(s.target.limit)} B).`,
   ].join('\n');
 }
 
@@ -48,28 +48,28 @@ function startup(st) {
   ].map(([name, x]) => [name, f(x.importToReadyMs.median), f(x.importToReadyMs.p95), f(x.processToReadyMs.median), f(x.processToReadyMs.p95), f(x.wallMs.median)]);
   const w = st.warm;
   const warm = [
-    ['compile: `new WebAssembly.Module(bytes)`, bytes new to V8', w.compileFreshMs],
-    ['compile: same bytes again (V8 module cache hit)', w.compileCachedMs],
-    ['instantiate: glue `initSync({module})`', w.instantiateMs],
-    ['bytes → client ready (compile + instantiate + constructor)', w.readyFromBytesMs],
-    ['cached Module → client ready (instantiate + constructor)', w.readyFromModuleMs],
-    ['baseline: plain JS `createClient`', w.plainReadyMs],
-  ].map(([name, x]) => [name, f(x.median, 3), f(x.p95, 3)]);
+    ['compile: `new WebAssembly.Module(bytes)`, bytes new to V8', 'compileFreshMs'],
+    ['compile: same bytes again (V8 module cache hit)', 'compileCachedMs'],
+    ['instantiate: glue `initSync({module})`', 'instantiateMs'],
+    ['bytes → client ready (compile + instantiate + constructor)', 'readyFromBytesMs'],
+    ['cached Module → client ready (instantiate + constructor)', 'readyFromModuleMs'],
+    ['baseline: plain JS `createClient`', 'plainReadyMs'],
+  ].map(([name, k]) => [name, f(w.edge[k].median, 3), f(w.edge[k].p95, 3), f(w.client[k].median, 3), f(w.client[k].p95, 3)]);
   return [
-    `Cold: a fresh \`node\` per sample, ${c['cold-pkg'].importToReadyMs.n} samples each, interleaved. Milliseconds.`,
+    `Cold: a fresh \`node\` per sample, ${c['cold-pkg'].importToReadyMs.n} samples each, interleaved. Milliseconds. The node entry loads the edge build.`,
     '',
     table(['cold start', 'import → ready median', 'p95', 'process start → ready median', 'p95', 'spawn → exit median'], cold),
     '',
-    `Warm: re-instantiating in one process (a fresh copy of the glue each time), ${w.instantiateMs.n} samples. Milliseconds.`,
+    `Warm: re-instantiating in one process (a fresh copy of the glue each time), ${w.edge.instantiateMs.n} samples per build. Milliseconds. Edge = the build node.mjs/workerd.mjs load (the cold start above uses it); client = the one browser.mjs loads.`,
     '',
-    table(['warm step', 'median', 'p95'], warm),
+    table(['warm step', 'edge median', 'edge p95', 'client median', 'client p95'], warm),
   ].join('\n');
 }
 
 function calls(c) {
   const row = (name, x) => [name, f(x.pkg.median * 1000, 0), f(x.pkg.p99 * 1000, 0), f(x.plain.median * 1000, 0), f(x.plain.p99 * 1000, 0), `${f(x.medianRatio)}×`, `${f(x.p99Ratio)}×`, f(x.extraMicrosPerCall, 0)];
   return [
-    `getJob of a completed job (${'≈'}1 KB JSON) against the mock API. Server: ${c.server}. Latency per call in µs; 5,000 calls per client and mode after a 500-call warm-up, in 5 interleaved rounds.`,
+    `getJob through the node entry (edge build) of a completed job (${'≈'}1 KB JSON) against the mock API. Server: ${c.server}. Latency per call in µs; 5,000 calls per client and mode after a 500-call warm-up, in 5 interleaved rounds.`,
     '',
     table(['mode', 'package median', 'package p99', 'plain JS median', 'plain JS p99', 'ratio median', 'ratio p99', 'extra µs/call (median)'], [
       row('sequential, loopback', c.sequential),
@@ -90,8 +90,8 @@ function poll(p) {
     `${p.model}. Lag = job finished → promise resolved. The real client runs with a fake \`fetch\` and setTimeout/clearTimeout/Date.now replaced by a virtual clock.`,
     '',
     table(['schedule (real client)', 'GETs/job mean', 'p95', 'lag mean s', 'lag p95 s', 'lag max s', 'poll times of one job, s after POST'], [
-      row('default, `upscaleAndWait`', r.default, t(r.default)),
-      row('default, `upscale` then `waitForJob`', r['wait-default'], t(r['wait-default'])),
+      row('documented default (25 s, then every 7.5 s), `upscaleAndWait`', r.default, t(r.default)),
+      row('documented default, `upscale` then `waitForJob` (looks at once, then 25 s, then every 7.5 s)', r['wait-default'], t(r['wait-default'])),
       row('baseline: fixed 10 s (`pollIntervalMs: 10000`)', r['fixed:10000'], t(r['fixed:10000'])),
       row('baseline: fixed 20 s', r['fixed:20000'], t(r['fixed:20000'])),
     ]),
@@ -119,32 +119,42 @@ function memory(m) {
   ].join('\n');
 }
 
+const code = (name, n = 110) => `\`${name.replace(/\|/g, '\\|').slice(0, n)}\``;
+const BUILD_TITLE = {
+  client: 'client-only build (browser.mjs: what a web app downloads)',
+  edge: 'edge build (node.mjs, workerd.mjs: client + createProxyHandler/handleWebhook)',
+};
+
+function sizeOf(id, b) {
+  const out = [`### What the ${BUILD_TITLE[id] ?? id} is made of`, ''];
+  out.push(table(['section of the shipped .wasm', 'raw', 'gzip', 'brotli'], b.sections.slice(0, 4).map((s) => [s.section, n0(s.raw), n0(s.gzip), n0(s.brotli)])));
+  if (!b.categories) return [...out, '', `Breakdown skipped: ${b.skipped}`, ''];
+  out.push('', `By origin, from twiggy on a build with names (wasm-bindgen --keep-debug, before wasm-opt: ${n0(b.preOptShippableBytes)} B without names; after wasm-opt -Oz this build strips to ${n0(b.namedBuildStrippedBytes)} B vs ${n0(b.shippedBytes)} B shipped). Async code of the client is monomorphised into js-sys \`future_to_promise\` closures, so part of "wasm-bindgen" is the client's own state machines.`, '');
+  out.push(table(['origin', 'bytes', 'share'], b.categories.map((c) => [c.category, n0(c.bytes), `${f(c.pct, 1)}%`])));
+  out.push('', 'Largest items after wasm-opt (inlining merges callees into callers):', '');
+  out.push(table(['bytes', 'item'], b.topAfterWasmOpt.map((t) => [n0(t.bytes), code(t.name)])));
+  if (b.dominatorsBeforeWasmOpt?.length) {
+    out.push('', 'Dominator tree before wasm-opt (retained = bytes that would go if the item went; the function table that holds every vtable/closure is skipped, its children shown at depth 0):', '');
+    out.push(table(['retained', 'shallow', 'item'], b.dominatorsBeforeWasmOpt.map((t) => [n0(t.retainedBytes), n0(t.shallowBytes), `${'↳ '.repeat(t.depth)}${code(t.name, 100)}`])));
+  }
+  return [...out, ''];
+}
+
 function diagnosis(d) {
   const out = [];
-  if (d.size) {
-    out.push('### Why the .wasm is large', '');
-    out.push(table(['section of the shipped .wasm', 'raw', 'gzip', 'brotli'], d.size.sections.slice(0, 4).map((s) => [s.section, n0(s.raw), n0(s.gzip), n0(s.brotli)])));
-    if (d.size.categories) {
-      out.push('', `By origin, from twiggy on a build with names (wasm-bindgen --keep-debug, before wasm-opt: ${n0(d.size.preOptShippableBytes)} B without names; after wasm-opt -Oz this build strips to ${n0(d.size.namedBuildStrippedBytes)} B vs ${n0(d.size.shippedBytes)} B shipped). Async code of the client is monomorphised into js-sys \`future_to_promise\` closures, so part of "wasm-bindgen" is the client's own state machines.`, '');
-      out.push(table(['origin', 'bytes', 'share'], d.size.categories.map((c) => [c.category, n0(c.bytes), `${f(c.pct, 1)}%`])));
-      out.push('', 'Largest items after wasm-opt (inlining merges callees into callers):', '');
-      out.push(table(['bytes', 'item'], d.size.topAfterWasmOpt.map((t) => [n0(t.bytes), `\`${t.name.replace(/\|/g, '\\|').slice(0, 110)}\``])));
-    } else {
-      out.push('', `Breakdown skipped: ${d.size.skipped}`);
-    }
-    out.push('');
-  }
+  if (d.size) for (const [id, b] of Object.entries(d.size)) out.push(...sizeOf(id, b));
   if (d.calls) {
-    out.push('### Where a getJob call spends its CPU (node --cpu-prof, in-memory fetch, sequential)', '');
+    out.push('### Where a getJob call spends its CPU (node --cpu-prof, node entry on the named edge build, in-memory fetch, sequential)', '');
     const p = d.calls;
     const cats = new Set([...p.pkg.categories, ...p.plain.categories].map((c) => c.name));
     const get = (who, c) => p[who].categories.find((x) => x.name === c)?.pct;
     out.push(table(['self time', 'package', 'plain JS'], [
       ['µs per call (profiled, includes profiler overhead)', f(p.pkg.usPerCall, 1), f(p.plain.usPerCall, 1)],
-      ...[...cats].map((c) => [c, `${f(get('pkg', c), 1)}%`, `${f(get('plain', c), 1)}%`]),
+      // Share of self time, and that share of the profiled µs per call.
+      ...[...cats].map((c) => [c, ...['pkg', 'plain'].map((w) => (get(w, c) == null ? '–' : `${f(get(w, c), 1)}% (${f((get(w, c) * p[w].usPerCall) / 100, 1)} µs)`))]),
     ]));
     out.push('', 'Top functions of the package by self time:', '');
-    out.push(table(['function', 'self %'], p.pkg.top.map((t) => [`\`${t.name.replace(/\|/g, '\\|').slice(0, 100)}\``, f(t.pct, 1)])));
+    out.push(table(['function', 'self %'], p.pkg.top.map((t) => [code(t.name, 100), f(t.pct, 1)])));
     out.push('');
   }
   return out.join('\n');
@@ -158,7 +168,7 @@ export function renderMarkdown(r) {
     '',
     `Generated by \`npm run bench\` (bench/run.mjs) on ${m.date.slice(0, 10)}; every figure is measured side by side with its baseline in the same run. Figures only: nothing passes or fails on timings.`,
     '',
-    `Machine: ${m.os}; ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}; ${m.rustc}; ${m.package} (wasm sha256 ${m.wasmSha256?.slice(0, 12)}…).`,
+    `Machine: ${m.os}; ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}; ${m.rustc}; ${m.package} (wasm sha256: ${Object.entries(m.wasmSha256 ?? {}).map(([id, h]) => `${id} ${h?.slice(0, 12)}…`).join(', ')}). Load average at the start of the timed figures ${m.loadAverageAtStart?.join(', ') ?? '–'}, at their end ${m.loadAverageAtEnd?.join(', ') ?? '–'} (the benchmark's own processes count in the latter).`,
     '',
     '## Targets',
     '',
@@ -169,6 +179,6 @@ export function renderMarkdown(r) {
   if (fig.calls) parts.push('', '## 3. Per-call overhead', '', calls(fig.calls));
   if (fig.poll) parts.push('', '## 4. Polling', '', poll(fig.poll));
   if (fig.memory) parts.push('', '## 5. Memory', '', memory(fig.memory));
-  if (r.diagnosis?.size || r.diagnosis?.calls) parts.push('', '## Diagnosis of missed targets', '', diagnosis(r.diagnosis));
+  if (r.diagnosis?.size || r.diagnosis?.calls) parts.push('', '## Diagnosis (size and CPU breakdowns, run whether or not a target is met)', '', diagnosis(r.diagnosis));
   return parts.join('\n') + '\n';
 }

@@ -1,11 +1,13 @@
 // `npm run bench`: measures the package against its baselines in one run and writes
 // bench/results.json and bench/RESULTS.md. Figures only: nothing here passes or fails on timings.
-//   node bench/run.mjs [--only size,startup,calls,poll,memory] [--no-diagnose]
+//   node bench/run.mjs [--only size,startup,calls,poll,memory] [--no-diagnose] [--no-wait-quiet]
+// Diagnosis (twiggy size breakdown of both wasm builds, CPU profile of getJob) runs every time
+// unless --no-diagnose: it is what says where to cut, met target or not.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BENCH, OUT, PKG, ROOT } from './lib.mjs';
+import { BENCH, BUILDS, OUT, PKG, ROOT } from './lib.mjs';
 import { runSize } from './size.mjs';
 import { runStartup } from './startup.mjs';
 import { runOverhead, profileOverhead } from './overhead.mjs';
@@ -18,22 +20,39 @@ const args = process.argv.slice(2);
 const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 const only = new Set((onlyArg ?? 'size,startup,calls,poll,memory').split(','));
 const diagnose = !args.includes('--no-diagnose');
+const waitQuiet = !args.includes('--no-wait-quiet');
+/** Timed figures are only worth having on a quiet machine (others build in this tree too). */
+const QUIET_LOAD = 1.5;
+const QUIET_WAIT_S = 300;
 
 function ensurePackage() {
-  const wasm = path.join(ROOT, 'pkg/dreamina_upscale_bg.wasm');
-  if (fs.existsSync(wasm)) return;
+  if (Object.values(BUILDS).every((b) => fs.existsSync(path.join(ROOT, 'pkg', b.wasm)))) return;
   console.log('[bench] pkg/ is missing: building it with scripts/build.sh');
   const r = spawnSync('bash', ['scripts/build.sh'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('scripts/build.sh failed');
 }
 
-/** Copies pkg/ (and the pre-wasm-opt .wasm) so a rebuild by someone else mid-run changes nothing. */
+/** Copies pkg/ (and both pre-wasm-opt .wasm files) so a rebuild by someone else mid-run
+ * changes nothing. */
 function snapshot() {
   fs.mkdirSync(OUT, { recursive: true });
   fs.rmSync(PKG, { recursive: true, force: true });
   fs.cpSync(path.join(ROOT, 'pkg'), PKG, { recursive: true, dereference: true });
-  const raw = path.join(ROOT, 'target/wasm32-unknown-unknown/release/dreamina_upscale.wasm');
-  if (fs.existsSync(raw)) fs.copyFileSync(raw, path.join(OUT, 'raw.wasm'));
+  for (const b of Object.values(BUILDS)) {
+    const raw = path.join(ROOT, b.raw);
+    fs.rmSync(path.join(OUT, b.snapshot), { force: true });
+    if (fs.existsSync(raw)) fs.copyFileSync(raw, path.join(OUT, b.snapshot));
+  }
+}
+
+/** Waits (up to QUIET_WAIT_S) for the 1-minute load average to drop under QUIET_LOAD. */
+async function untilQuiet() {
+  const t = Date.now();
+  while (waitQuiet && os.loadavg()[0] >= QUIET_LOAD && Date.now() - t < QUIET_WAIT_S * 1000) {
+    console.log(`[bench] load average ${os.loadavg()[0].toFixed(2)} ≥ ${QUIET_LOAD}: waiting for a quiet machine`);
+    await new Promise((r) => setTimeout(r, 15_000));
+  }
+  return os.loadavg().map((x) => Number(x.toFixed(2)));
 }
 
 function tryRun(cmd, cmdArgs) {
@@ -55,7 +74,7 @@ function machine() {
     node: process.version,
     rustc: tryRun('rustc', ['--version']) ?? tryRun(path.join(os.homedir(), '.cargo/bin/rustc'), ['--version']),
     package: `${JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8')).name}@${JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8')).version}`,
-    wasmSha256: tryRun('sha256sum', [path.join(PKG, 'dreamina_upscale_bg.wasm')])?.split(' ')[0],
+    wasmSha256: Object.fromEntries(Object.entries(BUILDS).map(([id, b]) => [id, tryRun('sha256sum', [path.join(PKG, b.wasm)])?.split(' ')[0]])),
   };
 }
 
@@ -73,18 +92,21 @@ snapshot();
 const results = { machine: machine(), figures: {}, diagnosis: {} };
 const f = results.figures;
 if (only.has('size')) f.size = await step('size', runSize);
+results.machine.loadAverageAtStart = await untilQuiet();
 if (only.has('startup')) f.startup = await step('start-up', () => runStartup());
 if (only.has('calls')) f.calls = await step('per-call overhead', runOverhead);
 if (only.has('poll')) f.poll = await step('polling (simulated clock)', runPoll);
 if (only.has('memory')) f.memory = await step('memory', runMemory);
 
-if (diagnose && (f.size?.target.met === false || f.calls?.target.met === false)) {
-  const named = await step('named build for diagnosis', buildNamed);
-  if (f.size && !f.size.target.met) {
-    results.diagnosis.size = await step('size breakdown (twiggy)', () => ({ sections: sections(), ...(named.skipped ? named : sizeBreakdown(named)) }));
-  }
-  if (f.calls && !f.calls.target.met) {
-    results.diagnosis.calls = await step('CPU profile (node --cpu-prof)', () => profileOverhead(named.skipped ? PKG : NAMED_PKG));
+results.machine.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
+
+if (diagnose) {
+  const named = await step('named builds for diagnosis', buildNamed);
+  results.diagnosis.size = await step('size breakdown (twiggy)', () => Object.fromEntries(Object.keys(BUILDS).map((id) =>
+    [id, { sections: sections(path.join(PKG, BUILDS[id].wasm)), ...(named[id].skipped ? named[id] : sizeBreakdown(named[id])) }])));
+  // The profile runs the node entry, so it needs the named EDGE build (what node.mjs loads).
+  if (only.has('calls')) {
+    results.diagnosis.calls = await step('CPU profile (node --cpu-prof)', () => profileOverhead(named.edge.skipped ? PKG : NAMED_PKG));
   }
 }
 results.runSeconds = (performance.now() - started) / 1000;

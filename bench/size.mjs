@@ -1,11 +1,13 @@
 // Figure 1: bytes a web app ships. Each entry of the package is bundled with esbuild (minified,
 // ESM) the way an app's bundler would; the .wasm is measured on its own (it is fetched or
-// imported as a file, not inlined). Baselines are bundled the same way.
+// imported as a file, not inlined). Each entry is paired with the .wasm it really loads: the
+// browser entry with the client-only build (what a web app ships, and what the 40 KiB target is
+// about), node/workerd with the edge build. Baselines are bundled the same way.
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import * as esbuild from 'esbuild';
-import { BENCH, OUT, PKG } from './lib.mjs';
+import { BENCH, OUT, PKG, buildOfEntry } from './lib.mjs';
 
 export const TARGET_GZIP_BYTES = 40 * 1024;
 
@@ -38,20 +40,22 @@ async function bundle(entry, { platform = 'browser', external = [] } = {}) {
 const add = (a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
 
 export async function runSize() {
-  const wasm = sizes(fs.readFileSync(path.join(PKG, 'dreamina_upscale_bg.wasm')));
   const builds = [
-    { name: 'browser (browser.mjs + dreamina_upscale.js + error.js)', entry: 'browser.mjs', platform: 'browser' },
-    { name: 'workerd (workerd.mjs + dreamina_upscale.js + error.js)', entry: 'workerd.mjs', platform: 'neutral', external: ['*.wasm'] },
-    { name: 'node (node.mjs + dreamina_upscale.js + error.js)', entry: 'node.mjs', platform: 'node' },
+    { entry: 'browser.mjs', platform: 'browser' },
+    { entry: 'workerd.mjs', platform: 'neutral', external: ['*.wasm'] },
+    { entry: 'node.mjs', platform: 'node' },
   ];
   const rows = [];
   for (const b of builds) {
+    const used = buildOfEntry(b.entry);
+    const wasm = sizes(fs.readFileSync(path.join(PKG, used.wasm)));
     const js = await bundle(path.join(PKG, b.entry), b);
     fs.writeFileSync(path.join(OUT, `bundle-${b.entry.replace('.mjs', '')}.js`), js);
     const glue = sizes(js);
-    rows.push({ build: b.name, wasm, glue, total: add(wasm, glue) });
+    rows.push({ build: `${b.entry.replace('.mjs', '')} (${b.entry} + ${used.glue} + error.js; ${used.wasm})`, wasmBuild: used.id, wasm, glue, total: add(wasm, glue) });
   }
-  const unbundled = ['browser.mjs', 'dreamina_upscale.js', 'error.js']
+  const browserGlue = buildOfEntry('browser.mjs').glue;
+  const unbundled = ['browser.mjs', browserGlue, 'error.js']
     .map((f) => sizes(fs.readFileSync(path.join(PKG, f))))
     .reduce(add);
   const none = { raw: 0, gzip: 0, brotli: 0 };
@@ -70,7 +74,7 @@ export async function runSize() {
     unbundledBrowserGlue: unbundled,
     baselines,
     target: {
-      what: 'wasm + browser glue, gzip -9, under 40 KiB (40,960 bytes)',
+      what: 'browser entry: client-only wasm + bundled browser glue, gzip -9, under 40 KiB (40,960 bytes)',
       limit: TARGET_GZIP_BYTES,
       value: browser.total.gzip,
       met: browser.total.gzip < TARGET_GZIP_BYTES,

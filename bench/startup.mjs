@@ -1,5 +1,6 @@
 // Figure 2: start-up. Cold = a fresh `node` per sample (import → first client constructed);
-// warm = re-instantiating the module inside one process. Samples of the package, the plain-JS
+// warm = re-instantiating a module inside one process, for each of the two wasm builds (edge:
+// what node.mjs/workerd.mjs load; client: what browser.mjs loads). Samples of the package, the plain-JS
 // baseline and an empty process are interleaved so machine drift hits all of them alike.
 import path from 'node:path';
 import { BENCH, PKG, runJson, summary } from './lib.mjs';
@@ -21,10 +22,11 @@ export async function runStartup({ coldSamples = 40, warmSamples = 150 } = {}) {
       cold[m].processToReadyMs.push(r.processToReadyMs);
     }
   }
-  const warmRaw = await runJson([CHILD, 'warm', String(warmSamples)], { env });
   const stats = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, summary(v)]));
+  const warm = {};
+  for (const build of ['edge', 'client']) warm[build] = stats(await runJson([CHILD, 'warm', String(warmSamples), build], { env }));
   return {
     cold: Object.fromEntries(Object.entries(cold).map(([k, v]) => [k, stats(v)])),
-    warm: stats(warmRaw),
+    warm,
   };
 }

@@ -2,6 +2,7 @@
 // --expose-gc. Modes: pkg | plain. Prints one JSON line with checkpoints.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { buildOfEntry } from '../lib.mjs';
 
 const [who, baseUrl] = process.argv.slice(2);
 const { BENCH_PKG: PKG, BENCH_PLAIN: PLAIN, BENCH_JOBID: JOBID } = process.env;
@@ -11,8 +12,9 @@ const token = 'user:12345-sandbox';
 let call, wasmMemory, externrefs;
 if (who === 'pkg') {
   const { DreaminaClient } = await import(pathToFileURL(path.join(PKG, 'node.mjs')).href);
-  // initSync on an initialized glue returns the instance's exports: the linear memory.
-  const { initSync } = await import(pathToFileURL(path.join(PKG, 'dreamina_upscale.js')).href);
+  // initSync on an initialized glue returns the instance's exports: the linear memory. It must
+  // be the glue node.mjs itself loaded (the edge build), or this reads another instance.
+  const { initSync } = await import(pathToFileURL(path.join(PKG, buildOfEntry('node.mjs', PKG).glue)).href);
   const exports = initSync();
   wasmMemory = exports.memory;
   externrefs = exports.__wbindgen_externrefs;

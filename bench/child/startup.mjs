@@ -1,6 +1,6 @@
 // Start-up of one client in this process. Modes:
 //   cold-pkg | cold-plain | cold-empty  one sample: import → client constructed, in a fresh process
-//   warm N                              N re-instantiations of the wasm module in this process
+//   warm N [client|edge]                N re-instantiations of one wasm build in this process
 // Prints one JSON line.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,9 +34,12 @@ function uniqueBytes(bytes, i) {
   return Buffer.concat([bytes, Buffer.from([0, body.length]), body]);
 }
 
-async function warm(n) {
-  const bytes = fs.readFileSync(path.join(PKG, 'dreamina_upscale_bg.wasm'));
-  const glueUrl = pathToFileURL(path.join(PKG, 'dreamina_upscale.js')).href;
+async function warm(n, build) {
+  // Imported here, not at the top, so cold samples load nothing but what they measure.
+  const { BUILDS } = await import('../lib.mjs');
+  const { wasm, glue } = BUILDS[build];
+  const bytes = fs.readFileSync(path.join(PKG, wasm));
+  const glueUrl = pathToFileURL(path.join(PKG, glue)).href;
   const { createClient } = await import(pathToFileURL(PLAIN).href);
   const cached = new WebAssembly.Module(bytes);
   const r = { compileCachedMs: [], compileFreshMs: [], instantiateMs: [], readyFromBytesMs: [], readyFromModuleMs: [], plainReadyMs: [] };
@@ -72,5 +75,5 @@ async function warm(n) {
   return r;
 }
 
-const out = mode === 'warm' ? await warm(Number(arg)) : await cold();
+const out = mode === 'warm' ? await warm(Number(arg), process.argv[4] ?? 'edge') : await cold();
 console.log(JSON.stringify(out));
