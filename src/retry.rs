@@ -86,6 +86,23 @@ pub fn backoff_ms(policy: &RetryPolicy, attempt: u32, random: f64) -> u32 {
     (capped / 2.0 + r * capped / 2.0).round() as u32
 }
 
+/// True when a fetch failure's description proves the request never left: a refused connection,
+/// a failed DNS lookup or a connect timeout (as Node, Deno and Bun word them). Browsers say only
+/// "Failed to fetch", which proves nothing, so a POST is then not retried.
+pub fn proves_not_sent(description: &str) -> bool {
+    let lower = description.to_ascii_lowercase();
+    [
+        "econnrefused",
+        "connection refused",
+        "connectionrefused",
+        "enotfound",
+        "eai_again",
+        "und_err_connect_timeout",
+    ]
+    .iter()
+    .any(|needle| lower.contains(needle))
+}
+
 /// What to add to a POST failure that may have created a job anyway.
 pub fn ambiguous_post_note(err: &Error) -> Option<&'static str> {
     match err.kind() {
@@ -212,6 +229,29 @@ mod tests {
             next_delay(&off, Method::Get, &api(503, true, None), 0, 0.5),
             None
         );
+    }
+
+    #[test]
+    fn only_refused_connections_prove_nothing_was_sent() {
+        assert!(proves_not_sent(
+            "fetch failed (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9)"
+        ));
+        assert!(proves_not_sent(
+            "error sending request: tcp connect error: Connection refused (os error 111)"
+        ));
+        assert!(proves_not_sent(
+            "Unable to connect. Is the computer able to access the url? (ConnectionRefused)"
+        ));
+        assert!(proves_not_sent(
+            "fetch failed (ENOTFOUND: getaddrinfo ENOTFOUND api.useapi.net)"
+        ));
+        assert!(!proves_not_sent(
+            "fetch failed (ECONNRESET: socket hang up)"
+        ));
+        assert!(!proves_not_sent("Failed to fetch"));
+        assert!(!proves_not_sent(
+            "fetch failed (UND_ERR_SOCKET: other side closed)"
+        ));
     }
 
     #[test]

@@ -5,13 +5,13 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
-use js_sys::{Function, Promise};
+use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use super::convert::{error_to_js, error_with_job, fields, prop};
-use super::transport::JsTransport;
+use super::transport::{headers, JsTransport};
 use crate::engine::{self, WaitPlan};
 use crate::error::Result;
 use crate::retry::RetryPolicy;
@@ -19,7 +19,11 @@ use crate::validate::{self, CallOptions, ClientConfig};
 
 struct Inner {
     config: ClientConfig,
-    fetch: Option<Function>,
+    /// The caller's `fetch` function, or `undefined` for the global one.
+    fetch: JsValue,
+    /// Request headers, built once: without and with `Content-Type: application/json`.
+    headers: Object,
+    json_headers: Object,
 }
 
 /// A client of the Dreamina upscale API. Cheap to create; share one per token.
@@ -38,9 +42,20 @@ impl DreaminaClient {
         let config = fields(&options, "options", false)
             .and_then(|f| validate::client_config(&f))
             .map_err(|e| error_to_js(&e, None))?;
-        let fetch = prop(&options, "fetch").dyn_into::<Function>().ok();
+        let fetch = prop(&options, "fetch");
+        let token = config.token.as_deref();
+        let (headers, json_headers) = (headers(token, false), headers(token, true));
         Ok(DreaminaClient {
-            inner: Rc::new(Inner { config, fetch }),
+            inner: Rc::new(Inner {
+                fetch: if fetch.is_function() {
+                    fetch
+                } else {
+                    JsValue::UNDEFINED
+                },
+                headers,
+                json_headers,
+                config,
+            }),
         })
     }
 
@@ -149,8 +164,9 @@ impl DreaminaClient {
 impl Inner {
     fn transport(&self, signal: Option<AbortSignal>) -> JsTransport<'_> {
         JsTransport {
-            fetch: self.fetch.as_ref(),
-            token: self.config.token.as_deref(),
+            fetch: &self.fetch,
+            headers: &self.headers,
+            json_headers: &self.json_headers,
             signal,
         }
     }

@@ -1,7 +1,6 @@
 //! The thin wasm-bindgen layer: JS values in, `fetch` and timers out. No business logic lives
 //! here; decisions come from the plain modules of the crate.
 
-mod abort;
 pub mod client;
 mod convert;
 #[cfg(feature = "edge")]

@@ -1,25 +1,55 @@
 //! `Transport` on the real JS platform: `fetch` from the global object (or the caller's),
-//! `setTimeout` timers and the caller's `AbortSignal`. Works without `window`.
+//! timers and the caller's `AbortSignal`, through the two promises of `js/platform.js`. Works
+//! without `window`. Every outcome is classified here, in Rust.
 
-use futures_util::future::{select, Either};
-use gloo_timers::future::TimeoutFuture;
-use js_sys::{Array, Function, JsString, Object, Promise, Reflect, JSON};
+use js_sys::{Array, JsString, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Response};
+use web_sys::AbortSignal;
 
-use super::abort::{sleep, AbortWatch};
 use super::convert::to_val;
 use crate::engine::{HttpRequest, Transport};
 use crate::error::{Error, Result};
 use crate::response::{text, Facts, Parsed, Reply, BODY_START_CHARS, MAX_BODY_BYTES};
+use crate::retry::proves_not_sent;
 use crate::validate::{JsonObject, Scalar};
 
-/// One call's view of the platform: the fetch to use, the token, and the caller's signal.
+#[wasm_bindgen(module = "/js/platform.js")]
+extern "C" {
+    /// One fetch + body read, with its timeout and the caller's signal (see platform.js).
+    #[allow(clippy::too_many_arguments)]
+    fn exchange(
+        fetch: &JsValue,
+        url: &str,
+        method: &str,
+        headers: &Object,
+        body: &JsValue,
+        timeout_ms: u32,
+        signal: &JsValue,
+        max_bytes: f64,
+    ) -> Promise;
+
+    /// Resolves after `ms`; rejects "aborted" as soon as the signal fires.
+    #[wasm_bindgen(js_name = sleep)]
+    fn sleep_js(ms: u32, signal: &JsValue) -> Promise;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` taking the JS string as it is (js-sys's takes `&str`, a copy into wasm).
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsString) -> std::result::Result<JsValue, JsValue>;
+}
+
+/// One call's view of the platform: the fetch to use, the client's headers, the caller's signal.
 pub struct JsTransport<'a> {
-    pub fetch: Option<&'a Function>,
-    pub token: Option<&'a str>,
+    /// The caller's `fetch`, or `undefined` for the global one.
+    pub fetch: &'a JsValue,
+    /// `Accept` and `Authorization`, built once per client.
+    pub headers: &'a Object,
+    /// The same plus `Content-Type: application/json`, for POSTs.
+    pub json_headers: &'a Object,
     pub signal: Option<AbortSignal>,
 }
 
@@ -27,38 +57,43 @@ impl Transport for JsTransport<'_> {
     type Doc = JsValue;
 
     async fn send(&self, req: &HttpRequest) -> Result<(Reply, JsValue)> {
-        let controller = AbortController::new()
-            .map_err(|_| network("AbortController is not available", req, None))?;
-        let exchange = self.exchange(req, &controller);
-        let guard = select(
-            TimeoutFuture::new(req.timeout_ms),
-            AbortWatch::new(self.signal.as_ref()),
-        );
-        let outcome = select(Box::pin(exchange), guard).await;
-        let result = match outcome {
-            Either::Left((result, _)) => result,
-            Either::Right((Either::Left(_), _)) => {
-                controller.abort();
-                Err(Error::Timeout {
-                    message: format!(
-                        "{} {} got no answer within {} ms",
-                        req.method.as_str(),
-                        path_of(&req.url),
-                        req.timeout_ms
-                    ),
-                    status: None,
-                })
-            }
-            Either::Right((Either::Right(_), _)) => {
-                controller.abort();
-                Err(Error::Aborted)
-            }
+        let (headers, body) = match &req.body {
+            Some(obj) => (self.json_headers, json_body(obj)),
+            None => (self.headers, JsValue::UNDEFINED),
         };
-        result
+        let promise = exchange(
+            self.fetch,
+            &req.url,
+            req.method.as_str(),
+            headers,
+            &body,
+            req.timeout_ms,
+            &self.signal_value(),
+            MAX_BODY_BYTES as f64,
+        );
+        let answer = JsFuture::from(promise)
+            .await
+            .map_err(|e| failure(&e, req))?;
+        let get = |i: u32| Reflect::get_u32(&answer, i).unwrap_or(JsValue::UNDEFINED);
+        let body: JsString = get(3).dyn_into().unwrap_or_else(|_| JsString::from(""));
+        // The body stays in JS: it is parsed once there, and only a short start is copied in.
+        let (parsed, doc) = parse(&body);
+        let reply = Reply {
+            status: get(0).as_f64().unwrap_or(0.0) as u16,
+            retry_after: get(1).as_string(),
+            content_type: get(2).as_string(),
+            body_len: body.length() as usize,
+            body_start: body.slice(0, BODY_START_CHARS as u32).into(),
+            parsed,
+        };
+        Ok((reply, doc))
     }
 
     async fn sleep(&self, ms: u32) -> Result<()> {
-        sleep(ms, self.signal.as_ref()).await
+        JsFuture::from(sleep_js(ms, &self.signal_value()))
+            .await
+            .map(|_| ())
+            .map_err(|_| Error::Aborted)
     }
 
     fn now_ms(&self) -> f64 {
@@ -75,90 +110,65 @@ impl Transport for JsTransport<'_> {
 }
 
 impl JsTransport<'_> {
-    /// fetch + read the body; timeouts and aborts are raced around it by `send`.
-    async fn exchange(
-        &self,
-        req: &HttpRequest,
-        controller: &AbortController,
-    ) -> Result<(Reply, JsValue)> {
-        let init = self.init(req, &controller.signal());
-        let global = js_sys::global();
-        let fetch: Function = match self.fetch {
-            Some(f) => f.clone(),
-            None => Reflect::get(&global, &"fetch".into())
-                .ok()
-                .and_then(|f| f.dyn_into().ok())
-                .ok_or_else(|| {
-                    network(
-                        "no global fetch() in this runtime; pass one as the `fetch` option",
-                        req,
-                        None,
-                    )
-                })?,
-        };
-        let promise = fetch
-            .call2(&global, &JsValue::from_str(&req.url), &init)
-            .map_err(|e| network_from(&e, req))?;
-        let resp = JsFuture::from(Promise::resolve(&promise))
-            .await
-            .map_err(|e| network_from(&e, req))?;
-        let resp: Response = resp.unchecked_into();
-        let header = |name: &str| resp.headers().get(name).ok().flatten();
-        let status = resp.status();
-        if header("content-length")
-            .and_then(|l| l.trim().parse::<usize>().ok())
-            .is_some_and(|l| l > MAX_BODY_BYTES)
-        {
-            controller.abort();
-            return Err(Error::InvalidResponse {
-                status,
-                message: format!("The API answered HTTP {status} with a body larger than the {MAX_BODY_BYTES} bytes accepted"),
-            });
-        }
-        let text = resp.text().map_err(|e| network_from(&e, req))?;
-        let body = JsFuture::from(text)
-            .await
-            .map_err(|e| body_error(&e, req, status))?;
-        // The body stays in JS: it is parsed once there, and only a short start is copied in.
-        let body: JsString = body.dyn_into().unwrap_or_else(|_| JsString::from(""));
-        let (parsed, doc) = parse(&body);
-        let reply = Reply {
-            status,
-            retry_after: header("retry-after"),
-            content_type: header("content-type"),
-            body_len: body.length() as usize,
-            body_start: body.slice(0, BODY_START_CHARS as u32).into(),
-            parsed,
-        };
-        Ok((reply, doc))
-    }
-
-    fn init(&self, req: &HttpRequest, signal: &AbortSignal) -> Object {
-        let headers = Object::new();
-        let put = |o: &Object, k: &str, v: &JsValue| {
-            let _ = Reflect::set(o, &JsValue::from_str(k), v);
-        };
-        put(&headers, "Accept", &"application/json".into());
-        if let Some(token) = self.token {
-            put(&headers, "Authorization", &format!("Bearer {token}").into());
-        }
-        let init = Object::new();
-        put(&init, "method", &req.method.as_str().into());
-        if let Some(body) = &req.body {
-            put(&headers, "Content-Type", &"application/json".into());
-            put(&init, "body", &json_body(body));
-        }
-        put(&init, "headers", &headers);
-        put(&init, "signal", signal);
-        init
+    fn signal_value(&self) -> JsValue {
+        self.signal
+            .clone()
+            .map_or(JsValue::UNDEFINED, JsValue::from)
     }
 }
 
-#[wasm_bindgen]
-extern "C" {
-    /// `JSON.parse` taking the JS string as it is (js-sys's takes `&str`, a copy into wasm).
-    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn json_parse(text: &JsString) -> std::result::Result<JsValue, JsValue>;
+/// The client's constant request headers: `Accept`, `Authorization` when there is a token,
+/// and `Content-Type` when `json`.
+pub fn headers(token: Option<&str>, json: bool) -> Object {
+    let h = Object::new();
+    let put = |k: &str, v: &str| {
+        let _ = Reflect::set(&h, &k.into(), &v.into());
+    };
+    put("Accept", "application/json");
+    if let Some(token) = token {
+        put("Authorization", &format!("Bearer {token}"));
+    }
+    if json {
+        put("Content-Type", "application/json");
+    }
+    h
+}
+
+/// What a rejected `exchange` means: our timeout, the caller's abort, a body cut off, a body
+/// too large, or fetch's own failure.
+fn failure(e: &JsValue, req: &HttpRequest) -> Error {
+    match e.as_string().as_deref() {
+        Some("timeout") => {
+            return Error::Timeout {
+                message: format!(
+                    "{} {} got no answer within {} ms",
+                    req.method.as_str(),
+                    path_of(&req.url),
+                    req.timeout_ms
+                ),
+                status: None,
+            }
+        }
+        Some("aborted") => return Error::Aborted,
+        _ => {}
+    }
+    if Array::is_array(e) {
+        let tag = Reflect::get_u32(e, 0).ok().and_then(|t| t.as_string());
+        let detail = Reflect::get_u32(e, 1).unwrap_or(JsValue::UNDEFINED);
+        if tag.as_deref() == Some("too_large") {
+            let status = detail.as_f64().unwrap_or(0.0) as u16;
+            return Error::InvalidResponse {
+                status,
+                message: format!("The API answered HTTP {status} with a body larger than the {MAX_BODY_BYTES} bytes accepted"),
+            };
+        }
+        let status = Reflect::get_u32(e, 2)
+            .ok()
+            .and_then(|s| s.as_f64())
+            .unwrap_or(0.0);
+        return body_error(&detail, req, status as u16);
+    }
+    network_from(e, req)
 }
 
 /// `JSON.stringify` of a flat object: JS formats the numbers, so the binary does not have to.
@@ -186,8 +196,7 @@ fn parse(body: &JsString) -> (Parsed, JsValue) {
     if !doc.is_object() || Array::is_array(&doc) {
         return (Parsed::NotObject, doc);
     }
-    let get =
-        |v: &JsValue, k: &str| Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    let get = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).unwrap_or(JsValue::UNDEFINED);
     // `error` / `message` as text: a string, or an upstream object's `message` / `error`.
     let as_text = |v: JsValue| match v.as_string() {
         Some(s) => text(&s),
@@ -209,36 +218,21 @@ fn parse(body: &JsString) -> (Parsed, JsValue) {
 /// The path of a URL, for messages (the host is the caller's own knowledge).
 fn path_of(url: &str) -> &str {
     url.split_once("://")
-        .and_then(|(_, r)| r.find('/').map(|i| &r[i..]))
+        .and_then(|(_, r)| r.find('/').and_then(|i| r.get(i..)))
         .unwrap_or(url)
-}
-
-fn network(message: &str, req: &HttpRequest, not_sent: Option<bool>) -> Error {
-    Error::Network {
-        message: format!(
-            "Network error on {} {}: {message}",
-            req.method.as_str(),
-            path_of(&req.url)
-        ),
-        not_sent: not_sent.unwrap_or(false),
-    }
 }
 
 /// A rejected fetch. Only a refused connection or a failed DNS lookup proves nothing was sent.
 fn network_from(e: &JsValue, req: &HttpRequest) -> Error {
     let text = describe_js_error(e);
-    let lower = text.to_ascii_lowercase();
-    let not_sent = [
-        "econnrefused",
-        "connection refused",
-        "connectionrefused",
-        "enotfound",
-        "eai_again",
-        "und_err_connect_timeout",
-    ]
-    .iter()
-    .any(|needle| lower.contains(needle));
-    network(&text, req, Some(not_sent))
+    Error::Network {
+        message: format!(
+            "Network error on {} {}: {text}",
+            req.method.as_str(),
+            path_of(&req.url)
+        ),
+        not_sent: proves_not_sent(&text),
+    }
 }
 
 fn body_error(e: &JsValue, req: &HttpRequest, status: u16) -> Error {

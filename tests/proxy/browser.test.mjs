@@ -33,8 +33,12 @@ async function startPages() {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     if (url.pathname === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-    const file = path.join(ROOT, 'pkg', path.basename(url.pathname));
-    if (!url.pathname.startsWith('/pkg/') || !fs.existsSync(file)) return res.writeHead(404).end();
+    const pkg = path.join(ROOT, 'pkg');
+    const file = path.join(pkg, path.normalize(url.pathname.slice('/pkg/'.length)));
+    const inside = file.startsWith(pkg + path.sep);
+    if (!url.pathname.startsWith('/pkg/') || !inside || !fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      return res.writeHead(404).end();
+    }
     res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(fs.readFileSync(file));
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
