@@ -279,13 +279,17 @@ pub fn parse_json(body: &str) -> Parsed {
 
 /// A short, single-line quote of a body for messages.
 pub fn excerpt(body: &str) -> String {
-    let flat: String = body
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    // Control characters and runs of white space become one space.
+    let mut flat = String::new();
+    for c in body.chars() {
+        let space = c.is_control() || c.is_whitespace();
+        if !space {
+            flat.push(c);
+        } else if !flat.is_empty() && !flat.ends_with(' ') {
+            flat.push(' ');
+        }
+    }
+    let flat = flat.trim_end();
     if flat.is_empty() {
         return "(empty)".into();
     }
@@ -311,7 +315,8 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
 
 /// Parses `Sun, 06 Nov 1994 08:49:37 GMT` into Unix epoch milliseconds.
 pub fn parse_http_date(s: &str) -> Option<f64> {
-    let (_, rest) = s.split_once(", ")?;
+    let (_, rest) = s.split_once(',')?;
+    let rest = rest.strip_prefix(' ')?;
     let parts: Vec<&str> = rest.split_whitespace().collect();
     let [day, month, year, time, "GMT"] = parts.as_slice() else {
         return None;

@@ -17,7 +17,7 @@ pub fn parse_http_url(url: &str) -> Option<HttpUrl<'_>> {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return None;
     }
-    let (scheme, rest) = url.split_once("://")?;
+    let (scheme, rest) = split_scheme(url)?;
     let secure = match scheme.to_ascii_lowercase().as_str() {
         "https" => true,
         "http" => false,
@@ -34,6 +34,33 @@ pub fn parse_http_url(url: &str) -> Option<HttpUrl<'_>> {
         return None;
     }
     Some(HttpUrl { secure, host })
+}
+
+/// `("https", "host/path")` from `https://host/path`. Byte checks rather than a substring
+/// search keep string-searching and panic-formatting code out of the wasm binary.
+pub fn split_scheme(url: &str) -> Option<(&str, &str)> {
+    let colon = url.find(':')?;
+    let rest = url.get(colon + 1..)?.strip_prefix("//")?;
+    Some((url.get(..colon)?, rest))
+}
+
+/// True when `haystack` holds `needle` (ASCII case-sensitive), without `str::contains`'s
+/// two-way searcher, which is large in wasm.
+pub fn has_bytes(haystack: &str, needle: &str) -> bool {
+    let n = needle.as_bytes();
+    n.is_empty() || haystack.as_bytes().windows(n.len()).any(|w| w == n)
+}
+
+/// Joins with a separator, without `[T]::join`'s generic copy code.
+pub fn join(items: &[&str], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(item);
+    }
+    out
 }
 
 /// True for hosts that never leave this machine.
@@ -109,6 +136,17 @@ mod tests {
         ] {
             assert!(parse_http_url(bad).is_none(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn small_string_helpers() {
+        assert_eq!(split_scheme("https://a/b"), Some(("https", "a/b")));
+        assert_eq!(split_scheme("https:/a"), None);
+        assert_eq!(split_scheme("nocolon"), None);
+        assert!(has_bytes("fetch failed (econnrefused)", "econnrefused"));
+        assert!(!has_bytes("econ", "econnrefused"));
+        assert_eq!(join(&["a", "b", "c"], ", "), "a, b, c");
+        assert_eq!(join(&[], ", "), "");
     }
 
     #[test]

@@ -140,7 +140,7 @@ fn reject_unknown(fields: &Fields, known: &[&str], what: &str) -> Result<()> {
             k.clone(),
             format!(
                 "is not a known {what} option (expected one of: {})",
-                known.join(", ")
+                crate::url::join(known, ", ")
             ),
         )),
         None => Ok(()),

@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise};
@@ -122,11 +123,11 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let id = validate::jobid("jobid", &super::convert::to_val(&jobid))
                 .map_err(|e| error_to_js(&e, jobid.as_string().as_deref()))?;
             inner.wait(&id, &options, false).await
-        })
+        }))
     }
 
     /// `upscale` then `waitForJob`; `onUpdate` also sees the created job. A failure after the
@@ -138,7 +139,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let created = async {
                 let req = upscale_request(&request)?;
                 let wait = validate::wait_options(&fields(&options, "options", true)?)?;
@@ -157,7 +158,7 @@ impl DreaminaClient {
             .map_err(|e| error_to_js(&e, None))?;
             notify(&prop(&options, "onUpdate"), &created.doc);
             inner.wait(&created.job.jobid, &options, true).await
-        })
+        }))
     }
 }
 
@@ -218,7 +219,16 @@ impl Inner {
 
 /// Runs `work` as a Promise; its error becomes a `DreaminaError` carrying `jobid` when known.
 fn spawn(jobid: Option<String>, work: impl Future<Output = Result<JsValue>> + 'static) -> Promise {
-    future_to_promise(async move { work.await.map_err(|e| error_to_js(&e, jobid.as_deref())) })
+    promise(Box::pin(async move {
+        work.await.map_err(|e| error_to_js(&e, jobid.as_deref()))
+    }))
+}
+
+/// Every exported method's work, boxed, so `future_to_promise` is compiled once, not per method.
+type JsWork = Pin<Box<dyn Future<Output = std::result::Result<JsValue, JsValue>>>>;
+
+fn promise(work: JsWork) -> Promise {
+    future_to_promise(work)
 }
 
 fn upscale_request(request: &JsValue) -> Result<validate::UpscaleRequest> {

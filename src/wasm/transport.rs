@@ -217,7 +217,7 @@ fn parse(body: &JsString) -> (Parsed, JsValue) {
 
 /// The path of a URL, for messages (the host is the caller's own knowledge).
 fn path_of(url: &str) -> &str {
-    url.split_once("://")
+    crate::url::split_scheme(url)
         .and_then(|(_, r)| r.find('/').and_then(|i| r.get(i..)))
         .unwrap_or(url)
 }
@@ -259,7 +259,8 @@ fn describe_js_error(e: &JsValue) -> String {
             .filter_map(|k| get(&cause, k))
             .collect();
         if !bits.is_empty() {
-            text = format!("{text} ({})", bits.join(": "));
+            let bits: Vec<&str> = bits.iter().map(String::as_str).collect();
+            text = format!("{text} ({})", crate::url::join(&bits, ": "));
         }
     }
     text
