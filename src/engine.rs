@@ -44,19 +44,22 @@ pub async fn send_with_retries<T: Transport>(
     deadline_ms: f64,
 ) -> Result<Fetched<T::Doc>> {
     let mut attempt = 0;
-    let mut req = req.clone();
-    let limit = req.timeout_ms;
     loop {
         if t.is_aborted() {
             return Err(Error::Aborted);
         }
         let left = deadline_ms - t.now_ms();
-        req.timeout_ms = if left.is_finite() {
-            limit.min(left.max(1.0).ceil() as u32)
+        let clamped;
+        let req = if left.is_finite() && left < req.timeout_ms as f64 {
+            clamped = HttpRequest {
+                timeout_ms: left.max(1.0).ceil() as u32,
+                ..req.clone()
+            };
+            &clamped
         } else {
-            limit
+            req
         };
-        let outcome = match t.send(&req).await {
+        let outcome = match t.send(req).await {
             Ok((reply, doc)) => classify_reply(&reply, t.now_ms()).map(|job| Fetched { job, doc }),
             Err(e) => Err(e),
         };

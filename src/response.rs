@@ -41,9 +41,18 @@ pub struct Reply {
     pub content_type: Option<String>,
     /// Length of the body (bytes, or UTF-16 units from JS: it is only compared to a limit).
     pub body_len: usize,
-    /// The first `BODY_START_CHARS` characters of the body, for error messages.
+    /// The first `BODY_START_CHARS` characters of the body, for error messages. A transport
+    /// may leave it empty when `needs_excerpt` says no message will quote it.
     pub body_start: String,
     pub parsed: Parsed,
+}
+
+/// False only for the common good case, a 2xx job object with a string `jobid` and `status`,
+/// which no error message quotes: the transport can then skip copying the body's start.
+pub fn needs_excerpt(status: u16, parsed: &Parsed) -> bool {
+    let good_job = matches!(parsed, Parsed::Object(f)
+        if matches!(&f.jobid, Val::Str(s) if !s.is_empty()) && matches!(f.status, Val::Str(_)));
+    !((200..300).contains(&status) && good_job)
 }
 
 /// A job's status as the API reports it; unknown values count as still running.
@@ -387,6 +396,17 @@ mod tests {
         assert_eq!(failed.job.error.as_deref(), Some("fail_code: 2043"));
         let odd = classify(resp(200, r#"{"jobid":"x","status":"queued"}"#), 0.0).unwrap();
         assert_eq!(odd.job.status, JobStatus::Other("queued".into()));
+    }
+
+    #[test]
+    fn only_good_jobs_skip_the_excerpt() {
+        let job = |status: u16, body: &str| needs_excerpt(status, &parse_json(body));
+        assert!(!job(200, JOB));
+        assert!(job(404, JOB));
+        assert!(job(200, r#"{"jobid":"","status":"created"}"#));
+        assert!(job(200, r#"{"jobid":"x"}"#));
+        assert!(job(200, "<html>"));
+        assert!(job(500, r#"{"error":"x"}"#));
     }
 
     #[test]

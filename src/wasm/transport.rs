@@ -11,7 +11,9 @@ use web_sys::AbortSignal;
 use super::convert::to_val;
 use crate::engine::{HttpRequest, Transport};
 use crate::error::{Error, Result};
-use crate::response::{text, Facts, Parsed, Reply, BODY_START_CHARS, MAX_BODY_BYTES};
+use crate::response::{
+    needs_excerpt, text, Facts, Parsed, Reply, BODY_START_CHARS, MAX_BODY_BYTES,
+};
 use crate::retry::proves_not_sent;
 use crate::validate::{JsonObject, Scalar};
 
@@ -78,12 +80,17 @@ impl Transport for JsTransport<'_> {
         let body: JsString = get(3).dyn_into().unwrap_or_else(|_| JsString::from(""));
         // The body stays in JS: it is parsed once there, and only a short start is copied in.
         let (parsed, doc) = parse(&body);
+        let status = get(0).as_f64().unwrap_or(0.0) as u16;
+        let body_start = match needs_excerpt(status, &parsed) {
+            true => body.slice(0, BODY_START_CHARS as u32).into(),
+            false => String::new(),
+        };
         let reply = Reply {
-            status: get(0).as_f64().unwrap_or(0.0) as u16,
+            status,
             retry_after: get(1).as_string(),
             content_type: get(2).as_string(),
             body_len: body.length() as usize,
-            body_start: body.slice(0, BODY_START_CHARS as u32).into(),
+            body_start,
             parsed,
         };
         Ok((reply, doc))
@@ -187,6 +194,23 @@ fn json_body(obj: &JsonObject) -> JsValue {
         .unwrap_or_else(|_| "{}".into())
 }
 
+/// The property names read from every body, made into JS strings once per thread.
+struct Keys {
+    jobid: JsValue,
+    status: JsValue,
+    error: JsValue,
+    message: JsValue,
+}
+
+thread_local! {
+    static KEYS: Keys = Keys {
+        jobid: "jobid".into(),
+        status: "status".into(),
+        error: "error".into(),
+        message: "message".into(),
+    };
+}
+
 /// Parses a body once with `JSON.parse`: the facts the classifier needs, and the object that
 /// is handed to the caller as the job.
 fn parse(body: &JsString) -> (Parsed, JsValue) {
@@ -196,23 +220,25 @@ fn parse(body: &JsString) -> (Parsed, JsValue) {
     if !doc.is_object() || Array::is_array(&doc) {
         return (Parsed::NotObject, doc);
     }
-    let get = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    // `error` / `message` as text: a string, or an upstream object's `message` / `error`.
-    let as_text = |v: JsValue| match v.as_string() {
-        Some(s) => text(&s),
-        None if v.is_object() => get(&v, "message")
-            .as_string()
-            .or_else(|| get(&v, "error").as_string())
-            .and_then(|s| text(&s)),
-        None => None,
-    };
-    let facts = Facts {
-        jobid: to_val(&get(&doc, "jobid")),
-        status: to_val(&get(&doc, "status")),
-        error: as_text(get(&doc, "error")),
-        message: as_text(get(&doc, "message")),
-    };
-    (Parsed::Object(facts), doc)
+    KEYS.with(|k| {
+        let get = |v: &JsValue, key: &JsValue| Reflect::get(v, key).unwrap_or(JsValue::UNDEFINED);
+        // `error` / `message` as text: a string, or an upstream object's `message` / `error`.
+        let as_text = |v: JsValue| match v.as_string() {
+            Some(s) => text(&s),
+            None if v.is_object() => get(&v, &k.message)
+                .as_string()
+                .or_else(|| get(&v, &k.error).as_string())
+                .and_then(|s| text(&s)),
+            None => None,
+        };
+        let facts = Facts {
+            jobid: to_val(&get(&doc, &k.jobid)),
+            status: to_val(&get(&doc, &k.status)),
+            error: as_text(get(&doc, &k.error)),
+            message: as_text(get(&doc, &k.message)),
+        };
+        (Parsed::Object(facts), doc)
+    })
 }
 
 /// The path of a URL, for messages (the host is the caller's own knowledge).
