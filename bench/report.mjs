@@ -69,7 +69,7 @@ function startup(st) {
 function calls(c) {
   const row = (name, x) => [name, f(x.pkg.median * 1000, 0), f(x.pkg.p99 * 1000, 0), f(x.plain.median * 1000, 0), f(x.plain.p99 * 1000, 0), `${f(x.medianRatio)}×`, `${f(x.p99Ratio)}×`, f(x.extraMicrosPerCall, 0)];
   return [
-    `getJob through the node entry (edge build) of a completed job (${'≈'}1 KB JSON) against the mock API. Server: ${c.server}. Latency per call in µs; 5,000 calls per client and mode after a 500-call warm-up, in 5 interleaved rounds.`,
+    `getJob through the node entry (edge build) of a completed job (${'≈'}1 KB JSON) against the mock API. Server: ${c.server}. Latency per call in µs; 5,000 calls per client and mode after a 500-call warm-up, in 5 rounds. Sequential calls alternate between the two clients call by call, so drift falls on both alike; concurrent batches alternate block by block.`,
     '',
     table(['mode', 'package median', 'package p99', 'plain JS median', 'plain JS p99', 'ratio median', 'ratio p99', 'extra µs/call (median)'], [
       row('sequential, loopback', c.sequential),
