@@ -12,10 +12,11 @@ mod webhook;
 
 pub use client::DreaminaClient;
 
-/// Runs once when the module is instantiated; in debug builds, reports panics to the console.
+/// Runs once when the module is instantiated; in debug builds, reports panics to the console
+/// (a panic aborts the instance, so the message is all there is to see).
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
-    #[cfg(feature = "debug-panic-hook")]
+    #[cfg(any(debug_assertions, feature = "debug-panic-hook"))]
     console_error_panic_hook::set_once();
 }
 
