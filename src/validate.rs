@@ -85,7 +85,7 @@ pub fn json_text(obj: &JsonObject) -> String {
 /// Resolutions the API accepts for `upscaleResolution`.
 pub const RESOLUTIONS: [&str; 3] = ["2k", "4k", "8k"];
 
-const UPSCALE_FIELDS: [&str; 8] = [
+pub const UPSCALE_FIELDS: [&str; 8] = [
     "jobid",
     "imageIndex",
     "upscaleResolution",
@@ -264,7 +264,7 @@ pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// Upper bound of `maxRetries`.
 pub const MAX_RETRIES_LIMIT: i64 = 20;
 
-const CLIENT_FIELDS: [&str; 8] = [
+pub const CLIENT_FIELDS: [&str; 8] = [
     "token",
     "baseUrl",
     "timeoutMs",
@@ -399,7 +399,7 @@ pub struct CallOptions {
     pub max_retries: Option<u32>,
 }
 
-const CALL_FIELDS: [&str; 3] = ["signal", "timeoutMs", "maxRetries"];
+pub const CALL_FIELDS: [&str; 3] = ["signal", "timeoutMs", "maxRetries"];
 
 /// Checks the per-call options object.
 pub fn call_options(fields: &Fields) -> Result<CallOptions> {
@@ -438,7 +438,7 @@ pub const DEFAULT_WAIT_TIMEOUT_MS: u32 = 15 * 60 * 1000;
 /// The shortest poll interval a caller may ask for.
 pub const MIN_POLL_INTERVAL_MS: f64 = 100.0;
 
-const WAIT_FIELDS: [&str; 6] = [
+pub const WAIT_FIELDS: [&str; 6] = [
     "pollIntervalMs",
     "timeoutMs",
     "requestTimeoutMs",

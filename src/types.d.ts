@@ -1,0 +1,106 @@
+/** Options of `new DreaminaClient(options)`. */
+export interface ClientOptions {
+  /** API token (`user:12345-…`). Required for api.useapi.net; optional when `baseUrl` is your own proxy. */
+  token?: string;
+  /** Default `https://api.useapi.net/v1/dreamina`. Must be https:// (http:// only for localhost), or a same-origin path such as `/api/dreamina`. */
+  baseUrl?: string;
+  /** Time limit of each HTTP request in ms, 1–2147483647. Default 30000. */
+  timeoutMs?: number;
+  /** Retries of a retryable failure, integer 0–20 (0 turns retries off). Default 3. */
+  maxRetries?: number;
+  /** A fetch implementation; default the global `fetch`. */
+  fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  /** First backoff delay in ms; doubles per retry, with jitter. Default 500. */
+  retryBaseDelayMs?: number;
+  /** Cap of the backoff delay in ms. Default 20000. */
+  retryMaxDelayMs?: number;
+  /** Longest `Retry-After` honoured, in ms; a longer one fails the call instead. Default 60000. */
+  maxRetryAfterMs?: number;
+}
+
+/** Resolutions the API upscales to. */
+export type UpscaleResolution = "2k" | "4k" | "8k";
+
+/** Body of `POST /images/upscale`. */
+export interface UpscaleRequest {
+  /** jobid of a completed image-generation job. */
+  jobid: string;
+  /** Which of the generation's images, integer 0–3. Default 0. */
+  imageIndex?: number;
+  /** Default "4k". */
+  upscaleResolution?: UpscaleResolution;
+  /** How much of the original to keep, number 0–1. Default 0.65. */
+  originalImageStrength?: number;
+  /** Detail enhancement, number 0–1. Default 0.5. */
+  detailStrength?: number;
+  /** Absolute http(s) URL the provider calls when the job completes or fails. */
+  replyUrl?: string;
+  /** Any string, echoed back in the webhook call. */
+  replyRef?: string;
+  /** Integer 1–50: overrides the account's max concurrent jobs for this request. */
+  maxJobs?: number;
+}
+
+/** Options of `upscale` and `getJob`. */
+export interface CallOptions {
+  /** Aborts the request (and any retry wait) at once; rejects with kind "aborted". */
+  signal?: AbortSignal;
+  /** Time limit of each HTTP request in ms; default the client's. */
+  timeoutMs?: number;
+  /** Retries for this call, integer 0–20; default the client's. */
+  maxRetries?: number;
+}
+
+/** Options of `waitForJob` and `upscaleAndWait`. */
+export interface WaitOptions {
+  /** A fixed poll interval in ms (at least 100). Default: first poll 25 s after submission, then every 7.5 s (tuned for the provider's 15–120 s jobs). */
+  pollIntervalMs?: number;
+  /** Overall time limit of the wait in ms. Default 900000 (15 min). */
+  timeoutMs?: number;
+  /** Time limit of each HTTP request in ms; default the client's `timeoutMs`. */
+  requestTimeoutMs?: number;
+  /** Stops the wait at once, with no further request; rejects with kind "aborted". */
+  signal?: AbortSignal;
+  /** Called with every job snapshot fetched. Errors it throws are logged, not fatal. */
+  onUpdate?: (job: Job) => void;
+  /** Retries of each poll's request, integer 0–20; default the client's. */
+  maxRetries?: number;
+}
+
+/** A job's status; any other value means still running. */
+export type JobStatus = "created" | "completed" | "failed" | (string & {});
+
+/** One image of a job. */
+export interface JobImage {
+  imageUrl: string;
+  imageUri?: string;
+  width: number;
+  height: number;
+  format?: string;
+  assetId?: string;
+  assetRef?: string;
+  itemId?: string;
+  [key: string]: unknown;
+}
+
+/** A job as the API returns it; fields the API adds later are kept. */
+export interface Job {
+  jobid: string;
+  type?: "image" | "upscale" | (string & {});
+  status: JobStatus;
+  model?: string;
+  created?: string;
+  updated?: string;
+  request?: { jobid?: string; imageIndex?: number; resolution?: UpscaleResolution; [key: string]: unknown };
+  response?: { forecastCost?: number; images?: JobImage[]; [key: string]: unknown };
+  code?: number;
+  error?: string;
+  errorDetails?: unknown;
+  [key: string]: unknown;
+}
+
+/** What `DreaminaError.kind` can be. */
+export type DreaminaErrorKind =
+  | "validation" | "unauthorized" | "payment_required" | "not_found" | "gone" | "moderated"
+  | "rate_limited" | "account_error" | "server" | "network" | "timeout" | "aborted"
+  | "job_failed" | "invalid_response";
