@@ -81,18 +81,7 @@ impl std::fmt::Debug for ProxyConfig {
 /// Checks the `createProxyHandler(options)` object. `origin_items` holds the elements of
 /// `allowOrigins` when it is an array (the `Fields` view only says "array").
 pub fn proxy_config(fields: &Fields, origin_items: Option<&[Val]>) -> Result<ProxyConfig> {
-    if let Some((k, _)) = fields
-        .iter()
-        .find(|(k, _)| !OPTION_FIELDS.contains(&k.as_str()))
-    {
-        return Err(Error::validation(
-            k.clone(),
-            format!(
-                "is not a known proxy option (expected one of: {})",
-                OPTION_FIELDS.join(", ")
-            ),
-        ));
-    }
+    validate::reject_unknown(fields, &OPTION_FIELDS, "proxy")?;
     for hook in ["authorize", "transformUpscale", "fetch"] {
         let v = get(fields, hook);
         if !v.is_absent() && *v != Val::Function {

@@ -134,7 +134,8 @@ pub fn jobid(field: &str, v: &Val) -> Result<String> {
     }
 }
 
-fn reject_unknown(fields: &Fields, known: &[&str], what: &str) -> Result<()> {
+/// Refuses the first key not in `known`, naming it and listing the known ones.
+pub fn reject_unknown(fields: &Fields, known: &[&str], what: &str) -> Result<()> {
     match fields.iter().find(|(k, _)| !known.contains(&k.as_str())) {
         Some((k, _)) => Err(Error::validation(
             k.clone(),

@@ -25,7 +25,9 @@ use dreamina_upscale::response::{
     classify, parse_http_date, parse_retry_after, HttpResponse, MAX_BODY_BYTES,
 };
 use dreamina_upscale::url::{encode_path_segment, parse_http_url};
-use dreamina_upscale::validate::{self, MIN_POLL_INTERVAL_MS, RESOLUTIONS};
+use dreamina_upscale::validate::{
+    self, CLIENT_FIELDS, MIN_POLL_INTERVAL_MS, RESOLUTIONS, UPSCALE_FIELDS, WAIT_FIELDS,
+};
 use dreamina_upscale::value::{Fields, Val};
 
 const DEFAULT_ITERS: u64 = 20_000;
@@ -807,47 +809,19 @@ fn fuzz_parsers_and_validators() {
         });
         let (ra, now) = (retry_after(&mut r), now_ms(&mut r));
         run(&mut tallies[1], ra, |v| check_retry_after(v, now));
-        let upscale_keys = [
-            "jobid",
-            "imageIndex",
-            "upscaleResolution",
-            "originalImageStrength",
-            "detailStrength",
-            "replyUrl",
-            "replyRef",
-            "maxJobs",
-        ];
         run(
             &mut tallies[2],
-            fields(&mut r, &upscale_keys),
+            fields(&mut r, &UPSCALE_FIELDS),
             check_upscale_request,
         );
-        let client_keys = [
-            "token",
-            "baseUrl",
-            "timeoutMs",
-            "maxRetries",
-            "fetch",
-            "retryBaseDelayMs",
-            "retryMaxDelayMs",
-            "maxRetryAfterMs",
-        ];
         run(
             &mut tallies[3],
-            fields(&mut r, &client_keys),
+            fields(&mut r, &CLIENT_FIELDS),
             check_client_config,
         );
-        let wait_keys = [
-            "pollIntervalMs",
-            "timeoutMs",
-            "requestTimeoutMs",
-            "signal",
-            "onUpdate",
-            "maxRetries",
-        ];
         run(
             &mut tallies[4],
-            fields(&mut r, &wait_keys),
+            fields(&mut r, &WAIT_FIELDS),
             check_wait_options,
         );
         let seg = if r.chance(2) {

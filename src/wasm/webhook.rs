@@ -60,19 +60,7 @@ async fn run(
     jobid: &mut Option<String>,
 ) -> Result<JsValue, Fail> {
     let opts = fields(options, "options", false)?;
-    if let Some((k, _)) = opts
-        .iter()
-        .find(|(k, _)| !OPTION_FIELDS.contains(&k.as_str()))
-    {
-        return Err(Error::validation(
-            k.clone(),
-            format!(
-                "is not a known webhook option (expected one of: {})",
-                OPTION_FIELDS.join(", ")
-            ),
-        )
-        .into());
-    }
+    crate::validate::reject_unknown(&opts, &OPTION_FIELDS, "webhook")?;
     let client = prop(options, "client");
     let get_job = prop(&client, "getJob")
         .dyn_into::<Function>()
