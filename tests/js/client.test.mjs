@@ -169,3 +169,23 @@ function freePort() {
     const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
   });
 }
+
+test('an onUpdate that throws does not end the wait (the error goes to the console)', async () => {
+  const logged = [];
+  const original = console.error;
+  console.error = (...args) => logged.push(args);
+  try {
+    let calls = 0;
+    const job = await client().upscaleAndWait({ jobid: SEEDED.square, upscaleResolution: '2k' }, {
+      pollIntervalMs: 100,
+      onUpdate: () => { calls += 1; throw new Error('UI broke'); },
+    });
+    assert.equal(job.status, 'completed');
+    assert.ok(calls >= 2, `onUpdate called ${calls} times`);
+    assert.equal(logged.length, calls);
+    assert.match(String(logged[0][0]), /onUpdate threw/);
+    assert.ok(!JSON.stringify(logged.map((a) => String(a))).includes(TOKEN));
+  } finally {
+    console.error = original;
+  }
+});
