@@ -189,3 +189,14 @@ test('an onUpdate that throws does not end the wait (the error goes to the conso
     console.error = original;
   }
 });
+
+test('a huge body is refused as invalid_response, and the client keeps working', async () => {
+  const c = client({ maxRetries: 0 });
+  const job = JSON.stringify({ jobid: SEEDED.square, status: 'completed' });
+  // Announced by Content-Length: refused without reading it.
+  const err = await fault({ status: 200, body: job, bodySize: 5 * 1024 * 1024 }, () => rejects(c.getJob(SEEDED.square), 'invalid_response'));
+  assert.equal(err.status, 200);
+  assert.match(err.message, /larger than/);
+  // Still one client, still working.
+  assert.equal((await c.getJob(SEEDED.square)).jobid, SEEDED.square);
+});
