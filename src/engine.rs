@@ -144,6 +144,8 @@ pub async fn wait_for_job<T: Transport>(
     // first look is the schedule's first delay away; otherwise look at once.
     let mut turn: u32 = 0;
     let mut delay = 0;
+    // Whether the server has answered in this wait (the POST just did, after a submission).
+    let mut reachable = plan.skip_first_poll;
     if plan.skip_first_poll {
         delay = poll::delay_before(turn, plan.poll_interval_ms);
         turn += 1;
@@ -168,6 +170,7 @@ pub async fn wait_for_job<T: Transport>(
         );
         match poll.await {
             Ok(fetched) => {
+                reachable = true;
                 on_update(&fetched);
                 last_status = fetched.job.status.as_str().to_string();
                 match fetched.job.status {
@@ -182,9 +185,11 @@ pub async fn wait_for_job<T: Transport>(
             Err(_) if t.now_ms() >= deadline => {
                 return Err(wait_timeout(jobid, plan.timeout_ms, polls, &last_status))
             }
-            // A poll that stayed unanswered through its retries: the job may be fine, so one
-            // slow response does not end a long wait; poll again at the next turn.
-            Err(Error::Timeout { .. }) => delay = usual,
+            // A poll that stayed unanswered or cut off through its retries, on a server that
+            // has answered before: the job may be fine, so a network blip does not end a long
+            // wait; poll again at the next turn. (A server never reached is a setup problem:
+            // that error is returned at once.)
+            Err(Error::Timeout { .. } | Error::Network { .. }) if reachable => delay = usual,
             Err(e) => return Err(e),
         }
     }
@@ -514,6 +519,21 @@ mod tests {
         let f = block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {})).unwrap();
         assert_eq!(f.job.status, JobStatus::Completed);
         assert_eq!(t.sent.borrow().len(), 6);
+    }
+
+    #[test]
+    fn a_network_blip_does_not_end_the_wait_but_an_unreachable_server_does() {
+        let mut answers: Vec<Answer> = vec![job("created")];
+        answers.extend((0..8).map(|_| net(false)));
+        answers.push(job("completed"));
+        let t = Fake::new(answers);
+        let f = block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {})).unwrap();
+        assert_eq!(f.job.status, JobStatus::Completed);
+
+        let t = Fake::new((0..8).map(|_| net(false)).collect());
+        let e = block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {})).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Network);
+        assert_eq!(t.sent.borrow().len(), 4, "one poll and its three retries");
     }
 
     #[test]

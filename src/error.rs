@@ -93,9 +93,14 @@ pub enum Error {
         status: Option<u16>,
     },
 
-    /// The caller's AbortSignal fired.
+    /// The caller's AbortSignal fired before anything was sent, or during a sleep.
     #[error("The operation was aborted")]
     Aborted,
+
+    /// The caller's AbortSignal fired while a request was on its way: the server may have
+    /// acted on it (for an upscale, created the job).
+    #[error("{message}")]
+    AbortedInFlight { message: String },
 
     /// The job ended with `status: "failed"` (the JS layer attaches the job object).
     #[error("{message}")]
@@ -121,7 +126,7 @@ impl Error {
             Error::Api { kind, .. } => *kind,
             Error::Network { .. } => ErrorKind::Network,
             Error::Timeout { .. } => ErrorKind::Timeout,
-            Error::Aborted => ErrorKind::Aborted,
+            Error::Aborted | Error::AbortedInFlight { .. } => ErrorKind::Aborted,
             Error::JobFailed { .. } => ErrorKind::JobFailed,
             Error::InvalidResponse { .. } => ErrorKind::InvalidResponse,
         }
@@ -165,6 +170,9 @@ impl Error {
             },
             Error::InvalidResponse { status, message } => Error::InvalidResponse {
                 status,
+                message: format!("{message}. {note}"),
+            },
+            Error::AbortedInFlight { message } => Error::AbortedInFlight {
                 message: format!("{message}. {note}"),
             },
             other => other,

@@ -108,16 +108,10 @@ fn server_token(v: &Val) -> Result<String> {
             "token",
             "is required: the proxy adds it to every request it forwards",
         )),
-        Val::Str(s)
-            if s.trim()
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control()) =>
-        {
-            Err(Error::validation(
-                "token",
-                "must not contain spaces or control characters",
-            ))
-        }
+        Val::Str(s) if !validate::is_header_token(s.trim()) => Err(Error::validation(
+            "token",
+            "must be visible ASCII characters only (no spaces)",
+        )),
         Val::Str(s) => Ok(s.trim().to_string()),
         v if v.is_absent() => Err(Error::validation(
             "token",

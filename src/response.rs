@@ -169,7 +169,9 @@ fn api_error(reply: &Reply, now_ms: f64) -> Error {
         Parsed::Object(f) => f.error.clone().or_else(|| f.message.clone()),
         _ => None,
     };
-    let from_provider = provider_message.is_some();
+    // Any JSON body counts as the provider's (it may pass an upstream error object through);
+    // only an empty or non-JSON body (a proxy's or load balancer's page) does not.
+    let from_provider = !matches!(reply.parsed, Parsed::NotJson);
     let message = provider_message.unwrap_or_else(|| default_message(reply));
     let retry_after_ms = reply
         .retry_after
@@ -491,6 +493,8 @@ mod tests {
             e => panic!("{e:?}"),
         };
         assert!(from(r#"{"error":"Service unavailable","code":503}"#));
+        // An upstream error object passed through is still the provider's answer.
+        assert!(from(r#"{"code":503,"detail":"upstream busy"}"#));
         assert!(!from(""));
         assert!(!from("<html>503</html>"));
     }

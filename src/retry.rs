@@ -2,7 +2,7 @@
 //! a POST is repeated only when the server certainly did not accept it, because the API has no
 //! idempotency key and a second POST bills a second job.
 
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 
 /// The HTTP methods the client uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,12 +105,16 @@ pub fn proves_not_sent(description: &str) -> bool {
 
 /// What to add to a POST failure that may have created a job anyway.
 pub fn ambiguous_post_note(err: &Error) -> Option<&'static str> {
-    match err.kind() {
-        ErrorKind::Network | ErrorKind::Timeout | ErrorKind::InvalidResponse if !matches!(err, Error::Network { not_sent: true, .. }) => {
-            Some("The upscale job may have been created and billed; it was not retried. Check your jobs before submitting again")
+    let ambiguous = match err {
+        Error::Network { not_sent, .. } => !not_sent,
+        Error::Timeout { .. } | Error::InvalidResponse { .. } | Error::AbortedInFlight { .. } => {
+            true
         }
-        _ => None,
-    }
+        _ => false,
+    };
+    ambiguous.then_some(
+        "The upscale job may have been created and billed; it was not retried. Check your jobs before submitting again",
+    )
 }
 
 #[cfg(test)]
@@ -263,6 +267,11 @@ mod tests {
         })
         .is_some());
         assert!(ambiguous_post_note(&net(true)).is_none());
+        assert!(ambiguous_post_note(&Error::AbortedInFlight {
+            message: "x".into()
+        })
+        .is_some());
+        assert!(ambiguous_post_note(&Error::Aborted).is_none());
         assert!(ambiguous_post_note(&api(400, true, None)).is_none());
     }
 }

@@ -125,6 +125,10 @@ pub fn jobid(field: &str, v: &Val) -> Result<String> {
             field,
             "must not contain control characters",
         )),
+        // "." and ".." would be read as path steps and leave their URL segment.
+        Val::Str(s) if s == "." || s == ".." => {
+            Err(Error::validation(field, "cannot be \".\" or \"..\""))
+        }
         Val::Str(s) => Ok(s.clone()),
         v if v.is_absent() => Err(Error::validation(field, "is required")),
         v => Err(Error::validation(
@@ -333,9 +337,12 @@ fn base_url(v: &Val) -> Result<String> {
         }
     };
     // A same-origin path such as "/api/dreamina" reaches an app's own proxy (browsers only).
+    // No backslash: browsers read "/\\host" as "//host", another origin.
     if s.starts_with('/')
         && !s.starts_with("//")
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
     {
         return Ok(s);
     }
@@ -366,14 +373,10 @@ fn token(v: &Val, base_url: &str) -> Result<Option<String>> {
     let token = match v {
         v if v.is_absent() => None,
         Val::Str(s) if s.trim().is_empty() => None,
-        Val::Str(s)
-            if s.trim()
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control()) =>
-        {
+        Val::Str(s) if !is_header_token(s.trim()) => {
             return Err(Error::validation(
                 "token",
-                "must not contain spaces or control characters",
+                "must be visible ASCII characters only (no spaces)",
             ))
         }
         Val::Str(s) => Some(s.trim().to_string()),
@@ -391,6 +394,12 @@ fn token(v: &Val, base_url: &str) -> Result<Option<String>> {
         ));
     }
     Ok(token)
+}
+
+/// True for a token that can travel in an HTTP header: visible ASCII only. Anything else would
+/// make fetch fail on every call (and look like a network error).
+pub fn is_header_token(s: &str) -> bool {
+    s.chars().all(|c| c.is_ascii_graphic())
 }
 
 /// Options of one `upscale` / `getJob` call.
@@ -537,6 +546,8 @@ mod tests {
             ("jobid", s("   ")),
             ("jobid", Val::Num(5.0)),
             ("jobid", s("a\nb")),
+            ("jobid", s("..")),
+            ("jobid", s(".")),
             ("imageIndex", Val::Num(4.0)),
             ("imageIndex", Val::Num(-1.0)),
             ("imageIndex", Val::Num(1.5)),
@@ -589,6 +600,12 @@ mod tests {
             Some("token")
         );
         assert_eq!(
+            client_config(&f(&[("token", s("user:1-séc€ret"))]))
+                .unwrap_err()
+                .field(),
+            Some("token")
+        );
+        assert_eq!(
             client_config(&f(&[("token", s("a b"))]))
                 .unwrap_err()
                 .field(),
@@ -618,6 +635,7 @@ mod tests {
             "ftp://x",
             "api.useapi.net",
             "//evil.com",
+            "/\\evil.com",
         ] {
             assert_eq!(ok(bad).unwrap_err().field(), Some("baseUrl"), "{bad}");
         }

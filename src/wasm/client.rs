@@ -168,6 +168,7 @@ impl Inner {
             fetch: &self.fetch,
             headers: &self.headers,
             json_headers: &self.json_headers,
+            secret: self.config.token.as_deref(),
             signal,
         }
     }

@@ -1,11 +1,27 @@
 //! Conversions across the boundary: JS objects into the validator's `Val`s, and — in exactly one
 //! place — the crate's `Error` into the JS `DreaminaError`.
 
-use js_sys::{Array, Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
 
 use crate::error::{Error, Result};
 use crate::value::{Fields, Val};
+
+#[wasm_bindgen]
+extern "C" {
+    // Caller-supplied objects may be Proxies whose traps throw: every call on them is declared
+    // `catch`, because an exception unwinding through wasm would corrupt the instance.
+    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+    fn object_keys(obj: &JsValue) -> Result<Array, JsValue>;
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn array_is_array(v: &JsValue) -> Result<bool, JsValue>;
+}
+
+/// `Array.isArray` that treats a throwing Proxy as "not an array".
+fn is_array(v: &JsValue) -> bool {
+    array_is_array(v).unwrap_or(false)
+}
 
 /// A JS value as the validator sees it.
 pub fn to_val(v: &JsValue) -> Val {
@@ -25,7 +41,7 @@ pub fn to_val(v: &JsValue) -> Val {
         Val::Other("bigint")
     } else if v.is_symbol() {
         Val::Other("symbol")
-    } else if Array::is_array(v) {
+    } else if is_array(v) {
         Val::Object("array")
     } else if is_abort_signal(v) {
         Val::Object("AbortSignal")
@@ -47,16 +63,17 @@ pub fn fields(obj: &JsValue, what: &str, optional: bool) -> Result<Fields> {
     if optional && obj.is_null_or_undefined() {
         return Ok(Vec::new());
     }
-    let is_plain_object = obj.is_object() && !Array::is_array(obj) && !obj.is_function();
+    let is_plain_object = obj.is_object() && !is_array(obj) && !obj.is_function();
     if !is_plain_object {
         return Err(Error::validation(
             what,
             format!("must be an object, got {}", to_val(obj).type_name()),
         ));
     }
-    let obj: &Object = obj.unchecked_ref();
+    let keys = object_keys(obj)
+        .map_err(|_| Error::validation(what, "could not be read (listing its keys threw)"))?;
     let mut out = Vec::new();
-    for key in Object::keys(obj).iter() {
+    for key in keys.iter() {
         let name = key.as_string().unwrap_or_default();
         let value = Reflect::get(obj, &key)
             .map_err(|_| Error::validation(name.clone(), "could not be read (its getter threw)"))?;

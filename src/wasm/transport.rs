@@ -15,6 +15,7 @@ use crate::response::{
     needs_excerpt, text, Facts, Parsed, Reply, BODY_START_CHARS, MAX_BODY_BYTES,
 };
 use crate::retry::proves_not_sent;
+use crate::url::redact;
 use crate::validate::{JsonObject, Scalar};
 
 #[wasm_bindgen(module = "/js/platform.js")]
@@ -52,6 +53,8 @@ pub struct JsTransport<'a> {
     pub headers: &'a Object,
     /// The same plus `Content-Type: application/json`, for POSTs.
     pub json_headers: &'a Object,
+    /// The token, to be redacted from anything an answer quotes back.
+    pub secret: Option<&'a str>,
     pub signal: Option<AbortSignal>,
 }
 
@@ -79,12 +82,15 @@ impl Transport for JsTransport<'_> {
         let get = |i: u32| Reflect::get_u32(&answer, i).unwrap_or(JsValue::UNDEFINED);
         let body: JsString = get(3).dyn_into().unwrap_or_else(|_| JsString::from(""));
         // The body stays in JS: it is parsed once there, and only a short start is copied in.
-        let (parsed, doc) = parse(&body);
+        let (mut parsed, doc) = parse(&body);
         let status = get(0).as_f64().unwrap_or(0.0) as u16;
-        let body_start = match needs_excerpt(status, &parsed) {
+        let mut body_start = match needs_excerpt(status, &parsed) {
             true => body.slice(0, BODY_START_CHARS as u32).into(),
             false => String::new(),
         };
+        if let Some(secret) = self.secret {
+            redact_reply(&mut parsed, &mut body_start, secret);
+        }
         let reply = Reply {
             status,
             retry_after: get(1).as_string(),
@@ -112,7 +118,11 @@ impl Transport for JsTransport<'_> {
     }
 
     fn is_aborted(&self) -> bool {
-        self.signal.as_ref().is_some_and(|s| s.aborted())
+        // Read through Reflect (which catches): the signal is only duck-typed, and a getter that
+        // throws must not unwind through wasm.
+        self.signal.as_ref().is_some_and(|s| {
+            Reflect::get(s, &"aborted".into()).is_ok_and(|a| a.as_bool() == Some(true))
+        })
     }
 }
 
@@ -121,6 +131,16 @@ impl JsTransport<'_> {
         self.signal
             .clone()
             .map_or(JsValue::UNDEFINED, JsValue::from)
+    }
+}
+
+/// Replaces the token wherever an answer's error text or quoted body repeats it.
+fn redact_reply(parsed: &mut Parsed, body_start: &mut String, secret: &str) {
+    *body_start = redact(body_start, secret);
+    if let Parsed::Object(f) = parsed {
+        for text in [&mut f.error, &mut f.message].into_iter().flatten() {
+            *text = redact(text, secret);
+        }
     }
 }
 
@@ -157,6 +177,15 @@ fn failure(e: &JsValue, req: &HttpRequest) -> Error {
             }
         }
         Some("aborted") => return Error::Aborted,
+        Some("aborted_in_flight") => {
+            return Error::AbortedInFlight {
+                message: format!(
+                    "The operation was aborted while {} {} was on its way",
+                    req.method.as_str(),
+                    path_of(&req.url)
+                ),
+            }
+        }
         _ => {}
     }
     if Array::is_array(e) {

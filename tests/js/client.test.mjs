@@ -92,6 +92,10 @@ test('bad client options throw synchronously, naming the field', () => {
     [{ token: TOKEN, timeoutMs: 0 }, 'timeoutMs'],
     [{ token: TOKEN, maxRetries: 1.5 }, 'maxRetries'],
     [{ token: TOKEN, fetch: 'x' }, 'fetch'],
+    [{ token: 'user:1-séc€ret' }, 'token'],
+    // A backslash makes fetch see another host than the check would: refused.
+    [{ token: TOKEN, baseUrl: 'http://evil.example\\@127.0.0.1/v1' }, 'baseUrl'],
+    [{ token: TOKEN, baseUrl: '/\\evil.example/v1' }, 'baseUrl'],
   ];
   for (const [options, field] of cases) {
     assert.throws(() => new DreaminaClient(options), (e) => e instanceof DreaminaError && e.kind === 'validation' && e.field === field);
@@ -199,4 +203,37 @@ test('a huge body is refused as invalid_response, and the client keeps working',
   assert.match(err.message, /larger than/);
   // Still one client, still working.
   assert.equal((await c.getJob(SEEDED.square)).jobid, SEEDED.square);
+});
+
+test('a fetch that ignores init.signal still times out and aborts', async () => {
+  const never = () => new Promise(() => {});
+  const c = client({ fetch: never, maxRetries: 0 });
+  await rejects(c.getJob(SEEDED.square, { timeoutMs: 100 }), 'timeout');
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 50);
+  const err = await rejects(c.upscale({ jobid: SEEDED.square }, { signal: ac.signal }), 'aborted');
+  assert.match(err.message, /may have been created/);
+});
+
+test('options that throw when read (Proxies) are validation errors, and the client survives', async () => {
+  const c = client();
+  const hostile = new Proxy({}, { ownKeys() { throw new Error('boom'); } });
+  for (let i = 0; i < 50; i++) {
+    const err = await rejects(c.upscale(hostile), 'validation');
+    assert.equal(err.field, 'request');
+  }
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  assert.throws(() => new DreaminaClient(proxy), (e) => e instanceof DreaminaError && e.kind === 'validation');
+  await rejects(c.getJob(SEEDED.square, { get signal() { throw new Error('getter'); } }), 'validation');
+  assert.equal((await c.getJob(SEEDED.square)).jobid, SEEDED.square);
+});
+
+test('job ids "." and ".." are refused rather than leaving their path segment', async () => {
+  const before = mock.requests().length;
+  for (const id of ['.', '..']) {
+    const err = await rejects(client().getJob(id), 'validation');
+    assert.equal(err.field, 'jobid');
+  }
+  assert.equal(mock.requests().length, before);
 });
