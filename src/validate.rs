@@ -248,8 +248,8 @@ fn describe(v: &Val) -> String {
     }
 }
 
-/// Settings of one `DreaminaClient`, checked once at construction.
-#[derive(Debug, Clone, PartialEq)]
+/// Settings of one `DreaminaClient`, checked once at construction. `Debug` redacts the token.
+#[derive(Clone, PartialEq)]
 pub struct ClientConfig {
     /// `None` only when the base URL is not the provider's (an app's own proxy).
     pub token: Option<String>,
@@ -260,6 +260,17 @@ pub struct ClientConfig {
     pub retry_base_delay_ms: u32,
     pub retry_max_delay_ms: u32,
     pub max_retry_after_ms: u32,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("base_url", &self.base_url)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("max_retries", &self.max_retries)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Per-request time limit when none is given.
@@ -585,6 +596,16 @@ mod tests {
             assert_eq!(err.field(), Some(field), "{field} = {val:?}: {err}");
             assert!(err.to_string().contains(field), "{err}");
         }
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_token() {
+        let c = client_config(&f(&[("token", s("user:1-secret"))])).unwrap();
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("user:1-secret") && shown.contains("[redacted]"),
+            "{shown}"
+        );
     }
 
     #[test]
