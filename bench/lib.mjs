@@ -51,16 +51,7 @@ export function summary(xs) {
 }
 
 /** Deterministic PRNG (mulberry32) so the polling simulation is the same on every run. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng as rng } from '../tests/mock/png.mjs';
 
 /** Runs `node args...`; resolves with stdout (throws with stderr on a non-zero exit). */
 export function runNode(args, { env, timeoutMs = 120_000 } = {}) {

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::url::{is_loopback, parse_http_url, DEFAULT_BASE_URL};
+use crate::url::{parse_http_url, DEFAULT_BASE_URL};
 use crate::validate;
 use crate::value::{get, Fields, Val};
 
@@ -144,12 +144,7 @@ fn upstream(v: &Val) -> Result<String> {
             "must not have a query or fragment",
         ));
     }
-    if !url.secure && !is_loopback(url.host) {
-        return Err(Error::validation(
-            "upstream",
-            "must use https:// (plain http:// is allowed only for localhost): the token travels with every request",
-        ));
-    }
+    validate::require_secure("upstream", &url)?;
     Ok(s)
 }
 

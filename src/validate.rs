@@ -2,7 +2,7 @@
 //! message naming the field before anything is sent (and before anything is billed).
 
 use crate::error::{Error, Result};
-use crate::url::{is_loopback, parse_http_url, DEFAULT_BASE_URL};
+use crate::url::{is_loopback, parse_http_url, HttpUrl, DEFAULT_BASE_URL};
 use crate::value::{format_number, get, Fields, Val};
 
 /// Longest `setTimeout` delay JS honours; longer ones fire at once.
@@ -336,6 +336,17 @@ pub fn opt_ms(fields: &Fields, field: &str, min: f64) -> Result<Option<u32>> {
     Ok(opt_number(fields, field, min, MAX_TIMER_MS)?.map(|n| n.ceil() as u32))
 }
 
+/// The rule for any URL the token is sent to: https, or plain http only to a loopback host.
+pub fn require_secure(field: &str, url: &HttpUrl) -> Result<()> {
+    if url.secure || is_loopback(url.host) {
+        return Ok(());
+    }
+    Err(Error::validation(
+        field,
+        "must use https:// (plain http:// is allowed only for localhost, so the token never crosses a network unencrypted)",
+    ))
+}
+
 fn base_url(v: &Val) -> Result<String> {
     let s = match v {
         v if v.is_absent() => return Ok(DEFAULT_BASE_URL.to_string()),
@@ -366,12 +377,7 @@ fn base_url(v: &Val) -> Result<String> {
             ),
         )
     })?;
-    if !url.secure && !is_loopback(url.host) {
-        return Err(Error::validation(
-            "baseUrl",
-            "must use https:// (plain http:// is allowed only for localhost, so the token never crosses a network unencrypted)",
-        ));
-    }
+    require_secure("baseUrl", &url)?;
     Ok(s)
 }
 

@@ -48,8 +48,9 @@ function chunk(type, data) {
   return Buffer.concat([head, data, crc]);
 }
 
-/** A deterministic 32-bit PRNG (mulberry32), so a seed always gives the same colours. */
-function prng(seed) {
+/** A deterministic 32-bit PRNG (mulberry32), so a seed always gives the same colours (the
+ * benchmark's polling simulation uses it too). */
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
