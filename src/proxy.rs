@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::url::{parse_http_url, DEFAULT_BASE_URL};
+use crate::url::{encode_path_segment, parse_http_url, DEFAULT_BASE_URL};
 use crate::validate;
 use crate::value::{get, Fields, Val};
 
@@ -258,7 +258,7 @@ impl RouteKind {
 pub struct Route {
     pub kind: RouteKind,
     /// The upstream path, relative to the upstream base: `/images/upscale` or
-    /// `/images/{segment}` with the segment exactly as received.
+    /// `/images/{segment}`, the segment being the canonical encoding of the decoded job id.
     pub path: String,
     /// For `GetJob`: the decoded job id (for `authorize`).
     pub jobid: Option<String>,
@@ -276,7 +276,9 @@ pub enum Routing {
     BadJobid(String),
 }
 
-/// Matches a raw path (as received, still percent-encoded) against the two client routes.
+/// Matches a raw path (as received, still percent-encoded) against the two client routes. The
+/// job id segment is decoded once and checked with the client's job id rules; what goes
+/// upstream is its canonical encoding, so no spelling of a path can reach another endpoint.
 pub fn match_route(method: &str, raw_path: &str, base_path: &str) -> Routing {
     let Some(rest) = raw_path.strip_prefix(base_path) else {
         return Routing::NotFound;
@@ -287,7 +289,9 @@ pub fn match_route(method: &str, raw_path: &str, base_path: &str) -> Routing {
     if segment.is_empty() || segment.contains('/') {
         return Routing::NotFound;
     }
-    let kind = if segment == "upscale" {
+    let decoded = percent_decode(segment);
+    // `%75pscale` is the upscale route too: never a GET of `/images/upscale` upstream.
+    let kind = if decoded.as_deref() == Some("upscale") {
         RouteKind::Upscale
     } else {
         RouteKind::GetJob
@@ -304,10 +308,10 @@ pub fn match_route(method: &str, raw_path: &str, base_path: &str) -> Routing {
             path: "/images/upscale".into(),
             jobid: None,
         }),
-        RouteKind::GetJob => match decode_jobid(segment) {
+        RouteKind::GetJob => match check_jobid(decoded) {
             Ok(jobid) => Routing::Forward(Route {
                 kind,
-                path: format!("/images/{segment}"),
+                path: format!("/images/{}", encode_path_segment(&jobid)),
                 jobid: Some(jobid),
             }),
             Err(reason) => Routing::BadJobid(reason),
@@ -315,9 +319,9 @@ pub fn match_route(method: &str, raw_path: &str, base_path: &str) -> Routing {
     }
 }
 
-/// Decodes a job id segment and checks it with the client's own job id rules.
-fn decode_jobid(segment: &str) -> std::result::Result<String, String> {
-    let decoded = percent_decode(segment)
+/// Checks a decoded job id segment with the client's own job id rules.
+fn check_jobid(decoded: Option<String>) -> std::result::Result<String, String> {
+    let decoded = decoded
         .ok_or_else(|| "The job id in the path is not valid percent-encoded UTF-8".to_string())?;
     validate::jobid("jobid", &Val::Str(decoded)).map_err(|e| e.to_string())
 }
@@ -725,14 +729,28 @@ mod tests {
         let weird = "j1-u1-US%3Awe%2Fird%3F%23%25x%40example.com%3Adreamina";
         let job = fwd("GET", &format!("{b}/images/{weird}"));
         assert_eq!(job.kind, RouteKind::GetJob);
-        assert_eq!(
-            job.path,
-            format!("/images/{weird}"),
-            "segment kept as received"
-        );
+        assert_eq!(job.path, format!("/images/{weird}"), "already canonical");
         assert_eq!(
             job.jobid.as_deref(),
             Some("j1-u1-US:we/ird?#%x@example.com:dreamina")
+        );
+        let lower = fwd(
+            "GET",
+            &format!("{b}/images/j1-u1-US%3aa%40b.com%3adreamina"),
+        );
+        assert_eq!(
+            lower.path, "/images/j1-u1-US%3Aa%40b.com%3Adreamina",
+            "re-encoded canonically"
+        );
+        let raw = fwd("GET", &format!("{b}/images/j1:a@b.com"));
+        assert_eq!(raw.path, "/images/j1%3Aa%40b.com");
+        assert_eq!(
+            match_route("GET", &format!("{b}/images/%75pscale"), b),
+            Routing::MethodNotAllowed(RouteKind::Upscale)
+        );
+        assert_eq!(
+            fwd("POST", &format!("{b}/images/%75pscale")).path,
+            "/images/upscale"
         );
         for p in [
             "/api/dreamina/images",
@@ -770,6 +788,42 @@ mod tests {
             match_route("GET", "/images/j1", ""),
             Routing::Forward(_)
         ));
+    }
+
+    /// Segments that decode to a path, each refused with 400 before anything is forwarded.
+    #[test]
+    fn hostile_job_id_segments_are_refused() {
+        let b = "/api/dreamina";
+        for seg in [
+            ".",
+            "..",
+            "%2e",
+            "%2E%2e",
+            "..%2F..%2Fscheduler",
+            "..%2f..%2faccounts",
+            "%2e%2e%2F%2e%2e%2Faccounts",
+            "j1%2F..%2F..%2Fscheduler",
+            "j1%2F.%2Fx",
+            "%252e%252e%252Faccounts",
+            "j1%252F..",
+            "..%5Caccounts",
+            "j1%5C..%5Cx",
+            "j1\\..\\x",
+            "%u002e%u002e",
+            "j1%00",
+            "j1%0D%0AX-Injected:%201",
+            "j1%7F",
+            "%C2%85",
+            "%EF%BC%8E%EF%BC%8E",
+            "..%3Bx",
+            "%2e%2e%20",
+            "%zz",
+            "%",
+            "%C3",
+        ] {
+            let got = match_route("GET", &format!("{b}/images/{seg}"), b);
+            assert!(matches!(got, Routing::BadJobid(_)), "{seg}: {got:?}");
+        }
     }
 
     #[test]

@@ -123,6 +123,33 @@ pub fn encode_path_segment(s: &str) -> String {
     out
 }
 
+/// True when some `/`-separated segment of `s` (up to a `;` parameter, spaces aside) is made
+/// only of dots, including the look-alikes NFKC folds to `.`: a router that decodes `%2F` could
+/// read it as `.` or `..` and step out of the job's path.
+pub fn has_dot_segment(s: &str) -> bool {
+    s.split('/').any(|seg| {
+        let seg = seg.split(';').next().unwrap_or("").trim_matches(' ');
+        !seg.is_empty()
+            && seg
+                .chars()
+                .all(|c| matches!(c, '.' | '\u{2024}'..='\u{2026}' | '\u{fe52}' | '\u{ff0e}'))
+    })
+}
+
+/// True when `s` (already decoded once) still holds a percent-escape, `%XX` or `%uXXXX`: a
+/// second layer of encoding that a router decoding twice would turn into `/`, `.` or `\\`.
+pub fn has_percent_escape(s: &str) -> bool {
+    let b = s.as_bytes();
+    let hex = |from: usize, n: usize| {
+        b.get(from..from + n)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    };
+    (0..b.len()).any(|i| {
+        b[i] == b'%'
+            && (hex(i + 1, 2) || (matches!(b.get(i + 1), Some(b'u' | b'U')) && hex(i + 2, 4)))
+    })
+}
+
 /// `{base}/images/upscale`.
 pub fn upscale_url(base: &str) -> String {
     format!("{base}/images/upscale")
@@ -201,6 +228,43 @@ mod tests {
             "127.0.0.256",
         ] {
             assert!(!is_loopback(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn dot_segments_and_second_encodings() {
+        for s in [
+            ".",
+            "..",
+            "a/../b",
+            "a/./b",
+            "a/..",
+            "../a",
+            "a/.. /b",
+            "a/..;x/b",
+            "\u{2026}",
+            "\u{2025}",
+            "\u{ff0e}\u{ff0e}",
+            "...",
+        ] {
+            assert!(has_dot_segment(s), "{s:?}");
+        }
+        for s in [
+            "a.b",
+            "a/.b/c",
+            "j1:we/ird?#%x@example.com",
+            "..a",
+            "a..",
+            "",
+            "/",
+        ] {
+            assert!(!has_dot_segment(s), "{s:?}");
+        }
+        for s in ["%2e", "%2E%2e", "a%2Fb", "%5c", "%u002e", "%U2215", "x%00"] {
+            assert!(has_percent_escape(s), "{s:?}");
+        }
+        for s in ["%", "%x@example.com", "100%", "%2", "%u12", "%g0", "a%-1"] {
+            assert!(!has_percent_escape(s), "{s:?}");
         }
     }
 

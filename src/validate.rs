@@ -111,7 +111,8 @@ pub fn upscale_request(fields: &Fields) -> Result<UpscaleRequest> {
     })
 }
 
-/// A job id: a non-empty string without control characters.
+/// A job id: a non-empty string without control characters, and nothing a path router could
+/// read as steps out of the id's own URL segment (dot segments, `\\`, a second encoding).
 pub fn jobid(field: &str, v: &Val) -> Result<String> {
     match v {
         Val::Str(s) if s.trim().is_empty() => Err(Error::validation(
@@ -125,10 +126,19 @@ pub fn jobid(field: &str, v: &Val) -> Result<String> {
             field,
             "must not contain control characters",
         )),
-        // "." and ".." would be read as path steps and leave their URL segment.
-        Val::Str(s) if s == "." || s == ".." => {
-            Err(Error::validation(field, "cannot be \".\" or \"..\""))
+        // "." and ".." would be read as path steps and leave their URL segment; so could a
+        // dot segment between `/`s, a backslash or a `%2F` once a router decodes the path.
+        Val::Str(s) if crate::url::has_dot_segment(s) => Err(Error::validation(
+            field,
+            "cannot be \".\" or \"..\", nor have a path segment of dots such as \"/../\"",
+        )),
+        Val::Str(s) if s.contains('\\') => {
+            Err(Error::validation(field, "must not contain a backslash"))
         }
+        Val::Str(s) if crate::url::has_percent_escape(s) => Err(Error::validation(
+            field,
+            "must not contain percent-escapes such as %2F: pass the job id decoded",
+        )),
         Val::Str(s) => Ok(s.clone()),
         v if v.is_absent() => Err(Error::validation(field, "is required")),
         v => Err(Error::validation(
@@ -565,6 +575,10 @@ mod tests {
             ("jobid", s("a\nb")),
             ("jobid", s("..")),
             ("jobid", s(".")),
+            ("jobid", s("j1-u1-US:a/../b@example.com:dreamina")),
+            ("jobid", s("j1\\..\\b")),
+            ("jobid", s("j1%2F..%2Fb")),
+            ("jobid", s("j1\u{7f}")),
             ("imageIndex", Val::Num(4.0)),
             ("imageIndex", Val::Num(-1.0)),
             ("imageIndex", Val::Num(1.5)),

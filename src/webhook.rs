@@ -276,6 +276,13 @@ mod tests {
             (r#"{"jobid":""}"#, "jobid"),
             (r#"{"jobid":"a\u0000b"}"#, "jobid"),
             (r#"{"status":"completed"}"#, "jobid"),
+            // The job id goes into `GET /images/{jobid}`: nothing that reads as a path.
+            (r#"{"jobid":".."}"#, "jobid"),
+            (r#"{"jobid":"j1/../../scheduler"}"#, "jobid"),
+            (r#"{"data":{"jobid":"j1\\..\\x"}}"#, "jobid"),
+            (r#"{"jobid":"%2e%2e%2Faccounts"}"#, "jobid"),
+            ("jobid=..%2F..%2Faccounts", "jobid"),
+            ("jobid=%252e%252e", "jobid"),
         ] {
             assert_eq!(field_of(body).as_deref(), Some(field), "{body:?}");
         }

@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use dreamina_upscale::error::{Error, ErrorKind};
+use dreamina_upscale::proxy::{match_route, RouteKind, Routing};
 use dreamina_upscale::response::{
     classify, parse_http_date, parse_retry_after, HttpResponse, MAX_BODY_BYTES,
 };
@@ -419,6 +420,144 @@ fn fields(r: &mut Rng, known: &[&str]) -> Fields {
     out
 }
 
+/// Pieces of a hostile job id segment: dots and slashes in every spelling an attacker tries
+/// (percent-encoded in either case, twice, `%u`, backslashes, look-alike dots), controls,
+/// parameters, and pieces of real job ids.
+const PATH_PIECES: &[&str] = &[
+    ".",
+    "..",
+    "...",
+    "/",
+    "\\",
+    "%2e",
+    "%2E",
+    "%2f",
+    "%2F",
+    "%5c",
+    "%5C",
+    "%252e",
+    "%252E",
+    "%252f",
+    "%252F",
+    "%255c",
+    "%25252e",
+    "%u002e",
+    "%u002f",
+    "%U002E",
+    "%c0%ae",
+    "%c0%af",
+    "%e2%80%a4",
+    "%ef%bc%8e",
+    "%EF%BC%8F",
+    "%00",
+    "%0a",
+    "%0D",
+    "%09",
+    "%20",
+    " ",
+    "%7f",
+    "%c2%85",
+    "%",
+    "%%",
+    "%2",
+    "%g1",
+    ";",
+    "%3b",
+    "?",
+    "%3F",
+    "#",
+    "%23",
+    "@",
+    "%40",
+    ":",
+    "%3A",
+    "%3a",
+    "upscale",
+    "%75pscale",
+    "images",
+    "scheduler",
+    "accounts",
+    "__mock",
+    "reset",
+    "j1125000000000000001i-u12345-US",
+    "user",
+    "example.com",
+    "dreamina",
+    "~",
+    "-",
+    "_",
+    "é",
+    "%C3%A9",
+    "%C3",
+    "%FF",
+    "💥",
+];
+
+/// A raw request path aimed at the proxy mounted at `base`: mostly the job route with a
+/// hostile segment, sometimes a near miss of the prefix.
+fn hostile_path(r: &mut Rng, base: &str) -> String {
+    let mut seg = String::new();
+    if r.chance(20) {
+        seg.push_str(r.pick(&["upscale", "%75pscale", "%75%70scale", "upscal%65"]));
+    } else if r.chance(3) {
+        // A plausible job id, encoded by a client (any case of hex) or not at all.
+        let local: String = (0..r.below(10))
+            .map(|_| r.pick(&['a', 'Z', '0', '.', '/', '?', '#', '%', '+', 'é']))
+            .collect();
+        let id = format!("j{}i-u1-US:{local}@example.com:dreamina", r.next());
+        seg = match r.below(3) {
+            0 => encode_path_segment(&id),
+            1 => encode_path_segment(&id).to_ascii_lowercase(),
+            _ => id,
+        };
+    }
+    let pieces = if !seg.is_empty() && r.chance(2) {
+        0
+    } else {
+        r.below(8) + 1
+    };
+    for _ in 0..pieces {
+        match r.below(10) {
+            0 => seg.push_str(&text(r, 6)),
+            1 => seg.push_str(&encode_path_segment(&text(r, 6))),
+            2 => {
+                // One more layer of encoding over what is there so far.
+                seg = seg.replace('%', "%25");
+            }
+            3 => seg.push_str(&format!("%{:02x}", r.below(256))),
+            _ => seg.push_str(r.pick(PATH_PIECES)),
+        }
+    }
+    let prefix = match r.below(12) {
+        0 => format!("{base}/images"),
+        1 => format!("{base}/scheduler/"),
+        2 => format!("{base}/%69mages/"),
+        3 => format!("{base}//images/"),
+        4 => format!("{base}/images/..%2F"),
+        5 => "/images/".to_string(),
+        _ => format!("{base}/images/"),
+    };
+    let suffix = match r.below(10) {
+        0 => "/".to_string(),
+        1 => format!("/{}", r.pick(PATH_PIECES)),
+        _ => String::new(),
+    };
+    format!("{prefix}{seg}{suffix}")
+}
+
+fn method(r: &mut Rng) -> String {
+    match r.below(12) {
+        0..=4 => "GET".into(),
+        5..=7 => "POST".into(),
+        8 => "OPTIONS".into(),
+        9 => r
+            .pick(&["DELETE", "PUT", "PATCH", "HEAD", "get", "post"])
+            .into(),
+        10 => "".into(),
+        _ => text(r, 8),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Invariants: each returns Err(description) when one is broken.
 
@@ -713,6 +852,90 @@ fn check_segment(s: &str) -> Check {
     })
 }
 
+/// A decoder written apart from the crate's, for checking what the matcher forwards.
+fn decode_checked(seg: &str) -> Option<String> {
+    let b = seg.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let h = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(h, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// What may be forwarded: `POST /images/upscale`, or `GET /images/{one canonical segment}`
+/// whose decoded id no router could read as a path (no dot segment of any spelling, no
+/// backslash, no control character, no escape left to decode a second time).
+fn check_route((method, path, base): &(String, String, &str)) -> Check {
+    let route = match match_route(method, path, base) {
+        Routing::Forward(route) => route,
+        _ => return Ok(()),
+    };
+    ensure(path.starts_with(&format!("{base}/images/")), || {
+        format!("forwarded a path outside {base}/images/: {route:?}")
+    })?;
+    match route.kind {
+        RouteKind::Upscale => ensure(
+            method == "POST" && route.path == "/images/upscale" && route.jobid.is_none(),
+            || format!("forwarded an upscale route other than POST /images/upscale: {route:?}"),
+        ),
+        RouteKind::GetJob => {
+            ensure(method == "GET", || {
+                format!("forwarded a {method} job route")
+            })?;
+            let seg = route
+                .path
+                .strip_prefix("/images/")
+                .ok_or_else(|| format!("forwarded outside /images/: {route:?}"))?;
+            let canonical = seg.split('%').enumerate().all(|(i, part)| {
+                let (hex, rest) = if i == 0 {
+                    ("", part)
+                } else {
+                    part.split_at(2.min(part.len()))
+                };
+                (i == 0
+                    || (hex.len() == 2
+                        && hex
+                            .bytes()
+                            .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(&c))))
+                    && rest
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || b"-._~".contains(&c))
+            });
+            ensure(!seg.is_empty() && canonical, || {
+                format!("forwarded segment is not canonical: {seg:?}")
+            })?;
+            ensure(seg != "upscale", || "forwarded GET /images/upscale".into())?;
+            let id = decode_checked(seg).ok_or_else(|| format!("undecodable {seg:?}"))?;
+            ensure(Some(&id) == route.jobid.as_ref(), || {
+                format!("segment {seg:?} is not the job id {:?}", route.jobid)
+            })?;
+            let dots = id.split('/').any(|s| {
+                let s = s.split(';').next().unwrap_or("").trim_matches(' ');
+                !s.is_empty()
+                    && s.chars().all(|c| {
+                        matches!(c, '.' | '\u{2024}'..='\u{2026}' | '\u{fe52}' | '\u{ff0e}')
+                    })
+            });
+            let escaped = id
+                .as_bytes()
+                .windows(3)
+                .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit());
+            ensure(
+                !dots && !escaped && !id.contains('\\') && !id.chars().any(char::is_control),
+                || format!("forwarded a job id that reads as a path: {id:?}"),
+            )
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Runner
 
@@ -793,8 +1016,12 @@ fn fuzz_parsers_and_validators() {
         "client_config",
         "wait_options",
         "encode_path_segment",
+        "match_route",
     ];
     let mut tallies: Vec<Tally> = names.iter().map(|_| Tally::default()).collect();
+    // Routes the matcher forwarded: [upscale, getJob]. Both must be reached for the route
+    // target to mean anything.
+    let mut forwards = [0u64; 2];
     let started = Instant::now();
     for _ in 0..iters {
         let resp = HttpResponse {
@@ -830,6 +1057,12 @@ fn fuzz_parsers_and_validators() {
             lossy_bytes(&mut r, 80)
         };
         run(&mut tallies[5], seg, |s| check_segment(s));
+        let base = r.pick(&["/api/dreamina", "", "/p"]);
+        let route = (method(&mut r), hostile_path(&mut r, base), base);
+        if let Routing::Forward(f) = match_route(&route.0, &route.1, base) {
+            forwards[(f.kind == RouteKind::GetJob) as usize] += 1;
+        }
+        run(&mut tallies[6], route, check_route);
     }
     QUIET_PANICS.store(false, Ordering::Relaxed);
     let _ = panic::take_hook();
@@ -855,7 +1088,15 @@ fn fuzz_parsers_and_validators() {
             println!("   - {n} x {example}");
         }
     }
+    println!(
+        "match_route forwarded {} upscale and {} getJob routes, all inside the two routes",
+        forwards[0], forwards[1]
+    );
     println!("total: {total} inputs, {panics} panics, {broken} broken invariants");
+    assert!(
+        forwards.iter().all(|&n| n > 0) || iters < 1000,
+        "the route generator must reach both routes: {forwards:?}"
+    );
     assert_eq!(
         (panics, broken),
         (0, 0),

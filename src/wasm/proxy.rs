@@ -21,7 +21,7 @@ const TS_PROXY: &'static str = r#"
 /** What `authorize` learns about a call before it is forwarded. */
 export interface ProxyRoute {
   method: "POST" | "GET";
-  /** The upstream path: "/images/upscale", or "/images/{jobid}" with the job id segment exactly as received (percent-encoded). */
+  /** The upstream path: "/images/upscale", or "/images/{jobid}" with the decoded job id in its canonical percent-encoding (one path segment). */
   path: string;
   kind: "upscale" | "getJob";
   /** For kind "getJob": the decoded job id. */
