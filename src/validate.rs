@@ -155,7 +155,7 @@ pub fn reject_unknown(fields: &Fields, known: &[&str], what: &str) -> Result<()>
             k.clone(),
             format!(
                 "is not a known {what} option (expected one of: {})",
-                crate::url::join(known, ", ")
+                crate::text::join(known, ", ")
             ),
         )),
         None => Ok(()),
