@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use dreamina_upscale::error::{Error, ErrorKind};
+use dreamina_upscale::proxy::body::{fields_from_json, parse_upscale_body, upstream_upscale_body};
 use dreamina_upscale::proxy::{match_route, RouteKind, Routing};
 use dreamina_upscale::response::{
     classify, parse_http_date, parse_retry_after, HttpResponse, MAX_BODY_BYTES,
@@ -30,6 +31,7 @@ use dreamina_upscale::validate::{
     self, CLIENT_FIELDS, MIN_POLL_INTERVAL_MS, RESOLUTIONS, UPSCALE_FIELDS, WAIT_FIELDS,
 };
 use dreamina_upscale::value::{Fields, Val};
+use dreamina_upscale::webhook::parse_webhook;
 
 const DEFAULT_ITERS: u64 = 20_000;
 const DEFAULT_SEED: u64 = 0x5eed_d8ea_311a_u64;
@@ -418,6 +420,76 @@ fn fields(r: &mut Rng, known: &[&str]) -> Fields {
         out.swap(i, r.below(i as u64 + 1) as usize);
     }
     out
+}
+
+/// An upscale request body as a caller (or an attacker) might post it to the proxy.
+fn upscale_body(r: &mut Rng) -> Vec<u8> {
+    let mut pairs = Vec::new();
+    for k in UPSCALE_FIELDS
+        .iter()
+        .chain(["account", "__proto__", "token"].iter())
+    {
+        if k == &"jobid" && !r.chance(8) {
+            let id = if r.chance(2) {
+                format!("j{}i-u1-US:a@b.com:dreamina", r.next())
+            } else {
+                text(r, 30)
+            };
+            pairs.push(format!("\"jobid\":{id:?}"));
+        } else if r.chance(3) {
+            let good = match *k {
+                "imageIndex" => "2",
+                "upscaleResolution" => "\"8K\"",
+                "originalImageStrength" | "detailStrength" => "0.25",
+                "replyUrl" => "\"https://hooks.example.com/x?y=1\"",
+                "replyRef" => "\"order-7\"",
+                "maxJobs" => "50",
+                _ => "null",
+            };
+            let v = if r.chance(2) {
+                good.to_string()
+            } else {
+                json_value(r)
+            };
+            pairs.push(format!("{k:?}:{v}"));
+        }
+    }
+    let obj = format!("{{{}}}", pairs.join(","));
+    match r.below(8) {
+        0 => lossy_bytes(r, 200).into_bytes(),
+        1 => (0..r.below(200)).map(|_| r.next() as u8).collect(),
+        2 => mutate(r, &obj).into_bytes(),
+        3 => deep(r).into_bytes(),
+        4 => format!("\u{feff}{obj}").into_bytes(),
+        _ => obj.into_bytes(),
+    }
+}
+
+/// A webhook body: the job in JSON (in an envelope, double-encoded), a form, or garbage.
+fn webhook_body(r: &mut Rng) -> String {
+    let id = if r.chance(2) {
+        format!("{:?}", text(r, 30))
+    } else {
+        json_value(r)
+    };
+    let key = r.pick(&["jobid", "jobId", "job_id", "request", "status"]);
+    let job = format!("{{{key:?}:{id},\"replyRef\":{}}}", json_value(r));
+    match r.below(9) {
+        0 => lossy_bytes(r, 200),
+        1 => mutate(r, JOB),
+        2 => format!(
+            "{{{:?}:{job}}}",
+            r.pick(&["data", "payload", "job", "event", "x"])
+        ),
+        3 => format!("{job:?}"),
+        4 => format!(
+            "jobid={}&replyRef={}",
+            encode_path_segment(&text(r, 20)),
+            text(r, 8)
+        ),
+        5 => deep(r),
+        _ => job,
+    }
 }
 
 /// Pieces of a hostile job id segment: dots and slashes in every spelling an attacker tries
@@ -852,6 +924,52 @@ fn check_segment(s: &str) -> Check {
     })
 }
 
+/// A body is forwarded only as a JSON object of known fields with a valid job id; anything
+/// else is a 400 naming what is wrong.
+fn check_upscale_body(bytes: &Vec<u8>) -> Check {
+    let out =
+        parse_upscale_body(bytes).and_then(|map| upstream_upscale_body(&fields_from_json(&map)));
+    match out {
+        Err(r) => ensure(r.status == 400 && !r.message.is_empty(), || {
+            format!("{r:?}")
+        }),
+        Ok(json) => {
+            let v: serde_json::Value =
+                serde_json::from_str(&json).map_err(|e| format!("{e}: {json}"))?;
+            let obj = v
+                .as_object()
+                .ok_or_else(|| format!("not an object: {json}"))?;
+            ensure(
+                obj.keys().all(|k| UPSCALE_FIELDS.contains(&k.as_str())),
+                || format!("unknown key forwarded: {json}"),
+            )?;
+            let id = obj
+                .get("jobid")
+                .and_then(|j| j.as_str())
+                .ok_or_else(|| format!("no jobid: {json}"))?;
+            ensure(
+                validate::jobid("jobid", &Val::Str(id.into())).is_ok(),
+                || format!("bad jobid forwarded: {json}"),
+            )
+        }
+    }
+}
+
+/// A webhook body yields a job id that passes the client's rules, or a validation error
+/// naming the body or the job id.
+fn check_webhook(body: &String) -> Check {
+    match parse_webhook(body) {
+        Ok(h) => ensure(
+            validate::jobid("jobid", &Val::Str(h.jobid.clone())).is_ok(),
+            || format!("{h:?}"),
+        ),
+        Err(e) => ensure(
+            e.kind() == ErrorKind::Validation && matches!(e.field(), Some("body" | "jobid")),
+            || format!("{:?} {:?}: {e}", e.kind(), e.field()),
+        ),
+    }
+}
+
 /// A decoder written apart from the crate's, for checking what the matcher forwards.
 fn decode_checked(seg: &str) -> Option<String> {
     let b = seg.as_bytes();
@@ -1017,11 +1135,15 @@ fn fuzz_parsers_and_validators() {
         "wait_options",
         "encode_path_segment",
         "match_route",
+        "proxy upscale body",
+        "parse_webhook",
     ];
     let mut tallies: Vec<Tally> = names.iter().map(|_| Tally::default()).collect();
     // Routes the matcher forwarded: [upscale, getJob]. Both must be reached for the route
     // target to mean anything.
     let mut forwards = [0u64; 2];
+    // Upscale bodies the proxy would forward, webhook bodies that named a job.
+    let mut accepted = [0u64; 2];
     let started = Instant::now();
     for _ in 0..iters {
         let resp = HttpResponse {
@@ -1063,6 +1185,15 @@ fn fuzz_parsers_and_validators() {
             forwards[(f.kind == RouteKind::GetJob) as usize] += 1;
         }
         run(&mut tallies[6], route, check_route);
+        let body = upscale_body(&mut r);
+        let ok = parse_upscale_body(&body)
+            .and_then(|map| upstream_upscale_body(&fields_from_json(&map)))
+            .is_ok();
+        accepted[0] += ok as u64;
+        run(&mut tallies[7], body, check_upscale_body);
+        let hook = webhook_body(&mut r);
+        accepted[1] += parse_webhook(&hook).is_ok() as u64;
+        run(&mut tallies[8], hook, check_webhook);
     }
     QUIET_PANICS.store(false, Ordering::Relaxed);
     let _ = panic::take_hook();
@@ -1092,10 +1223,14 @@ fn fuzz_parsers_and_validators() {
         "match_route forwarded {} upscale and {} getJob routes, all inside the two routes",
         forwards[0], forwards[1]
     );
+    println!(
+        "accepted {} upscale bodies and {} webhook bodies",
+        accepted[0], accepted[1]
+    );
     println!("total: {total} inputs, {panics} panics, {broken} broken invariants");
     assert!(
-        forwards.iter().all(|&n| n > 0) || iters < 1000,
-        "the route generator must reach both routes: {forwards:?}"
+        forwards.iter().chain(&accepted).all(|&n| n > 0) || iters < 1000,
+        "the generators must reach the accepting paths: {forwards:?} {accepted:?}"
     );
     assert_eq!(
         (panics, broken),

@@ -13,6 +13,9 @@ pub enum RouteKind {
 }
 
 impl RouteKind {
+    /// Every route the proxy forwards.
+    pub const ALL: [RouteKind; 2] = [RouteKind::Upscale, RouteKind::GetJob];
+
     /// The name `authorize` sees in `route.kind`.
     pub fn as_str(self) -> &'static str {
         match self {
