@@ -926,7 +926,7 @@ fn check_segment(s: &str) -> Check {
 
 /// A body is forwarded only as a JSON object of known fields with a valid job id; anything
 /// else is a 400 naming what is wrong.
-fn check_upscale_body(bytes: &Vec<u8>) -> Check {
+fn check_upscale_body(bytes: &[u8]) -> Check {
     let out =
         parse_upscale_body(bytes).and_then(|map| upstream_upscale_body(&fields_from_json(&map)));
     match out {
@@ -957,7 +957,7 @@ fn check_upscale_body(bytes: &Vec<u8>) -> Check {
 
 /// A webhook body yields a job id that passes the client's rules, or a validation error
 /// naming the body or the job id.
-fn check_webhook(body: &String) -> Check {
+fn check_webhook(body: &str) -> Check {
     match parse_webhook(body) {
         Ok(h) => ensure(
             validate::jobid("jobid", &Val::Str(h.jobid.clone())).is_ok(),
@@ -1190,10 +1190,10 @@ fn fuzz_parsers_and_validators() {
             .and_then(|map| upstream_upscale_body(&fields_from_json(&map)))
             .is_ok();
         accepted[0] += ok as u64;
-        run(&mut tallies[7], body, check_upscale_body);
+        run(&mut tallies[7], body, |b| check_upscale_body(b));
         let hook = webhook_body(&mut r);
         accepted[1] += parse_webhook(&hook).is_ok() as u64;
-        run(&mut tallies[8], hook, check_webhook);
+        run(&mut tallies[8], hook, |h| check_webhook(h));
     }
     QUIET_PANICS.store(false, Ordering::Relaxed);
     let _ = panic::take_hook();
