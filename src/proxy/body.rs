@@ -61,9 +61,28 @@ pub fn parse_upscale_body(bytes: &[u8]) -> std::result::Result<Map<String, Value
     let text = std::str::from_utf8(bytes)
         .map_err(|_| Reject::new(400, "Request body is not UTF-8 JSON"))?;
     match serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')) {
-        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Object(mut map)) => {
+            map.values_mut().for_each(as_js_numbers);
+            Ok(map)
+        }
         Ok(_) => Err(Reject::new(400, "Request body must be a JSON object")),
         Err(_) => Err(Reject::new(400, "Request body is not valid JSON")),
+    }
+}
+
+/// Integers beyond ±2^53 become floats, as `JSON.parse` reads them, so the body can be handed
+/// to `transformUpscale` as a JS object (and is checked the same with or without the hook).
+fn as_js_numbers(v: &mut Value) {
+    const SAFE: f64 = 9_007_199_254_740_991.0;
+    match v {
+        Value::Number(n) if n.as_f64().is_some_and(|f| f.abs() > SAFE) && !n.is_f64() => {
+            if let Some(f) = n.as_f64().and_then(serde_json::Number::from_f64) {
+                *n = f;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(as_js_numbers),
+        Value::Object(map) => map.values_mut().for_each(as_js_numbers),
+        _ => {}
     }
 }
 
@@ -146,6 +165,18 @@ mod tests {
         let e = upstream(r#"{"jobid":{"a":1}}"#).unwrap_err();
         assert!(e.message.contains("jobid"));
         assert_eq!(transformed_upscale_body(None).unwrap_err().status, 500);
+        let big = parse_upscale_body(
+            br#"{"jobid":"j1","maxJobs":12345678901234567890,"x":[-9007199254740993],"n":7}"#,
+        )
+        .unwrap();
+        assert!(big["maxJobs"].is_f64() && big["x"][0].is_f64(), "{big:?}");
+        assert!(big["n"].is_u64(), "safe integers stay integers");
+        let e = upstream_upscale_body(&fields_from_json(&big)).unwrap_err();
+        assert!(
+            e.message.contains("maxJobs") || e.message.contains("\"x\""),
+            "{}",
+            e.message
+        );
         let fields = fields_from_json(&parse_upscale_body(br#"{"jobid":"j1"}"#).unwrap());
         assert_eq!(
             transformed_upscale_body(Some(&fields)).unwrap(),

@@ -283,3 +283,35 @@ test('in Node: options are checked up front, and the handler answers any input w
   const r = await throwingFetch(new Request(`http://proxy.local/api/dreamina/images/${encodeSegment(SEEDED.square)}`));
   assert.equal(r.status, 502);
 });
+
+test('in Node: transformUpscale gets the body as a plain object; its result is checked like a client request', async () => {
+  stack.mock.reset();
+  const seen = [];
+  const handler = pkg.createProxyHandler({
+    token: TOKEN, upstream: stack.mock.baseUrl, basePath: '/p',
+    transformUpscale: (body) => {
+      seen.push(body);
+      if (body.replyRef === 'in-place') { body.maxJobs = 3; return undefined; }
+      if (body.replyRef === 'array') return [body];
+      if (body.replyRef === 'nan') return { ...body, imageIndex: NaN };
+      return body;
+    },
+  });
+  const post = (body) => handler(new Request('http://proxy.local/p/images/upscale', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) }));
+  const ok = await post({ jobid: SEEDED.square, upscaleResolution: '2K', replyRef: 'in-place' });
+  assert.equal(ok.status, 200);
+  assert.equal(Object.getPrototypeOf(seen[0]), Object.prototype, 'a plain object, not a Map');
+  assert.deepEqual(seen[0], { jobid: SEEDED.square, upscaleResolution: '2K', replyRef: 'in-place', maxJobs: 3 });
+  assert.deepEqual(JSON.parse(stack.mock.requests()[0].body), { jobid: SEEDED.square, upscaleResolution: '2k', replyRef: 'in-place', maxJobs: 3 });
+  const arr = await post({ jobid: SEEDED.square, replyRef: 'array' });
+  assert.equal(arr.status, 500);
+  assert.deepEqual(await arr.json(), { error: 'transformUpscale must return a JSON object or a Response', code: 500 });
+  const nan = await post({ jobid: SEEDED.square, replyRef: 'nan' });
+  assert.equal(nan.status, 400);
+  assert.match((await nan.json()).error, /imageIndex/);
+  // An integer JS cannot hold exactly is a number to the hook too: a 400 naming it, not a 500.
+  const huge = await post(`{"jobid":${JSON.stringify(SEEDED.square)},"maxJobs":12345678901234567890}`);
+  assert.equal(huge.status, 400);
+  assert.match((await huge.json()).error, /maxJobs/);
+  assert.equal(stack.mock.requests().length, 1, 'only the valid body was forwarded');
+});
