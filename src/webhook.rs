@@ -56,6 +56,18 @@ pub fn too_large(limit: usize) -> Error {
     Error::validation("body", format!("is larger than {limit} bytes"))
 }
 
+/// Checks a body of `len` bytes, or a declared `Content-Length`, against `limit`. Unlike the
+/// proxy, a malformed `Content-Length` is ignored (lenient): the bytes read are capped anyway.
+pub fn check_size(len: Option<usize>, content_length: Option<&str>, limit: usize) -> Result<()> {
+    let declared = content_length.and_then(|v| v.trim().parse::<u64>().ok());
+    let over = len.is_some_and(|n| n > limit) || declared.is_some_and(|n| n > limit as u64);
+    if over {
+        Err(too_large(limit))
+    } else {
+        Ok(())
+    }
+}
+
 /// Keys a job id may be under.
 const JOBID_KEYS: [&str; 3] = ["jobid", "jobId", "job_id"];
 /// Keys a reply reference may be under.
@@ -319,6 +331,25 @@ mod tests {
         assert_eq!(
             field(&[("clinet", s("x"))], Val::Function).as_deref(),
             Some("clinet")
+        );
+    }
+
+    #[test]
+    fn sizes_are_capped_leniently() {
+        assert!(check_size(Some(10), None, 10).is_ok());
+        assert_eq!(
+            check_size(Some(11), None, 10).unwrap_err().to_string(),
+            "Invalid body: is larger than 10 bytes"
+        );
+        assert!(check_size(None, Some(" 11 "), 10).is_err());
+        assert!(check_size(None, Some("10"), 10).is_ok());
+        assert!(
+            check_size(None, Some("-1"), 10).is_ok(),
+            "malformed: ignored"
+        );
+        assert!(
+            check_size(None, Some("lots"), 10).is_ok(),
+            "malformed: ignored"
         );
     }
 

@@ -10,7 +10,6 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use super::body::{header, read_capped, ReadError};
 use super::convert::{error_to_js, fields, prop, to_val};
 use crate::error::Error;
-use crate::proxy::body::check_content_length;
 use crate::webhook::{self, ConfirmedJob, REPLY_REF_KEYS};
 
 /// A failure: the crate's own error, or a `getJob` rejection passed on unchanged.
@@ -124,11 +123,8 @@ fn confirmed_job(job: &JsValue) -> ConfirmedJob {
 /// some framework already parsed (serialized back to JSON, the one text the parser reads).
 async fn body_text(request: &JsValue, limit: usize) -> Result<String, Fail> {
     let capped = |text: String| {
-        if text.len() > limit {
-            Err(webhook::too_large(limit).into())
-        } else {
-            Ok(text)
-        }
+        webhook::check_size(Some(text.len()), None, limit)?;
+        Ok(text)
     };
     if let Some(s) = request.as_string() {
         return capped(s);
@@ -148,11 +144,7 @@ async fn body_text(request: &JsValue, limit: usize) -> Result<String, Fail> {
             .unwrap_or_default();
         return capped(text);
     }
-    let length = header(request, "content-length");
-    // A malformed Content-Length is ignored here (lenient); the bytes read are still capped.
-    if check_content_length(length.as_deref(), limit).is_err_and(|r| r.status == 413) {
-        return Err(webhook::too_large(limit).into());
-    }
+    webhook::check_size(None, header(request, "content-length").as_deref(), limit)?;
     match read_capped(request, limit).await {
         Ok(bytes) => String::from_utf8(bytes)
             .map_err(|_| Error::validation("body", "is not UTF-8 text").into()),
