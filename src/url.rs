@@ -158,30 +158,60 @@ pub fn encode_path_segment(s: &str) -> String {
     out
 }
 
+/// True when a decoded job id could step out of its path segment at a router that decodes
+/// again: a dot segment, a backslash, or a percent-escape left over.
+pub fn reads_as_path(s: &str) -> bool {
+    s.as_bytes().contains(&b'\\') || has_dot_segment(s) || has_percent_escape(s)
+}
+
 /// True when some `/`-separated segment of `s` (up to a `;` parameter, spaces aside) is made
 /// only of dots, including the look-alikes NFKC folds to `.`: a router that decodes `%2F` could
-/// read it as `.` or `..` and step out of the job's path.
+/// read it as `.` or `..` and step out of the job's path. One pass over the bytes, small in wasm.
 pub fn has_dot_segment(s: &str) -> bool {
-    s.split('/').any(|seg| {
-        let seg = seg.split(';').next().unwrap_or("").trim_matches(' ');
-        !seg.is_empty()
-            && seg
-                .chars()
-                .all(|c| matches!(c, '.' | '\u{2024}'..='\u{2026}' | '\u{fe52}' | '\u{ff0e}'))
-    })
+    // (dots seen, anything else seen, inside a `;` parameter) for the current segment.
+    let (mut dots, mut other, mut param) = (0u32, false, false);
+    let mut it = s.as_bytes().iter().copied();
+    while let Some(b) = it.next() {
+        match b {
+            b'/' => {
+                if dots > 0 && !other {
+                    return true;
+                }
+                (dots, other, param) = (0, false, false);
+            }
+            _ if param => {}
+            b';' => param = true,
+            b'.' => dots += 1,
+            b' ' => {}
+            // U+2024..U+2026 (dot leaders, ellipsis), U+FE52, U+FF0E: E2 80 A4-A6, EF B9 92, EF BC 8E.
+            0xe2 | 0xef => {
+                let pair = (it.next(), it.next());
+                let look_alike = matches!(
+                    (b, pair),
+                    (0xe2, (Some(0x80), Some(0xa4..=0xa6)))
+                        | (0xef, (Some(0xb9), Some(0x92)) | (Some(0xbc), Some(0x8e)))
+                );
+                if look_alike {
+                    dots += 1;
+                } else {
+                    other = true;
+                }
+            }
+            _ => other = true,
+        }
+    }
+    dots > 0 && !other
 }
 
 /// True when `s` (already decoded once) still holds a percent-escape, `%XX` or `%uXXXX`: a
 /// second layer of encoding that a router decoding twice would turn into `/`, `.` or `\\`.
 pub fn has_percent_escape(s: &str) -> bool {
     let b = s.as_bytes();
-    let hex = |from: usize, n: usize| {
-        b.get(from..from + n)
-            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
-    };
+    let hex = |i: usize| b.get(i).is_some_and(u8::is_ascii_hexdigit);
     (0..b.len()).any(|i| {
         b[i] == b'%'
-            && (hex(i + 1, 2) || (matches!(b.get(i + 1), Some(b'u' | b'U')) && hex(i + 2, 4)))
+            && ((hex(i + 1) && hex(i + 2))
+                || (matches!(b.get(i + 1), Some(b'u' | b'U')) && (2..6).all(|k| hex(i + k))))
     })
 }
 

@@ -128,16 +128,9 @@ pub fn jobid(field: &str, v: &Val) -> Result<String> {
         )),
         // "." and ".." would be read as path steps and leave their URL segment; so could a
         // dot segment between `/`s, a backslash or a `%2F` once a router decodes the path.
-        Val::Str(s) if crate::url::has_dot_segment(s) => Err(Error::validation(
+        Val::Str(s) if crate::url::reads_as_path(s) => Err(Error::validation(
             field,
-            "cannot be \".\" or \"..\", nor have a path segment of dots such as \"/../\"",
-        )),
-        Val::Str(s) if s.contains('\\') => {
-            Err(Error::validation(field, "must not contain a backslash"))
-        }
-        Val::Str(s) if crate::url::has_percent_escape(s) => Err(Error::validation(
-            field,
-            "must not contain percent-escapes such as %2F: pass the job id decoded",
+            "must not read as a path (a \".\" or \"..\" segment, a backslash, or a percent-escape such as %2F: pass the job id decoded)",
         )),
         Val::Str(s) => Ok(s.clone()),
         v if v.is_absent() => Err(Error::validation(field, "is required")),
