@@ -9,6 +9,7 @@ pub mod poll;
 pub mod proxy;
 pub mod response;
 pub mod retry;
+pub mod text;
 pub mod url;
 pub mod validate;
 pub mod value;

@@ -274,15 +274,7 @@ pub fn parse_json(body: &str) -> Parsed {
         Ok(_) => return Parsed::NotObject,
         Err(_) => return Parsed::NotJson,
     };
-    let val = |v: Option<&Value>| match v {
-        None => Val::Missing,
-        Some(Value::Null) => Val::Null,
-        Some(Value::Bool(b)) => Val::Bool(*b),
-        Some(Value::Number(n)) => Val::Num(n.as_f64().unwrap_or(f64::NAN)),
-        Some(Value::String(s)) => Val::Str(s.clone()),
-        Some(Value::Array(_)) => Val::Object("array"),
-        Some(Value::Object(_)) => Val::Object("object"),
-    };
+    let val = |v: Option<&Value>| v.map_or(Val::Missing, crate::value::from_json);
     let as_text = |v: Option<&Value>| match v {
         Some(Value::String(s)) => text(s),
         Some(Value::Object(o)) => o

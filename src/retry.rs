@@ -100,7 +100,7 @@ pub fn proves_not_sent(description: &str) -> bool {
         "und_err_connect_timeout",
     ]
     .iter()
-    .any(|needle| crate::url::has_bytes(&lower, needle))
+    .any(|needle| crate::text::has_bytes(&lower, needle))
 }
 
 /// What to add to a POST failure that may have created a job anyway.

@@ -1,5 +1,8 @@
-//! Small URL helpers: enough to check base URLs and webhook URLs and to build request paths,
-//! without pulling a full URL parser into the wasm binary.
+//! Small URL helpers: enough to check base URLs and webhook URLs, to build request paths and
+//! to take apart the proxy's incoming URLs, without pulling a full URL parser into the wasm
+//! binary. Also the one `redact`, since a token can hide in a URL's encoding.
+
+use crate::text::find_bytes;
 
 /// The provider's base URL, used when the caller gives none.
 pub const DEFAULT_BASE_URL: &str = "https://api.useapi.net/v1/dreamina";
@@ -49,44 +52,76 @@ pub fn split_scheme(url: &str) -> Option<(&str, &str)> {
     Some((url.get(..colon)?, rest))
 }
 
-/// True when `haystack` holds `needle` (ASCII case-sensitive), without `str::contains`'s
-/// two-way searcher, which is large in wasm.
-pub fn has_bytes(haystack: &str, needle: &str) -> bool {
-    let n = needle.as_bytes();
-    n.is_empty() || haystack.as_bytes().windows(n.len()).any(|w| w == n)
-}
-
-/// `text` with every occurrence of `secret` replaced by `[redacted]`, so a token an API or a
-/// proxy echoes back never reaches an error message.
+/// `text` with every copy of `secret`, raw or percent-encoded, replaced by `[redacted]`, so a
+/// token an API or a proxy echoes back never reaches an error message or a relayed body.
 pub fn redact(text: &str, secret: &str) -> String {
-    if secret.is_empty() || !has_bytes(text, secret) {
+    let encoded = encode_path_segment(secret);
+    let needles = [secret.as_bytes(), encoded.as_bytes()];
+    let t = text.as_bytes();
+    if secret.is_empty() || needles.iter().all(|n| find_bytes(t, n).is_none()) {
         return text.to_string();
     }
-    let (t, n) = (text.as_bytes(), secret.as_bytes());
     let mut out = Vec::with_capacity(t.len());
     let mut i = 0;
     while i < t.len() {
-        if t.get(i..i + n.len()) == Some(n) {
-            out.extend_from_slice(b"[redacted]");
-            i += n.len();
-        } else {
-            out.push(t[i]);
-            i += 1;
+        match needles.iter().find(|n| t[i..].starts_with(n)) {
+            Some(n) => {
+                out.extend_from_slice(b"[redacted]");
+                i += n.len();
+            }
+            None => {
+                out.push(t[i]);
+                i += 1;
+            }
         }
     }
+    // Whole UTF-8 sequences were replaced by ASCII: still UTF-8.
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Joins with a separator, without `[T]::join`'s generic copy code.
-pub fn join(items: &[&str], sep: &str) -> String {
-    let mut out = String::new();
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push_str(sep);
+/// Strict percent-decoding: a `%` must start a two-digit hex escape; the result must be UTF-8.
+pub fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            // from_str_radix alone would accept a sign ("%+F").
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
         }
-        out.push_str(item);
     }
-    out
+    String::from_utf8(out).ok()
+}
+
+/// The raw path of an absolute URL (`Request.url`), without query or fragment.
+pub fn path_of_url(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
+    let path_start = after_scheme.find(['/', '?', '#']);
+    let path = path_start.map_or("", |i| &after_scheme[i..]);
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    match &path[..end] {
+        "" => "/",
+        p => p,
+    }
+}
+
+/// The origin (`scheme://host[:port]`, lower-cased) of an absolute URL.
+pub fn origin_of_url(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if authority.is_empty() {
+        return None;
+    }
+    Some(format!("{scheme}://{authority}").to_ascii_lowercase())
 }
 
 /// True for hosts that never leave this machine.
@@ -121,6 +156,63 @@ pub fn encode_path_segment(s: &str) -> String {
         }
     }
     out
+}
+
+/// True when a decoded job id could step out of its path segment at a router that decodes
+/// again: a dot segment, a backslash, or a percent-escape left over.
+pub fn reads_as_path(s: &str) -> bool {
+    s.as_bytes().contains(&b'\\') || has_dot_segment(s) || has_percent_escape(s)
+}
+
+/// True when some `/`-separated segment of `s` (up to a `;` parameter, spaces aside) is made
+/// only of dots, including the look-alikes NFKC folds to `.`: a router that decodes `%2F` could
+/// read it as `.` or `..` and step out of the job's path. One pass over the bytes, small in wasm.
+pub fn has_dot_segment(s: &str) -> bool {
+    // (dots seen, anything else seen, inside a `;` parameter) for the current segment.
+    let (mut dots, mut other, mut param) = (0u32, false, false);
+    let mut it = s.as_bytes().iter().copied();
+    while let Some(b) = it.next() {
+        match b {
+            b'/' => {
+                if dots > 0 && !other {
+                    return true;
+                }
+                (dots, other, param) = (0, false, false);
+            }
+            _ if param => {}
+            b';' => param = true,
+            b'.' => dots += 1,
+            b' ' => {}
+            // U+2024..U+2026 (dot leaders, ellipsis), U+FE52, U+FF0E: E2 80 A4-A6, EF B9 92, EF BC 8E.
+            0xe2 | 0xef => {
+                let pair = (it.next(), it.next());
+                let look_alike = matches!(
+                    (b, pair),
+                    (0xe2, (Some(0x80), Some(0xa4..=0xa6)))
+                        | (0xef, (Some(0xb9), Some(0x92)) | (Some(0xbc), Some(0x8e)))
+                );
+                if look_alike {
+                    dots += 1;
+                } else {
+                    other = true;
+                }
+            }
+            _ => other = true,
+        }
+    }
+    dots > 0 && !other
+}
+
+/// True when `s` (already decoded once) still holds a percent-escape, `%XX` or `%uXXXX`: a
+/// second layer of encoding that a router decoding twice would turn into `/`, `.` or `\\`.
+pub fn has_percent_escape(s: &str) -> bool {
+    let b = s.as_bytes();
+    let hex = |i: usize| b.get(i).is_some_and(u8::is_ascii_hexdigit);
+    (0..b.len()).any(|i| {
+        b[i] == b'%'
+            && ((hex(i + 1) && hex(i + 2))
+                || (matches!(b.get(i + 1), Some(b'u' | b'U')) && (2..6).all(|k| hex(i + k))))
+    })
 }
 
 /// `{base}/images/upscale`.
@@ -165,20 +257,42 @@ mod tests {
     }
 
     #[test]
-    fn small_string_helpers() {
+    fn schemes_and_redaction() {
         assert_eq!(split_scheme("https://a/b"), Some(("https", "a/b")));
         assert_eq!(split_scheme("https:/a"), None);
         assert_eq!(split_scheme("nocolon"), None);
-        assert!(has_bytes("fetch failed (econnrefused)", "econnrefused"));
-        assert!(!has_bytes("econ", "econnrefused"));
-        assert_eq!(join(&["a", "b", "c"], ", "), "a, b, c");
-        assert_eq!(join(&[], ", "), "");
         assert_eq!(
             redact("bad token user:1-x here", "user:1-x"),
             "bad token [redacted] here"
         );
         assert_eq!(redact("é user:1-x é", "user:1-x"), "é [redacted] é");
         assert_eq!(redact("nothing", "user:1-x"), "nothing");
+        let t = "user:12345-sandbox";
+        assert_eq!(
+            redact("{\"error\":\"Unauthorized\"}", t),
+            "{\"error\":\"Unauthorized\"}"
+        );
+        assert_eq!(
+            redact("bad token user:12345-sandbox or user%3A12345-sandbox!", t),
+            "bad token [redacted] or [redacted]!"
+        );
+        assert_eq!(redact("x", ""), "x");
+    }
+
+    #[test]
+    fn url_parts() {
+        assert_eq!(path_of_url("http://h:1/a/b%2F?x=1#f"), "/a/b%2F");
+        assert_eq!(path_of_url("https://h"), "/");
+        assert_eq!(path_of_url("https://h?q"), "/");
+        assert_eq!(
+            origin_of_url("HTTP://Example.com:8080/x").as_deref(),
+            Some("http://example.com:8080")
+        );
+        assert_eq!(origin_of_url("nope"), None);
+        assert_eq!(percent_decode("%C3%A9a").as_deref(), Some("éa"));
+        assert_eq!(percent_decode("%"), None);
+        assert_eq!(percent_decode("%+F"), None);
+        assert_eq!(percent_decode("%FF"), None, "not UTF-8");
     }
 
     #[test]
@@ -201,6 +315,43 @@ mod tests {
             "127.0.0.256",
         ] {
             assert!(!is_loopback(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn dot_segments_and_second_encodings() {
+        for s in [
+            ".",
+            "..",
+            "a/../b",
+            "a/./b",
+            "a/..",
+            "../a",
+            "a/.. /b",
+            "a/..;x/b",
+            "\u{2026}",
+            "\u{2025}",
+            "\u{ff0e}\u{ff0e}",
+            "...",
+        ] {
+            assert!(has_dot_segment(s), "{s:?}");
+        }
+        for s in [
+            "a.b",
+            "a/.b/c",
+            "j1:we/ird?#%x@example.com",
+            "..a",
+            "a..",
+            "",
+            "/",
+        ] {
+            assert!(!has_dot_segment(s), "{s:?}");
+        }
+        for s in ["%2e", "%2E%2e", "a%2Fb", "%5c", "%u002e", "%U2215", "x%00"] {
+            assert!(has_percent_escape(s), "{s:?}");
+        }
+        for s in ["%", "%x@example.com", "100%", "%2", "%u12", "%g0", "a%-1"] {
+            assert!(!has_percent_escape(s), "{s:?}");
         }
     }
 

@@ -111,7 +111,8 @@ pub fn upscale_request(fields: &Fields) -> Result<UpscaleRequest> {
     })
 }
 
-/// A job id: a non-empty string without control characters.
+/// A job id: a non-empty string without control characters, and nothing a path router could
+/// read as steps out of the id's own URL segment (dot segments, `\\`, a second encoding).
 pub fn jobid(field: &str, v: &Val) -> Result<String> {
     match v {
         Val::Str(s) if s.trim().is_empty() => Err(Error::validation(
@@ -126,10 +127,12 @@ pub fn jobid(field: &str, v: &Val) -> Result<String> {
             field,
             "must not contain control characters",
         )),
-        // "." and ".." would be read as path steps and leave their URL segment.
-        Val::Str(s) if s == "." || s == ".." => {
-            Err(Error::validation(field, "cannot be \".\" or \"..\""))
-        }
+        // "." and ".." would be read as path steps and leave their URL segment; so could a
+        // dot segment between `/`s, a backslash or a `%2F` once a router decodes the path.
+        Val::Str(s) if crate::url::reads_as_path(s) => Err(Error::validation(
+            field,
+            "must not read as a path (a \".\" or \"..\" segment, a backslash, or a percent-escape such as %2F: pass the job id decoded)",
+        )),
         Val::Str(s) => Ok(s.clone()),
         v if v.is_absent() => Err(Error::validation(field, "is required")),
         v => Err(Error::validation(
@@ -146,7 +149,7 @@ pub fn reject_unknown(fields: &Fields, known: &[&str], what: &str) -> Result<()>
             k.clone(),
             format!(
                 "is not a known {what} option (expected one of: {})",
-                crate::url::join(known, ", ")
+                crate::text::join(known, ", ")
             ),
         )),
         None => Ok(()),
@@ -572,6 +575,10 @@ mod tests {
             ("jobid", s("a\nb")),
             ("jobid", s("..")),
             ("jobid", s(".")),
+            ("jobid", s("j1-u1-US:a/../b@example.com:dreamina")),
+            ("jobid", s("j1\\..\\b")),
+            ("jobid", s("j1%2F..%2Fb")),
+            ("jobid", s("j1\u{7f}")),
             ("imageIndex", Val::Num(4.0)),
             ("imageIndex", Val::Num(-1.0)),
             ("imageIndex", Val::Num(1.5)),

@@ -6,16 +6,72 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::proxy::MAX_BODY_BYTES_LIMIT;
 use crate::validate;
-use crate::value::Val;
+use crate::value::{get, Fields, Val};
 
 /// Largest webhook body read when `maxBodyBytes` is not given (a job is a few KB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// The options `handleWebhook` accepts (`WebhookOptions` in src/edge.d.ts).
+pub const WEBHOOK_FIELDS: [&str; 5] = [
+    "client",
+    "maxBodyBytes",
+    "signal",
+    "timeoutMs",
+    "maxRetries",
+];
+/// Options handed on to `getJob` unchanged (the client checks them).
+pub const GET_JOB_OPTIONS: [&str; 3] = ["signal", "timeoutMs", "maxRetries"];
+
+/// Checked options of one `handleWebhook` call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookConfig {
+    pub max_body_bytes: usize,
+    /// Which of `GET_JOB_OPTIONS` were given, to pass on as they are.
+    pub get_job_options: Vec<&'static str>,
+}
+
+/// Checks the `handleWebhook(request, options)` object; `get_job` is `options.client.getJob`.
+pub fn webhook_config(fields: &Fields, get_job: &Val) -> Result<WebhookConfig> {
+    validate::reject_unknown(fields, &WEBHOOK_FIELDS, "webhook")?;
+    if *get_job != Val::Function {
+        return Err(Error::validation(
+            "client",
+            "must be a DreaminaClient (an object with getJob)",
+        ));
+    }
+    let max_body = validate::opt_int(fields, "maxBodyBytes", 1, MAX_BODY_BYTES_LIMIT)?;
+    Ok(WebhookConfig {
+        max_body_bytes: max_body.map_or(DEFAULT_MAX_BODY_BYTES, |n| n as usize),
+        get_job_options: GET_JOB_OPTIONS
+            .into_iter()
+            .filter(|k| !get(fields, k).is_absent())
+            .collect(),
+    })
+}
+
+/// The error for a body over `limit` bytes.
+pub fn too_large(limit: usize) -> Error {
+    Error::validation("body", format!("is larger than {limit} bytes"))
+}
+
+/// Checks a body of `len` bytes, or a declared `Content-Length`, against `limit`. Unlike the
+/// proxy, a malformed `Content-Length` is ignored (lenient): the bytes read are capped anyway.
+pub fn check_size(len: Option<usize>, content_length: Option<&str>, limit: usize) -> Result<()> {
+    let declared = content_length.and_then(|v| v.trim().parse::<u64>().ok());
+    let over = len.is_some_and(|n| n > limit) || declared.is_some_and(|n| n > limit as u64);
+    if over {
+        Err(too_large(limit))
+    } else {
+        Ok(())
+    }
+}
+
 /// Keys a job id may be under.
 const JOBID_KEYS: [&str; 3] = ["jobid", "jobId", "job_id"];
 /// Keys a reply reference may be under.
-const REPLY_REF_KEYS: [&str; 2] = ["replyRef", "reply_ref"];
+pub const REPLY_REF_KEYS: [&str; 2] = ["replyRef", "reply_ref"];
 /// Envelope keys searched, in order, when the job id is not at the top level. `request` is
 /// deliberately absent: a job's `request.jobid` is the SOURCE image's id, not the job's.
 const ENVELOPE_KEYS: [&str; 8] = [
@@ -136,7 +192,7 @@ fn form_object(body: &str) -> Option<Value> {
     let mut map = Map::new();
     for pair in body.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=')?;
-        let decode = |s: &str| crate::proxy::percent_decode(&s.replace('+', " "));
+        let decode = |s: &str| crate::url::percent_decode(&s.replace('+', " "));
         let key = decode(k)?;
         if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return None;
@@ -154,33 +210,52 @@ pub struct Confirmation {
     pub reply_ref_from_job: bool,
 }
 
+/// What `handleWebhook` reads from the job `getJob` returned (the object itself goes back to
+/// the caller untouched).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfirmedJob {
+    /// False when `getJob` resolved with something other than a plain object.
+    pub is_object: bool,
+    pub jobid: Option<String>,
+    /// `request.replyRef` (or `request.reply_ref`), the provider's record.
+    pub recorded_reply_ref: Option<String>,
+}
+
+impl ConfirmedJob {
+    /// The same facts from a job's JSON (host tests; the wasm layer reads the JS object).
+    pub fn from_json(job: &Value) -> Self {
+        let Value::Object(job) = job else {
+            return ConfirmedJob::default();
+        };
+        ConfirmedJob {
+            is_object: true,
+            jobid: job.get("jobid").and_then(Value::as_str).map(str::to_string),
+            recorded_reply_ref: match job.get("request") {
+                Some(Value::Object(req)) => string_at(req, &REPLY_REF_KEYS),
+                _ => None,
+            },
+        }
+    }
+}
+
 /// Checks the job `getJob` returned against the hint. The confirmed job must be the one the
 /// body named; its own `request.replyRef` is preferred, and a body that claims a different
 /// replyRef than the provider recorded is refused as forged.
-pub fn confirm(hint: &WebhookHint, confirmed_job_json: &str) -> Result<Confirmation> {
-    let job = match serde_json::from_str::<Value>(confirmed_job_json) {
-        Ok(Value::Object(job)) => job,
-        _ => {
-            return Err(Error::InvalidResponse {
-                status: 200,
-                message: "getJob did not return a job object".into(),
-            })
-        }
-    };
-    match job.get("jobid").and_then(Value::as_str) {
-        Some(id) if id == hint.jobid => {}
-        _ => {
-            return Err(Error::InvalidResponse {
-                status: 200,
-                message: "getJob returned a different job than the webhook named".into(),
-            })
-        }
+pub fn confirm(hint: &WebhookHint, job: &ConfirmedJob) -> Result<Confirmation> {
+    if !job.is_object {
+        return Err(Error::InvalidResponse {
+            status: 200,
+            message: "getJob did not return a job object".into(),
+        });
     }
-    let recorded = match job.get("request") {
-        Some(Value::Object(req)) => string_at(req, &REPLY_REF_KEYS),
-        _ => None,
-    };
-    match (&recorded, &hint.reply_ref) {
+    if job.jobid.as_deref() != Some(hint.jobid.as_str()) {
+        return Err(Error::InvalidResponse {
+            status: 200,
+            message: "getJob returned a different job than the webhook named".into(),
+        });
+    }
+    let recorded = &job.recorded_reply_ref;
+    match (recorded, &hint.reply_ref) {
         (Some(r), Some(claimed)) if r != claimed => Err(Error::validation(
             "replyRef",
             "in the webhook body differs from the one the provider recorded for this job",
@@ -212,6 +287,70 @@ mod tests {
         let e = parse_webhook(body).expect_err(body);
         assert_eq!(e.kind(), ErrorKind::Validation);
         e.field().map(str::to_string)
+    }
+
+    #[test]
+    fn options_are_checked_field_by_field() {
+        let s = |v: &str| Val::Str(v.into());
+        let opts = |pairs: &[(&str, Val)]| -> Fields {
+            let mut f: Fields = vec![("client".into(), Val::Object("object"))];
+            f.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())));
+            f
+        };
+        let c = webhook_config(&opts(&[]), &Val::Function).unwrap();
+        assert_eq!(c.max_body_bytes, 1024 * 1024);
+        assert!(c.get_job_options.is_empty());
+        let c = webhook_config(
+            &opts(&[
+                ("maxBodyBytes", Val::Num(10.0)),
+                ("timeoutMs", Val::Num(5.0)),
+                ("signal", Val::Object("AbortSignal")),
+                ("maxRetries", Val::Null),
+            ]),
+            &Val::Function,
+        )
+        .unwrap();
+        assert_eq!(c.max_body_bytes, 10);
+        assert_eq!(c.get_job_options, ["signal", "timeoutMs"]);
+        let field = |pairs: &[(&str, Val)], get_job: Val| {
+            let e = webhook_config(&opts(pairs), &get_job).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Validation);
+            e.field().map(str::to_string)
+        };
+        assert_eq!(field(&[], Val::Missing).as_deref(), Some("client"));
+        assert_eq!(field(&[], s("getJob")).as_deref(), Some("client"));
+        for bad in [Val::Num(0.0), Val::Num(1.5), s("1"), Val::Num(f64::NAN)] {
+            let f = field(&[("maxBodyBytes", bad.clone())], Val::Function);
+            assert_eq!(f.as_deref(), Some("maxBodyBytes"), "{bad:?}");
+        }
+        let huge = Val::Num((MAX_BODY_BYTES_LIMIT + 1) as f64);
+        assert_eq!(
+            field(&[("maxBodyBytes", huge)], Val::Function).as_deref(),
+            Some("maxBodyBytes")
+        );
+        assert_eq!(
+            field(&[("clinet", s("x"))], Val::Function).as_deref(),
+            Some("clinet")
+        );
+    }
+
+    #[test]
+    fn sizes_are_capped_leniently() {
+        assert!(check_size(Some(10), None, 10).is_ok());
+        assert_eq!(
+            check_size(Some(11), None, 10).unwrap_err().to_string(),
+            "Invalid body: is larger than 10 bytes"
+        );
+        assert!(check_size(None, Some(" 11 "), 10).is_err());
+        assert!(check_size(None, Some("10"), 10).is_ok());
+        assert!(
+            check_size(None, Some("-1"), 10).is_ok(),
+            "malformed: ignored"
+        );
+        assert!(
+            check_size(None, Some("lots"), 10).is_ok(),
+            "malformed: ignored"
+        );
     }
 
     #[test]
@@ -276,6 +415,13 @@ mod tests {
             (r#"{"jobid":""}"#, "jobid"),
             (r#"{"jobid":"a\u0000b"}"#, "jobid"),
             (r#"{"status":"completed"}"#, "jobid"),
+            // The job id goes into `GET /images/{jobid}`: nothing that reads as a path.
+            (r#"{"jobid":".."}"#, "jobid"),
+            (r#"{"jobid":"j1/../../scheduler"}"#, "jobid"),
+            (r#"{"data":{"jobid":"j1\\..\\x"}}"#, "jobid"),
+            (r#"{"jobid":"%2e%2e%2Faccounts"}"#, "jobid"),
+            ("jobid=..%2F..%2Faccounts", "jobid"),
+            ("jobid=%252e%252e", "jobid"),
         ] {
             assert_eq!(field_of(body).as_deref(), Some(field), "{body:?}");
         }
@@ -287,10 +433,11 @@ mod tests {
             jobid: ID.into(),
             reply_ref: Some("claimed".into()),
         };
+        let facts = |json: &str| ConfirmedJob::from_json(&serde_json::from_str(json).unwrap());
         let job = |reply: &str| {
-            format!(
+            facts(&format!(
                 r#"{{"jobid":"{ID}","status":"completed","request":{{"jobid":"{SOURCE}"{reply}}}}}"#
-            )
+            ))
         };
         let c = confirm(&h, &job(r#","replyRef":"claimed""#)).unwrap();
         assert_eq!(c.reply_ref.as_deref(), Some("claimed"));
@@ -313,13 +460,13 @@ mod tests {
                 .as_deref(),
             Some("rec")
         );
-        let other = format!(r#"{{"jobid":"{SOURCE}","status":"completed"}}"#);
+        let other = facts(&format!(r#"{{"jobid":"{SOURCE}","status":"completed"}}"#));
         assert_eq!(
             confirm(&h, &other).unwrap_err().kind(),
             ErrorKind::InvalidResponse
         );
         assert_eq!(
-            confirm(&h, "[]").unwrap_err().kind(),
+            confirm(&h, &facts("[]")).unwrap_err().kind(),
             ErrorKind::InvalidResponse
         );
     }

@@ -21,6 +21,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use dreamina_upscale::error::{Error, ErrorKind};
+use dreamina_upscale::proxy::body::{fields_from_json, parse_upscale_body, upstream_upscale_body};
+use dreamina_upscale::proxy::{match_route, RouteKind, Routing};
 use dreamina_upscale::response::{
     classify, parse_http_date, parse_retry_after, HttpResponse, MAX_BODY_BYTES,
 };
@@ -29,6 +31,14 @@ use dreamina_upscale::validate::{
     self, CLIENT_FIELDS, MIN_POLL_INTERVAL_MS, RESOLUTIONS, UPSCALE_FIELDS, WAIT_FIELDS,
 };
 use dreamina_upscale::value::{Fields, Val};
+use dreamina_upscale::webhook::parse_webhook;
+
+#[path = "fuzz/edge.rs"]
+mod edge;
+use edge::{
+    check_route, check_upscale_body, check_webhook, hostile_path, method, upscale_body,
+    webhook_body,
+};
 
 const DEFAULT_ITERS: u64 = 20_000;
 const DEFAULT_SEED: u64 = 0x5eed_d8ea_311a_u64;
@@ -793,8 +803,16 @@ fn fuzz_parsers_and_validators() {
         "client_config",
         "wait_options",
         "encode_path_segment",
+        "match_route",
+        "proxy upscale body",
+        "parse_webhook",
     ];
     let mut tallies: Vec<Tally> = names.iter().map(|_| Tally::default()).collect();
+    // Routes the matcher forwarded: [upscale, getJob]. Both must be reached for the route
+    // target to mean anything.
+    let mut forwards = [0u64; 2];
+    // Upscale bodies the proxy would forward, webhook bodies that named a job.
+    let mut accepted = [0u64; 2];
     let started = Instant::now();
     for _ in 0..iters {
         let resp = HttpResponse {
@@ -830,6 +848,21 @@ fn fuzz_parsers_and_validators() {
             lossy_bytes(&mut r, 80)
         };
         run(&mut tallies[5], seg, |s| check_segment(s));
+        let base = r.pick(&["/api/dreamina", "", "/p"]);
+        let route = (method(&mut r), hostile_path(&mut r, base), base);
+        if let Routing::Forward(f) = match_route(&route.0, &route.1, base) {
+            forwards[(f.kind == RouteKind::GetJob) as usize] += 1;
+        }
+        run(&mut tallies[6], route, check_route);
+        let body = upscale_body(&mut r);
+        let ok = parse_upscale_body(&body)
+            .and_then(|map| upstream_upscale_body(&fields_from_json(&map)))
+            .is_ok();
+        accepted[0] += ok as u64;
+        run(&mut tallies[7], body, |b| check_upscale_body(b));
+        let hook = webhook_body(&mut r);
+        accepted[1] += parse_webhook(&hook).is_ok() as u64;
+        run(&mut tallies[8], hook, |h| check_webhook(h));
     }
     QUIET_PANICS.store(false, Ordering::Relaxed);
     let _ = panic::take_hook();
@@ -855,7 +888,19 @@ fn fuzz_parsers_and_validators() {
             println!("   - {n} x {example}");
         }
     }
+    println!(
+        "match_route forwarded {} upscale and {} getJob routes, all inside the two routes",
+        forwards[0], forwards[1]
+    );
+    println!(
+        "accepted {} upscale bodies and {} webhook bodies",
+        accepted[0], accepted[1]
+    );
     println!("total: {total} inputs, {panics} panics, {broken} broken invariants");
+    assert!(
+        forwards.iter().chain(&accepted).all(|&n| n > 0) || iters < 1000,
+        "the generators must reach the accepting paths: {forwards:?} {accepted:?}"
+    );
     assert_eq!(
         (panics, broken),
         (0, 0),

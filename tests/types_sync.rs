@@ -9,13 +9,18 @@ use dreamina_upscale::validate::{
 use dreamina_upscale::ErrorKind;
 
 const TS: &str = include_str!("../src/types.d.ts");
+const EDGE_TS: &str = include_str!("../src/edge.d.ts");
 
 /// The property names declared in `export interface NAME { ... }`, in order.
 fn interface_fields(name: &str) -> Vec<String> {
-    let start = TS
+    interface_fields_in(TS, name)
+}
+
+fn interface_fields_in(ts: &str, name: &str) -> Vec<String> {
+    let start = ts
         .find(&format!("export interface {name} {{"))
         .unwrap_or_else(|| panic!("interface {name} is not declared"));
-    let body = &TS[start..];
+    let body = &ts[start..];
     let body = &body[body.find('{').unwrap() + 1..body.find("\n}").unwrap()];
     body.lines()
         .map(str::trim)
@@ -93,4 +98,35 @@ fn only_jobid_is_required() {
     {
         assert!(TS.contains(&format!("  {f}?:")), "{f} should be optional");
     }
+}
+
+#[test]
+fn edge_option_interfaces_match_the_validators() {
+    use dreamina_upscale::proxy::{RouteKind, PROXY_FIELDS};
+    use dreamina_upscale::webhook::WEBHOOK_FIELDS;
+    same(
+        interface_fields_in(EDGE_TS, "ProxyOptions"),
+        &PROXY_FIELDS,
+        "ProxyOptions",
+    );
+    same(
+        interface_fields_in(EDGE_TS, "WebhookOptions"),
+        &WEBHOOK_FIELDS,
+        "WebhookOptions",
+    );
+    // `ProxyRoute.kind` and `.method` name exactly the routes the matcher knows.
+    let route = &EDGE_TS[EDGE_TS.find("export interface ProxyRoute {").unwrap()..];
+    let route = &route[..route.find("\n}").unwrap()];
+    for kind in RouteKind::ALL {
+        let (name, method) = (kind.as_str(), kind.method());
+        assert!(
+            route.contains(&format!("\"{name}\"")),
+            "ProxyRoute.kind lacks {name}"
+        );
+        assert!(
+            route.contains(&format!("\"{method}\"")),
+            "ProxyRoute.method lacks {method}"
+        );
+    }
+    assert_eq!(route.matches(" | ").count(), 2 * (RouteKind::ALL.len() - 1));
 }

@@ -1,6 +1,8 @@
 //! The thin wasm-bindgen layer: JS values in, `fetch` and timers out. No business logic lives
 //! here; decisions come from the plain modules of the crate.
 
+#[cfg(feature = "edge")]
+mod body;
 pub mod client;
 mod convert;
 pub(crate) mod fetch;

@@ -1,109 +1,79 @@
 //! `createProxyHandler`: a fetch-style handler `(Request) => Promise<Response>` for Cloudflare
 //! Workers, Deno, Bun, Vercel Edge and Node 18+. Every decision comes from `crate::proxy`;
-//! this file only reads the `Request`, calls the hooks and `fetch`, and builds `Response`s.
-//! The incoming request is read through `Reflect` (never a throwing web-sys getter), and any
-//! failure becomes a JSON 500/502 answer: the handler's promise never rejects.
+//! this file only reads the `Request`, calls the hooks, fetches upstream through web-sys
+//! (`super::fetch`, timed by gloo-timers) and builds `Response`s. Each step ends in one flat
+//! `Flow`: a JS failure becomes its 500 or 502 where it happens, so the handler's promise
+//! never rejects.
 
 use std::rc::Rc;
 
-use futures_util::future::{select, Either};
-use gloo_timers::future::TimeoutFuture;
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array, JSON};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{AbortController, Headers, Response, ResponseInit};
+use web_sys::{AbortController, Headers, RequestRedirect, Response, ResponseInit};
 
+use super::body::{header, read_capped, ReadError};
 use super::convert::{error_to_js, fields, prop, to_val};
-use crate::proxy::{self, BodyBudget, OriginCheck, ProxyConfig, Reject, Route, RouteKind, Routing};
+use super::fetch::{self, Fetcher};
+use super::timer::Raced;
+use crate::proxy::body::{
+    check_content_length, fields_from_json, parse_upscale_body, transformed_upscale_body,
+    upstream_upscale_body,
+};
+use crate::proxy::relay::{self, FORWARDED_REQUEST_HEADERS, RELAYED_RESPONSE_HEADERS};
+use crate::proxy::{
+    self, OriginCheck, ProxyConfig, Reject, Route, RouteKind, Routing, MAX_UPSTREAM_BODY_BYTES,
+};
+use crate::url::{origin_of_url, path_of_url};
 
 #[wasm_bindgen(typescript_custom_section)]
-const TS_PROXY: &'static str = r#"
-/** What `authorize` learns about a call before it is forwarded. */
-export interface ProxyRoute {
-  method: "POST" | "GET";
-  /** The upstream path: "/images/upscale", or "/images/{jobid}" with the job id segment exactly as received (percent-encoded). */
-  path: string;
-  kind: "upscale" | "getJob";
-  /** For kind "getJob": the decoded job id. */
-  jobid?: string;
+const TS_EDGE: &'static str = include_str!("../edge.d.ts");
+
+/// How a step of one request ends when it does not go on: the proxy's own error, or a
+/// `Response` to answer with (a hook's, or one built already).
+enum Stop {
+    Reject(Reject),
+    Answer(JsValue),
 }
 
-/** Options of `createProxyHandler(options)`. */
-export interface ProxyOptions {
-  /** Your useapi.net API token. It stays on the server: added to each forwarded request, never sent back. */
-  token: string;
-  /** The API base URL. Default `https://api.useapi.net/v1/dreamina` (https required; http only for localhost). */
-  upstream?: string;
-  /** Path the proxy is mounted at; the browser client uses it as `baseUrl`. Default `/api/dreamina`. */
-  basePath?: string;
-  /** Other origins whose pages may call the proxy (CORS): exact origins such as `https://app.example.com`, or `"*"`. Default none (same-origin pages and server-side callers only). */
-  allowOrigins?: "*" | string | string[];
-  /** Largest upscale request body accepted, in bytes; more gets 413. Default 65536. */
-  maxBodyBytes?: number;
-  /** Time limit of each upstream request in ms; past it the caller gets 504. Default 30000. */
-  timeoutMs?: number;
-  /**
-   * Decides whether a call may use your token: return `true` to forward it, `false` for a 403,
-   * or a `Response` to answer with it. Runs before the body is read: do not consume `request`'s
-   * body (use `request.clone()` if you must). Default: every call is forwarded.
-   */
-  authorize?: (request: Request, route: ProxyRoute) => boolean | Response | Promise<boolean | Response>;
-  /**
-   * Rewrites an upscale body before it is checked and forwarded (e.g. refuse "8k", force `maxJobs`).
-   * Return the body to send, or a `Response` to answer with it instead. The result is checked with
-   * the client's own rules; an invalid one gets 400.
-   */
-  transformUpscale?: (body: Record<string, unknown>) =>
-    | UpscaleRequest | Record<string, unknown> | Response | void
-    | Promise<UpscaleRequest | Record<string, unknown> | Response | void>;
-  /** The fetch used to call the API; default the global `fetch`. */
-  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+impl From<Reject> for Stop {
+    fn from(r: Reject) -> Self {
+        Stop::Reject(r)
+    }
 }
 
-/** A fetch-style handler: answers every request, never rejects. */
-export type ProxyHandler = (request: Request) => Promise<Response>;
+/// The outcome of each step: go on with `T`, or stop.
+type Flow<T> = Result<T, Stop>;
 
-/** Options of `handleWebhook(request, options)`. */
-export interface WebhookOptions {
-  /** The client whose `getJob` confirms the job (point it at the API with your token, or at your proxy). */
-  client: Pick<DreaminaClient, "getJob">;
-  /** Largest webhook body read, in bytes. Default 1048576. */
-  maxBodyBytes?: number;
-  /** Passed to `getJob`. */
-  signal?: AbortSignal;
-  /** Passed to `getJob`. */
-  timeoutMs?: number;
-  /** Passed to `getJob`. */
-  maxRetries?: number;
+/// A JS failure while answering: the caller gets a 500.
+fn failed<E>(_: E) -> Stop {
+    Stop::Reject(Reject::new(500, "The proxy failed to handle the request"))
 }
-
-/** A webhook call, confirmed with `GET /images/{jobid}`. */
-export interface WebhookResult {
-  /** The job as the API returned it just now (not as the webhook body claimed). */
-  job: Job;
-  jobid: string;
-  /** The provider's recorded `replyRef` of the job, else the one the (unsigned) body claims. */
-  replyRef?: string;
-  /** Where `replyRef` came from: "job" (the provider's record, trustworthy) or "body" (a claim only: key your records by `jobid`). */
-  replyRefSource?: "job" | "body";
-  confirmed: true;
-}
-"#;
 
 /// The hooks and settings of one handler.
 struct Proxy {
     config: ProxyConfig,
     authorize: Option<Function>,
     transform: Option<Function>,
-    fetch: Option<Function>,
+    fetch: Fetcher,
 }
 
 /// The parts of the incoming request the proxy looks at.
 struct Incoming {
     request: JsValue,
     method: String,
-    headers: JsValue,
     cors: OriginCheck,
+}
+
+/// What `authorize` learns about a call (`ProxyRoute` in src/edge.d.ts).
+#[derive(Serialize)]
+struct RouteInfo<'a> {
+    method: &'static str,
+    path: &'a str,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jobid: Option<&'a str>,
 }
 
 /// Checks `options` (throws a `DreaminaError` of kind "validation" naming a bad option) and
@@ -123,7 +93,7 @@ pub fn create_proxy_handler(
         config,
         authorize: hook("authorize"),
         transform: hook("transformUpscale"),
-        fetch: hook("fetch"),
+        fetch: Fetcher::from_option(prop(&options, "fetch")),
     });
     let handler = Closure::<dyn Fn(JsValue) -> Promise>::new(move |request: JsValue| {
         let proxy = proxy.clone();
@@ -135,14 +105,14 @@ pub fn create_proxy_handler(
 impl Proxy {
     /// Answers one request; whatever goes wrong, the answer is a JSON error `Response`.
     async fn handle(&self, request: JsValue) -> JsValue {
-        let Some(url) = str_prop(&request, "url") else {
+        let Some(url) = prop(&request, "url").as_string() else {
             return fallback(500, "The proxy handler was called without a Request");
         };
-        let headers = prop(&request, "headers");
-        let own_origin = proxy::origin_of_url(&url);
-        let origin = header(&headers, "origin");
-        let incoming = Incoming {
-            method: str_prop(&request, "method")
+        let own_origin = origin_of_url(&url);
+        let origin = header(&request, "origin");
+        let inc = Incoming {
+            method: prop(&request, "method")
+                .as_string()
                 .unwrap_or_default()
                 .to_ascii_uppercase(),
             cors: proxy::check_origin(
@@ -151,129 +121,89 @@ impl Proxy {
                 own_origin.as_deref(),
             ),
             request,
-            headers,
         };
-        let routing = proxy::match_route(
-            &incoming.method,
-            proxy::path_of_url(&url),
-            &self.config.base_path,
-        );
-        match self.answer(&incoming, routing).await {
-            Ok(response) => response,
-            Err(_) => reject(
-                &incoming,
-                &Reject::new(500, "The proxy failed to handle the request"),
-                &[],
-            )
-            .unwrap_or_else(|_| fallback(500, "The proxy failed to handle the request")),
+        let routing = proxy::match_route(&inc.method, path_of_url(&url), &self.config.base_path);
+        match self.answer(&inc, routing).await {
+            Ok(response) | Err(Stop::Answer(response)) => response,
+            Err(Stop::Reject(r)) => reject(&inc, &r),
         }
     }
 
-    async fn answer(&self, inc: &Incoming, routing: Routing) -> Result<JsValue, JsValue> {
+    async fn answer(&self, inc: &Incoming, routing: Routing) -> Flow<JsValue> {
         match routing {
-            Routing::NotFound => reject(inc, &Reject::new(404, "Not found"), &[]),
-            Routing::MethodNotAllowed(kind) => reject(
-                inc,
-                &Reject::new(405, "Method not allowed"),
-                &[("allow", kind.allow().to_string())],
-            ),
-            Routing::BadJobid(message) => reject(inc, &Reject::new(400, message), &[]),
+            Routing::NotFound => Err(Reject::new(404, "Not found").into()),
+            Routing::MethodNotAllowed(kind) => Err(Reject::method_not_allowed(kind).into()),
+            Routing::BadJobid(message) => Err(Reject::new(400, message).into()),
             Routing::Preflight(kind) => preflight(inc, kind),
             Routing::Forward(_) if inc.cors == OriginCheck::Denied => {
-                reject(inc, &Reject::new(403, "Origin not allowed"), &[])
+                Err(Reject::new(403, "Origin not allowed").into())
             }
-            Routing::Forward(route) => self.forward_checked(inc, &route).await,
+            Routing::Forward(route) => self.forward(inc, &route).await,
         }
     }
 
     /// authorize → body → transform → upstream.
-    async fn forward_checked(&self, inc: &Incoming, route: &Route) -> Result<JsValue, JsValue> {
-        if let Some(answer) = self.authorize(inc, route).await? {
-            return Ok(answer);
-        }
+    async fn forward(&self, inc: &Incoming, route: &Route) -> Flow<JsValue> {
+        self.authorize(inc, route).await?;
         let body = match route.kind {
             RouteKind::GetJob => None,
-            RouteKind::Upscale => match self.upscale_body(inc).await? {
-                Ok(body) => Some(body),
-                Err(Answer::Reject(r)) => return reject(inc, &r, &[]),
-                Err(Answer::Hook(response)) => return relay_hook_response(inc, &response),
-            },
+            RouteKind::Upscale => Some(self.upscale_body(inc).await?),
         };
         let url = format!("{}{}", self.config.upstream, route.path);
-        match self
-            .upstream(inc, route.kind, &url, body.as_deref())
-            .await?
-        {
-            Ok(response) => Ok(response),
-            Err(r) => reject(inc, &r, &[]),
-        }
+        self.upstream(inc, route.kind, &url, body.as_deref()).await
     }
 
-    /// `Ok(None)` to go on; `Ok(Some(response))` answers the caller instead.
-    async fn authorize(&self, inc: &Incoming, route: &Route) -> Result<Option<JsValue>, JsValue> {
+    /// Goes on only when `authorize` (if any) returned `true`.
+    async fn authorize(&self, inc: &Incoming, route: &Route) -> Flow<()> {
         let Some(authorize) = &self.authorize else {
-            return Ok(None);
+            return Ok(());
         };
-        let info = Object::new();
-        set(&info, "method", &route.kind.method().into());
-        set(&info, "path", &route.path.as_str().into());
-        set(&info, "kind", &route.kind.as_str().into());
-        if let Some(jobid) = &route.jobid {
-            set(&info, "jobid", &jobid.as_str().into());
-        }
-        let verdict = match call_hook(authorize, &inc.request, &info).await {
-            Ok(v) => v,
-            Err(_) => return reject(inc, &Reject::new(500, "authorize failed"), &[]).map(Some),
+        let info = RouteInfo {
+            method: route.kind.method(),
+            path: &route.path,
+            kind: route.kind.as_str(),
+            jobid: route.jobid.as_deref(),
         };
+        let info = serde_wasm_bindgen::to_value(&info).map_err(failed)?;
+        let verdict = call_hook(authorize, &inc.request, &info)
+            .await
+            .map_err(|_| Reject::new(500, "authorize failed"))?;
         if verdict.as_bool() == Some(true) {
-            Ok(None)
+            Ok(())
         } else if let Some(response) = verdict.dyn_ref::<Response>() {
-            relay_hook_response(inc, response).map(Some)
+            Err(Stop::Answer(relay_hook_response(inc, response)?))
         } else {
-            reject(inc, &Reject::new(403, "Forbidden"), &[]).map(Some)
+            Err(Reject::new(403, "Forbidden").into())
         }
     }
 
-    /// Reads, parses, transforms and re-checks the upscale body; the outer `Err` is a JS
-    /// failure (→ 500), the inner one an answer to send instead of forwarding.
-    async fn upscale_body(&self, inc: &Incoming) -> Result<Result<String, Answer>, JsValue> {
+    /// Reads, parses, transforms and re-checks the upscale body: the JSON text to send.
+    async fn upscale_body(&self, inc: &Incoming) -> Flow<String> {
         let limit = self.config.max_body_bytes;
-        if let Err(r) =
-            proxy::check_content_length(header(&inc.headers, "content-length").as_deref(), limit)
-        {
-            return Ok(Err(Answer::Reject(r)));
+        check_content_length(header(&inc.request, "content-length").as_deref(), limit)?;
+        let bytes = read_capped(&inc.request, limit)
+            .await
+            .map_err(|e| match e {
+                ReadError::TooLarge(r) => Stop::Reject(r),
+                ReadError::Failed => failed(()),
+            })?;
+        let map = parse_upscale_body(&bytes)?;
+        let Some(transform) = &self.transform else {
+            return Ok(upstream_upscale_body(&fields_from_json(&map))?);
+        };
+        // The hook gets a plain JS object; what it returns is read like a client's request.
+        let json_objects = serde_wasm_bindgen::Serializer::json_compatible();
+        let body = map.serialize(&json_objects).map_err(failed)?;
+        let out = call_hook(transform, &body, &JsValue::UNDEFINED)
+            .await
+            .map_err(|_| Reject::new(500, "transformUpscale failed"))?;
+        if let Some(response) = out.dyn_ref::<Response>() {
+            return Err(Stop::Answer(relay_hook_response(inc, response)?));
         }
-        let bytes = match read_capped(&prop(&inc.request, "body"), &inc.request, limit).await? {
-            Ok(bytes) => bytes,
-            Err(r) => return Ok(Err(Answer::Reject(r))),
-        };
-        let map = match proxy::parse_upscale_body(&bytes) {
-            Ok(map) => map,
-            Err(r) => return Ok(Err(Answer::Reject(r))),
-        };
-        let json = serde_json::Value::Object(map).to_string();
-        let json = match &self.transform {
-            None => json,
-            Some(transform) => {
-                let body = JSON::parse(&json)?;
-                let out = match call_hook(transform, &body, &JsValue::UNDEFINED).await {
-                    Ok(out) => out,
-                    Err(_) => {
-                        return Ok(Err(Answer::Reject(Reject::new(
-                            500,
-                            "transformUpscale failed",
-                        ))))
-                    }
-                };
-                if out.is_instance_of::<Response>() {
-                    return Ok(Err(Answer::Hook(out.unchecked_into())));
-                }
-                // `undefined`: the hook changed the body in place.
-                let out = if out.is_undefined() { body } else { out };
-                JSON::stringify(&out)?.as_string().unwrap_or_default()
-            }
-        };
-        Ok(proxy::upstream_upscale_body(&json).map_err(Answer::Reject))
+        // `undefined`: the hook changed the body in place.
+        let out = if out.is_undefined() { body } else { out };
+        let read = fields(&out, "body", false).ok();
+        Ok(transformed_upscale_body(read.as_ref())?)
     }
 
     /// Calls the API with the server's token and relays its answer, within `timeoutMs`.
@@ -283,150 +213,80 @@ impl Proxy {
         kind: RouteKind,
         url: &str,
         body: Option<&str>,
-    ) -> Result<Result<JsValue, Reject>, JsValue> {
-        let controller = AbortController::new()?;
-        let init = self.upstream_init(inc, kind, body, &controller);
-        let exchange = Box::pin(self.exchange(url, &init));
-        let timeout = TimeoutFuture::new(self.config.timeout_ms);
-        let (status, headers, bytes) = match select(exchange, timeout).await {
-            Either::Left((Ok(Ok(got)), _)) => got,
-            Either::Left((Ok(Err(r)), _)) => return Ok(Err(r)),
-            Either::Left((Err(_), _)) => {
-                return Ok(Err(Reject::new(502, "The API could not be reached")))
-            }
-            Either::Right(_) => {
-                controller.abort();
-                let message = format!(
-                    "The API did not answer within {} ms",
-                    self.config.timeout_ms
-                );
-                return Ok(Err(Reject::new(504, message)));
-            }
-        };
-        let status = match proxy::relay_status(status) {
-            Ok(s) => s,
-            Err(r) => return Ok(Err(r)),
-        };
-        let bytes = proxy::redact(&bytes, &self.config.token).unwrap_or(bytes);
-        let mut extra: Vec<(&str, String)> = proxy::RELAYED_RESPONSE_HEADERS
+    ) -> Flow<JsValue> {
+        let controller = AbortController::new().map_err(failed)?;
+        let headers = self.upstream_headers(inc, body.is_some())?;
+        let body = body.map(JsValue::from_str);
+        let init = fetch::request_init(kind.method(), &headers, body.as_ref(), &controller);
+        // The token must never follow a redirect to another host.
+        init.set_redirect(RequestRedirect::Manual);
+        let timeout = self.config.timeout_ms;
+        let (status, answer, bytes) =
+            match fetch::guarded(self.exchange(url, &init), &controller, timeout, None).await {
+                Raced::Done(got) => got?,
+                Raced::TimedOut => {
+                    let message = format!("The API did not answer within {timeout} ms");
+                    return Err(Reject::new(504, message).into());
+                }
+                Raced::Aborted => return Err(unreachable_api().into()),
+            };
+        let status = relay::relay_status(status)?;
+        let bytes = relay::redact_body(bytes, &self.config.token);
+        let mut extra: Vec<(&str, String)> = RELAYED_RESPONSE_HEADERS
             .iter()
-            .filter_map(|name| header(&headers, name).map(|v| (*name, v)))
+            .filter_map(|name| header(&answer, name).map(|v| (*name, v)))
             .collect();
         extra.push(("cache-control", "no-store".into()));
-        let body = (!proxy::is_null_body_status(status)).then_some(bytes.as_slice());
-        Ok(Ok(respond(inc, status, body, &extra)?))
+        let body = (!relay::is_null_body_status(status)).then_some(bytes.as_slice());
+        respond(inc, status, body, &extra)
     }
 
-    fn upstream_init(
-        &self,
-        inc: &Incoming,
-        kind: RouteKind,
-        body: Option<&str>,
-        controller: &AbortController,
-    ) -> Object {
-        let headers = Object::new();
-        for name in proxy::FORWARDED_REQUEST_HEADERS {
-            if let Some(v) = header(&inc.headers, name) {
-                set(&headers, name, &v.into());
+    /// The allowlisted caller headers, the server's token and, with a body, its type.
+    fn upstream_headers(&self, inc: &Incoming, json: bool) -> Flow<Headers> {
+        let headers = Headers::new().map_err(failed)?;
+        let put = |k: &str, v: &str| headers.set(k, v).map_err(failed);
+        for name in FORWARDED_REQUEST_HEADERS {
+            if let Some(v) = header(&inc.request, name) {
+                put(name, &v)?;
             }
         }
-        if header(&inc.headers, "accept").is_none() {
-            set(&headers, "accept", &"application/json".into());
+        if header(&inc.request, "accept").is_none() {
+            put("accept", "application/json")?;
         }
-        set(
-            &headers,
-            "authorization",
-            &format!("Bearer {}", self.config.token).into(),
-        );
-        let init = Object::new();
-        set(&init, "method", &kind.method().into());
-        if let Some(body) = body {
-            set(&headers, "content-type", &"application/json".into());
-            set(&init, "body", &body.into());
+        put("authorization", &format!("Bearer {}", self.config.token))?;
+        if json {
+            put("content-type", "application/json")?;
         }
-        set(&init, "headers", &headers);
-        // The token must never follow a redirect to another host.
-        set(&init, "redirect", &"manual".into());
-        set(&init, "signal", &controller.signal());
-        init
+        Ok(headers)
     }
 
-    /// fetch + read the answer (capped). Outer `Err`: the fetch itself failed.
+    /// fetch + read the answer (capped): status, the response (for its headers), the bytes.
     async fn exchange(
         &self,
         url: &str,
-        init: &Object,
-    ) -> Result<Result<(u16, JsValue, Vec<u8>), Reject>, JsValue> {
-        let global = js_sys::global();
-        let fetch = match &self.fetch {
-            Some(f) => f.clone(),
-            None => Reflect::get(&global, &"fetch".into())?.dyn_into::<Function>()?,
-        };
-        let response = JsFuture::from(Promise::resolve(&fetch.call2(
-            &global,
-            &url.into(),
-            init,
-        )?))
-        .await?;
-        let status = prop(&response, "status").as_f64().unwrap_or(0.0) as u16;
-        let headers = prop(&response, "headers");
-        let limit = proxy::MAX_UPSTREAM_BODY_BYTES;
-        if proxy::check_content_length(header(&headers, "content-length").as_deref(), limit)
-            .is_err()
-        {
-            return Ok(Err(Reject::new(
-                502,
-                "The API sent an answer too large to relay",
-            )));
-        }
-        match read_capped(&prop(&response, "body"), &response, limit).await? {
-            Ok(bytes) => Ok(Ok((status, headers, bytes))),
-            Err(_) => Ok(Err(Reject::new(
-                502,
-                "The API sent an answer too large to relay",
-            ))),
+        init: &web_sys::RequestInit,
+    ) -> Flow<(u16, JsValue, Vec<u8>)> {
+        let response = self
+            .fetch
+            .send(url, init)
+            .await
+            .map_err(|_| unreachable_api())?;
+        let (status, _) = fetch::head(&response).map_err(|_| unreachable_api())?;
+        let response: JsValue = response.into();
+        let too_large = || Reject::new(502, "The API sent an answer too large to relay");
+        let length = header(&response, "content-length");
+        check_content_length(length.as_deref(), MAX_UPSTREAM_BODY_BYTES)
+            .map_err(|_| too_large())?;
+        match read_capped(&response, MAX_UPSTREAM_BODY_BYTES).await {
+            Ok(bytes) => Ok((status, response, bytes)),
+            Err(ReadError::TooLarge(_)) => Err(too_large().into()),
+            Err(ReadError::Failed) => Err(unreachable_api().into()),
         }
     }
 }
 
-/// An answer made instead of forwarding: the proxy's own error, or a hook's `Response`.
-enum Answer {
-    Reject(Reject),
-    Hook(Response),
-}
-
-/// Reads a body stream, stopping as soon as it passes `limit` (a lying or missing
-/// `Content-Length` cannot make the proxy buffer more). Objects without a stream fall back to
-/// `arrayBuffer()`. Outer `Err`: the stream failed; inner: too large.
-pub(super) async fn read_capped(
-    stream: &JsValue,
-    owner: &JsValue,
-    limit: usize,
-) -> Result<Result<Vec<u8>, Reject>, JsValue> {
-    let mut budget = BodyBudget::new(limit);
-    if stream.is_null_or_undefined() {
-        return Ok(Ok(Vec::new()));
-    }
-    let Ok(get_reader) = prop(stream, "getReader").dyn_into::<Function>() else {
-        let buffer = JsFuture::from(Promise::resolve(&call_method(owner, "arrayBuffer")?)).await?;
-        let bytes = Uint8Array::new(&buffer).to_vec();
-        return Ok(budget.take(bytes.len()).map(|_| bytes));
-    };
-    let reader = get_reader.call0(stream)?;
-    let mut out = Vec::new();
-    loop {
-        let chunk = JsFuture::from(Promise::resolve(&call_method(&reader, "read")?)).await?;
-        if prop(&chunk, "done").is_truthy() {
-            return Ok(Ok(out));
-        }
-        let value = Uint8Array::new(&prop(&chunk, "value"));
-        if let Err(r) = budget.take(value.length() as usize) {
-            // Stop the sender; the rest of the body is never buffered.
-            let _ = call_method(&reader, "cancel");
-            return Ok(Err(r));
-        }
-        out.extend_from_slice(&value.to_vec());
-    }
+fn unreachable_api() -> Reject {
+    Reject::new(502, "The API could not be reached")
 }
 
 /// Calls a hook and awaits its result when it is a promise.
@@ -435,11 +295,11 @@ async fn call_hook(hook: &Function, a: &JsValue, b: &JsValue) -> Result<JsValue,
     JsFuture::from(Promise::resolve(&value)).await
 }
 
-fn preflight(inc: &Incoming, kind: RouteKind) -> Result<JsValue, JsValue> {
+fn preflight(inc: &Incoming, kind: RouteKind) -> Flow<JsValue> {
     match &inc.cors {
-        OriginCheck::Denied => reject(inc, &Reject::new(403, "Origin not allowed"), &[]),
+        OriginCheck::Denied => Err(Reject::new(403, "Origin not allowed").into()),
         OriginCheck::Allowed(_) => {
-            let requested = header(&inc.headers, "access-control-request-headers");
+            let requested = header(&inc.request, "access-control-request-headers");
             let extra = proxy::preflight_headers(kind, requested.as_deref());
             respond(inc, 204, None, &extra)
         }
@@ -448,12 +308,18 @@ fn preflight(inc: &Incoming, kind: RouteKind) -> Result<JsValue, JsValue> {
     }
 }
 
-/// A JSON error answer `{"error": ..., "code": n}` with the CORS headers the origin gets.
-fn reject(inc: &Incoming, r: &Reject, extra: &[(&str, String)]) -> Result<JsValue, JsValue> {
-    let mut headers = extra.to_vec();
-    headers.push(("content-type", "application/json".into()));
-    headers.push(("cache-control", "no-store".into()));
+/// The proxy's own JSON error `{"error": ..., "code": n}`, with the CORS headers the origin
+/// gets (and `Allow` on a 405); a plain one if even that cannot be built.
+fn reject(inc: &Incoming, r: &Reject) -> JsValue {
+    let mut headers = vec![
+        ("content-type", "application/json".to_string()),
+        ("cache-control", "no-store".to_string()),
+    ];
+    if let Some(allow) = r.allow {
+        headers.insert(0, ("allow", allow.to_string()));
+    }
     respond(inc, r.status, Some(r.body().as_bytes()), &headers)
+        .unwrap_or_else(|_| fallback(r.status, &r.message))
 }
 
 /// Builds a `Response` with the CORS headers of the request's origin.
@@ -462,31 +328,36 @@ fn respond(
     status: u16,
     body: Option<&[u8]>,
     extra: &[(&str, String)],
-) -> Result<JsValue, JsValue> {
-    let headers = Headers::new()?;
+) -> Flow<JsValue> {
+    let headers = Headers::new().map_err(failed)?;
     for (k, v) in extra.iter().chain(proxy::cors_headers(&inc.cors).iter()) {
-        headers.append(k, v)?;
+        headers.append(k, v).map_err(failed)?;
     }
     let init = ResponseInit::new();
     init.set_status(status);
     init.set_headers(&headers);
     let body = body.map(Uint8Array::from);
-    Ok(Response::new_with_opt_js_u8_array_and_init(body.as_ref(), &init)?.into())
+    let response = Response::new_with_opt_js_u8_array_and_init(body.as_ref(), &init);
+    Ok(response.map_err(failed)?.into())
 }
 
 /// A hook's own `Response`, copied so CORS headers can be added (its headers may be immutable).
-fn relay_hook_response(inc: &Incoming, response: &Response) -> Result<JsValue, JsValue> {
-    let headers = Headers::new_with_headers(&response.headers())?;
+fn relay_hook_response(inc: &Incoming, response: &Response) -> Flow<JsValue> {
+    let headers = Headers::new_with_headers(&response.headers()).map_err(failed)?;
     for (k, v) in proxy::cors_headers(&inc.cors) {
-        headers.set(k, &v)?;
+        headers.set(k, &v).map_err(failed)?;
     }
     let init = Object::new();
-    set(&init, "status", &response.status().into());
-    set(&init, "statusText", &response.status_text().into());
-    set(&init, "headers", &headers);
-    let ctor = Reflect::get(&js_sys::global(), &"Response".into())?.dyn_into::<Function>()?;
+    let set = |k: &str, v: &JsValue| Reflect::set(&init, &k.into(), v).map_err(failed);
+    set("status", &response.status().into())?;
+    set("statusText", &response.status_text().into())?;
+    set("headers", &headers)?;
+    // Constructed from the global `Response` with the hook's body stream as it is.
+    let ctor = Reflect::get(&js_sys::global(), &"Response".into())
+        .and_then(|c| c.dyn_into::<Function>())
+        .map_err(failed)?;
     let args = Array::of2(&prop(response, "body"), &init);
-    Reflect::construct(&ctor, &args)
+    Reflect::construct(&ctor, &args).map_err(failed)
 }
 
 /// Last resort when even building the JSON error failed: a plain `Response`.
@@ -497,22 +368,4 @@ fn fallback(status: u16, message: &str) -> JsValue {
     Response::new_with_opt_str_and_init(Some(&body), &init)
         .map(JsValue::from)
         .unwrap_or(JsValue::UNDEFINED)
-}
-
-fn str_prop(obj: &JsValue, key: &str) -> Option<String> {
-    prop(obj, key).as_string()
-}
-
-/// `headers.get(name)` on any Headers-like object; `None` when absent or unreadable.
-pub(super) fn header(headers: &JsValue, name: &str) -> Option<String> {
-    let get = prop(headers, "get").dyn_into::<Function>().ok()?;
-    get.call1(headers, &name.into()).ok()?.as_string()
-}
-
-fn call_method(obj: &JsValue, name: &str) -> Result<JsValue, JsValue> {
-    prop(obj, name).dyn_into::<Function>()?.call0(obj)
-}
-
-fn set(obj: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(obj, &key.into(), value);
 }

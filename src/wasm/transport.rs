@@ -355,7 +355,7 @@ fn describe_js_error(e: &JsValue) -> String {
             .collect();
         if !bits.is_empty() {
             let bits: Vec<&str> = bits.iter().map(String::as_str).collect();
-            text = format!("{text} ({})", crate::url::join(&bits, ": "));
+            text = format!("{text} ({})", crate::text::join(&bits, ": "));
         }
     }
     text

@@ -1,26 +1,16 @@
 //! `handleWebhook`: reads the provider's (unsigned) webhook call, then confirms the job with
-//! the caller's `client.getJob(jobid)` and reports the confirmed job. Parsing and the checks
-//! of the confirmation live in `crate::webhook`.
+//! the caller's `client.getJob(jobid)` and reports the confirmed job. The options, the parsing
+//! and the checks of the confirmation live in `crate::webhook`; this file moves JS values.
 
-use js_sys::{Function, Object, Promise, Reflect, JSON};
+use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::convert::{error_to_js, fields, prop};
-use super::proxy::{header, read_capped};
+use super::body::{header, read_capped, ReadError};
+use super::convert::{error_to_js, fields, prop, to_val};
 use crate::error::Error;
-use crate::value::get;
-use crate::{validate, webhook};
-
-const OPTION_FIELDS: [&str; 5] = [
-    "client",
-    "maxBodyBytes",
-    "signal",
-    "timeoutMs",
-    "maxRetries",
-];
-/// Options handed on to `getJob` unchanged (the client checks them).
-const GET_JOB_OPTIONS: [&str; 3] = ["signal", "timeoutMs", "maxRetries"];
+use crate::webhook::{self, ConfirmedJob, REPLY_REF_KEYS};
 
 /// A failure: the crate's own error, or a `getJob` rejection passed on unchanged.
 enum Fail {
@@ -32,6 +22,21 @@ impl From<Error> for Fail {
     fn from(e: Error) -> Self {
         Fail::Rust(e)
     }
+}
+
+/// What `handleWebhook` resolves with (`WebhookResult` in src/edge.d.ts).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WebhookResult<'a> {
+    /// The job as `getJob` returned it, the very object.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    job: JsValue,
+    jobid: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_ref: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_ref_source: Option<&'static str>,
+    confirmed: bool,
 }
 
 /// Resolves with `{job, jobid, replyRef?, confirmed: true}` once `client.getJob` confirmed the
@@ -60,64 +65,69 @@ async fn run(
     jobid: &mut Option<String>,
 ) -> Result<JsValue, Fail> {
     let opts = fields(options, "options", false)?;
-    crate::validate::reject_unknown(&opts, &OPTION_FIELDS, "webhook")?;
     let client = prop(options, "client");
-    let get_job = prop(&client, "getJob")
-        .dyn_into::<Function>()
-        .map_err(|_| {
-            Error::validation("client", "must be a DreaminaClient (an object with getJob)")
-        })?;
-    let limit = validate::opt_int(&opts, "maxBodyBytes", 1, 64 * 1024 * 1024)?
-        .map_or(webhook::DEFAULT_MAX_BODY_BYTES, |n| n as usize);
-    let text = body_text(request, limit).await?;
+    let get_job = prop(&client, "getJob");
+    let config = webhook::webhook_config(&opts, &to_val(&get_job))?;
+    let text = body_text(request, config.max_body_bytes).await?;
     let hint = webhook::parse_webhook(&text)?;
     *jobid = Some(hint.jobid.clone());
     let call_opts = Object::new();
-    for key in GET_JOB_OPTIONS {
-        if !get(&opts, key).is_absent() {
-            let _ = Reflect::set(&call_opts, &key.into(), &prop(options, key));
-        }
+    for key in &config.get_job_options {
+        let _ = Reflect::set(&call_opts, &(*key).into(), &prop(options, key));
     }
+    let get_job: Function = get_job.unchecked_into();
     let pending = get_job
         .call2(&client, &hint.jobid.as_str().into(), &call_opts)
         .map_err(Fail::Js)?;
     let job = JsFuture::from(Promise::resolve(&pending))
         .await
         .map_err(Fail::Js)?;
-    let job_json = JSON::stringify(&job)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default();
-    let confirmation = webhook::confirm(&hint, &job_json)?;
-    let out = Object::new();
-    let put = |k: &str, v: &JsValue| {
-        let _ = Reflect::set(&out, &k.into(), v);
+    let confirmation = webhook::confirm(&hint, &confirmed_job(&job))?;
+    let result = WebhookResult {
+        jobid: &hint.jobid,
+        reply_ref: confirmation.reply_ref.as_deref(),
+        reply_ref_source: confirmation.reply_ref.as_ref().map(|_| {
+            if confirmation.reply_ref_from_job {
+                "job"
+            } else {
+                "body"
+            }
+        }),
+        confirmed: true,
+        job,
     };
-    put("job", &job);
-    put("jobid", &hint.jobid.as_str().into());
-    if let Some(r) = &confirmation.reply_ref {
-        put("replyRef", &r.as_str().into());
-        let source = if confirmation.reply_ref_from_job {
-            "job"
-        } else {
-            "body"
-        };
-        put("replyRefSource", &source.into());
+    serde_wasm_bindgen::to_value(&result).map_err(|_| {
+        Fail::Rust(Error::validation(
+            "body",
+            "the confirmed result could not be built",
+        ))
+    })
+}
+
+/// The facts `confirm` checks, read from the job object (property reads that cannot throw).
+fn confirmed_job(job: &JsValue) -> ConfirmedJob {
+    if !job.is_object() || Array::is_array(job) {
+        return ConfirmedJob::default();
     }
-    put("confirmed", &JsValue::TRUE);
-    Ok(out.into())
+    let request = prop(job, "request");
+    ConfirmedJob {
+        is_object: true,
+        jobid: prop(job, "jobid").as_string(),
+        recorded_reply_ref: REPLY_REF_KEYS
+            .iter()
+            .find_map(|k| prop(&request, k).as_string()),
+    }
 }
 
 /// The body as text: a fetch `Request` (read up to `limit` bytes), a string, or an object
-/// some framework already parsed (serialized back to JSON).
+/// some framework already parsed (serialized back to JSON, the one text the parser reads).
 async fn body_text(request: &JsValue, limit: usize) -> Result<String, Fail> {
-    let too_large = || Error::validation("body", format!("is larger than {limit} bytes"));
+    let capped = |text: String| {
+        webhook::check_size(Some(text.len()), None, limit)?;
+        Ok(text)
+    };
     if let Some(s) = request.as_string() {
-        return if s.len() > limit {
-            Err(too_large().into())
-        } else {
-            Ok(s)
-        };
+        return capped(s);
     }
     if !request.is_object() {
         return Err(Error::validation(
@@ -132,25 +142,15 @@ async fn body_text(request: &JsValue, limit: usize) -> Result<String, Fail> {
             .ok()
             .and_then(|s| s.as_string())
             .unwrap_or_default();
-        return if text.len() > limit {
-            Err(too_large().into())
-        } else {
-            Ok(text)
-        };
+        return capped(text);
     }
-    let length = header(&prop(request, "headers"), "content-length");
-    // A malformed Content-Length is ignored here (lenient); the bytes read are still capped.
-    if crate::proxy::check_content_length(length.as_deref(), limit).is_err_and(|r| r.status == 413)
-    {
-        return Err(too_large().into());
-    }
-    let unreadable = |_| Error::validation("body", "could not be read (was it already consumed?)");
-    match read_capped(&prop(request, "body"), request, limit)
-        .await
-        .map_err(unreadable)?
-    {
+    webhook::check_size(None, header(request, "content-length").as_deref(), limit)?;
+    match read_capped(request, limit).await {
         Ok(bytes) => String::from_utf8(bytes)
             .map_err(|_| Error::validation("body", "is not UTF-8 text").into()),
-        Err(_) => Err(too_large().into()),
+        Err(ReadError::TooLarge(_)) => Err(webhook::too_large(limit).into()),
+        Err(ReadError::Failed) => {
+            Err(Error::validation("body", "could not be read (was it already consumed?)").into())
+        }
     }
 }

@@ -50,6 +50,55 @@ export async function startCollector() {
   };
 }
 
+/**
+ * A transparent node:http relay in front of `target` (the mock's origin) that records the
+ * method and raw request target of every request reaching it, whatever the path: what the
+ * mock would see, including paths its own log leaves out (`/__mock/...`, `/files/...`).
+ */
+export async function startWire(target) {
+  const seen = [];
+  const { hostname, port } = new URL(target);
+  const server = http.createServer((req, res) => {
+    seen.push({ method: req.method, url: req.url });
+    const out = http.request({ host: hostname, port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode, up.headers);
+      up.pipe(res);
+    });
+    out.on('error', () => { res.writeHead(502).end(); });
+    req.pipe(out);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    seen,
+    reset: () => { seen.length = 0; },
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
+  };
+}
+
+/**
+ * Sends a request with `path` exactly as given on the wire (fetch would normalize it first:
+ * `%2e%2e` segments resolved, `\` turned into `/`). Resolves with status, headers and body.
+ */
+export function rawRequest(origin, method, path, headers = {}, body = undefined) {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    // A fresh connection each time: an answer sent before the body was read may close it.
+    const req = http.request({ host: hostname, port, method, path, headers, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => {
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, text, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** A port with nothing listening (bound, then closed). */
 async function deadPort() {
   const s = http.createServer();
@@ -63,9 +112,12 @@ async function deadPort() {
  * Starts the mock, the collector and the worker. `allowedOrigin` is the one cross-origin page
  * the main handler accepts. Returns URLs and a `close()` that stops everything.
  */
-export async function startStack({ allowedOrigin = 'https://app.example.com', completeAfterMs = 300 } = {}) {
+export async function startStack({ allowedOrigin = 'https://app.example.com', completeAfterMs = 300, wire = false } = {}) {
   const mock = await startMock({ completeAfterMs });
   const collector = await startCollector();
+  // With `wire`, the worker reaches the mock through a recording relay (`stack.wire.seen`).
+  const relay = wire ? await startWire(mock.baseUrl) : null;
+  const upstream = relay ? `${relay.origin}${new URL(mock.baseUrl).pathname}` : mock.baseUrl;
   const mf = new Miniflare({
     scriptPath: path.join(HERE, 'worker/worker.mjs'),
     modulesRoot: ROOT,
@@ -80,7 +132,7 @@ export async function startStack({ allowedOrigin = 'https://app.example.com', co
     port: 0,
     bindings: {
       TOKEN,
-      UPSTREAM: mock.baseUrl,
+      UPSTREAM: upstream,
       DEAD_UPSTREAM: `http://127.0.0.1:${await deadPort()}/v1/dreamina`,
       ALLOWED_ORIGIN: allowedOrigin,
       MAX_BODY: String(MAX_BODY),
@@ -89,9 +141,10 @@ export async function startStack({ allowedOrigin = 'https://app.example.com', co
   });
   const workerUrl = (await mf.ready).href.replace(/\/$/, '');
   return {
-    mock, collector, mf, workerUrl,
+    mock, collector, mf, workerUrl, wire: relay, upstream,
     async close() {
       await mf.dispose();
+      await relay?.close();
       await collector.close();
       await mock.close();
     },

@@ -68,19 +68,19 @@ test("a caller's own Authorization and Cookie never reach the API", async () => 
   }
 });
 
-test('the job id segment is forwarded exactly as received', async () => {
+test('the job id segment is decoded once and forwarded in its canonical encoding', async () => {
   stack.mock.reset();
   const client = new pkg.DreaminaClient({ baseUrl: api });
   const job = await client.getJob(SEEDED.weird);
   assert.equal(job.jobid, SEEDED.weird);
-  // Lower-case hex escapes: still the same job for the API, and not re-encoded by the proxy.
+  // Lower-case hex escapes: the same job for the API, sent in the client's own encoding.
   const lower = encodeSegment(SEEDED.square).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase());
   assert.notEqual(lower, encodeSegment(SEEDED.square));
   const raw = await call(`/api/dreamina/images/${lower}`);
   assert.equal(raw.status, 200);
   assert.equal(raw.json.jobid, SEEDED.square);
   const paths = stack.mock.requests().map((r) => r.path);
-  assert.deepEqual(paths, [`/v1/dreamina/images/${encodeSegment(SEEDED.weird)}`, `/v1/dreamina/images/${lower}`]);
+  assert.deepEqual(paths, [`/v1/dreamina/images/${encodeSegment(SEEDED.weird)}`, `/v1/dreamina/images/${encodeSegment(SEEDED.square)}`]);
   const bad = await call('/api/dreamina/images/%zz');
   assert.equal(bad.status, 400);
   assert.equal(bad.json.code, 400);
@@ -282,4 +282,36 @@ test('in Node: options are checked up front, and the handler answers any input w
   const throwingFetch = pkg.createProxyHandler({ token: TOKEN, upstream: stack.mock.baseUrl, fetch: () => { throw new Error('boom'); } });
   const r = await throwingFetch(new Request(`http://proxy.local/api/dreamina/images/${encodeSegment(SEEDED.square)}`));
   assert.equal(r.status, 502);
+});
+
+test('in Node: transformUpscale gets the body as a plain object; its result is checked like a client request', async () => {
+  stack.mock.reset();
+  const seen = [];
+  const handler = pkg.createProxyHandler({
+    token: TOKEN, upstream: stack.mock.baseUrl, basePath: '/p',
+    transformUpscale: (body) => {
+      seen.push(body);
+      if (body.replyRef === 'in-place') { body.maxJobs = 3; return undefined; }
+      if (body.replyRef === 'array') return [body];
+      if (body.replyRef === 'nan') return { ...body, imageIndex: NaN };
+      return body;
+    },
+  });
+  const post = (body) => handler(new Request('http://proxy.local/p/images/upscale', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) }));
+  const ok = await post({ jobid: SEEDED.square, upscaleResolution: '2K', replyRef: 'in-place' });
+  assert.equal(ok.status, 200);
+  assert.equal(Object.getPrototypeOf(seen[0]), Object.prototype, 'a plain object, not a Map');
+  assert.deepEqual(seen[0], { jobid: SEEDED.square, upscaleResolution: '2K', replyRef: 'in-place', maxJobs: 3 });
+  assert.deepEqual(JSON.parse(stack.mock.requests()[0].body), { jobid: SEEDED.square, upscaleResolution: '2k', replyRef: 'in-place', maxJobs: 3 });
+  const arr = await post({ jobid: SEEDED.square, replyRef: 'array' });
+  assert.equal(arr.status, 500);
+  assert.deepEqual(await arr.json(), { error: 'transformUpscale must return a JSON object or a Response', code: 500 });
+  const nan = await post({ jobid: SEEDED.square, replyRef: 'nan' });
+  assert.equal(nan.status, 400);
+  assert.match((await nan.json()).error, /imageIndex/);
+  // An integer JS cannot hold exactly is a number to the hook too: a 400 naming it, not a 500.
+  const huge = await post(`{"jobid":${JSON.stringify(SEEDED.square)},"maxJobs":12345678901234567890}`);
+  assert.equal(huge.status, 400);
+  assert.match((await huge.json()).error, /maxJobs/);
+  assert.equal(stack.mock.requests().length, 1, 'only the valid body was forwarded');
 });

@@ -1,0 +1,44 @@
+//! Small string helpers written out by hand: the std versions pull large generic code (the
+//! two-way substring searcher, `[T]::join`'s copy machinery) into the wasm binary.
+
+/// True when `haystack` holds `needle` (ASCII case-sensitive), without `str::contains`'s
+/// two-way searcher, which is large in wasm.
+pub fn has_bytes(haystack: &str, needle: &str) -> bool {
+    find_bytes(haystack.as_bytes(), needle.as_bytes()).is_some()
+}
+
+/// Where `needle` first occurs in `haystack` (an empty needle occurs at 0).
+pub fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Joins with a separator, without `[T]::join`'s generic copy code.
+pub fn join(items: &[&str], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(item);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_and_join() {
+        assert!(has_bytes("fetch failed (econnrefused)", "econnrefused"));
+        assert!(!has_bytes("econ", "econnrefused"));
+        assert!(has_bytes("x", ""));
+        assert_eq!(find_bytes(b"abcabc", b"ca"), Some(2));
+        assert_eq!(find_bytes(b"ab", b"abc"), None);
+        assert_eq!(join(&["a", "b", "c"], ", "), "a, b, c");
+        assert_eq!(join(&[], ", "), "");
+    }
+}
