@@ -4,6 +4,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod generate;
 pub mod poll;
 #[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
 pub mod proxy;
