@@ -2,6 +2,7 @@
 //! WebAssembly for JavaScript. The modules below are plain Rust, tested on the host; the
 //! `wasm` module is the thin layer that binds them to `fetch`, timers and JS values.
 
+pub mod batch;
 pub mod engine;
 pub mod error;
 pub mod generate;
