@@ -3,8 +3,10 @@
 
 pub mod client;
 mod convert;
+pub(crate) mod fetch;
 #[cfg(feature = "edge")]
 mod proxy;
+pub(crate) mod timer;
 mod transport;
 mod types;
 #[cfg(feature = "edge")]
