@@ -4,7 +4,6 @@
 //! own, in input order, and a job that was created keeps its id whatever happens next.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::Poll;
@@ -58,17 +57,15 @@ pub fn batch_options(fields: &Fields) -> Result<BatchOptions> {
 
 /// Checks the `upscaleAll` options object; also returns the per-image request fields.
 pub fn upscale_all_options(fields: &Fields) -> Result<(BatchOptions, Fields)> {
-    let known: Vec<&str> = BATCH_FIELDS
-        .iter()
-        .chain(&UPSCALE_ALL_FIELDS)
-        .copied()
-        .collect();
+    let mut known = BATCH_FIELDS.to_vec();
+    known.extend(UPSCALE_ALL_FIELDS);
     reject_unknown(fields, &known, "upscaleAll")?;
-    let extras: Fields = fields
-        .iter()
-        .filter(|(k, _)| UPSCALE_ALL_FIELDS.contains(&k.as_str()))
-        .cloned()
-        .collect();
+    let mut extras = Fields::new();
+    for (k, v) in fields {
+        if UPSCALE_ALL_FIELDS.contains(&k.as_str()) {
+            extras.push((k.clone(), v.clone()));
+        }
+    }
     // Checked once, up front, with the upscale rules and messages.
     validate::upscale_request(&with_image("x", 0, &extras))?;
     Ok((checked_batch_options(fields)?, extras))
@@ -86,11 +83,12 @@ fn checked_batch_options(fields: &Fields) -> Result<BatchOptions> {
         }
     }
     let concurrency = opt_int(fields, "concurrency", 1, MAX_CONCURRENCY)?;
-    let wait_fields: Fields = fields
-        .iter()
-        .filter(|(k, _)| WAIT_FIELDS.contains(&k.as_str()))
-        .cloned()
-        .collect();
+    let mut wait_fields = Fields::new();
+    for (k, v) in fields {
+        if WAIT_FIELDS.contains(&k.as_str()) {
+            wait_fields.push((k.clone(), v.clone()));
+        }
+    }
     Ok(BatchOptions {
         concurrency: concurrency.map_or(DEFAULT_CONCURRENCY, |n| n as usize),
         wait: validate::wait_options(&wait_fields)?,
@@ -99,11 +97,9 @@ fn checked_batch_options(fields: &Fields) -> Result<BatchOptions> {
 
 /// The request fields of image `index` of `source`, plus the shared `extras`.
 fn with_image(source: &str, index: usize, extras: &Fields) -> Fields {
-    let mut f = vec![
-        ("jobid".to_string(), Val::Str(source.to_string())),
-        ("imageIndex".to_string(), Val::Num(index as f64)),
-    ];
-    f.extend(extras.iter().cloned());
+    let mut f = extras.clone();
+    f.push(("jobid".to_string(), Val::Str(source.to_string())));
+    f.push(("imageIndex".to_string(), Val::Num(index as f64)));
     f
 }
 
@@ -146,6 +142,11 @@ pub struct ItemFailure<D> {
 
 pub type ItemResult<D> = std::result::Result<D, ItemFailure<D>>;
 
+/// `onUpdate`: an item's index and a job snapshot.
+pub type OnUpdate<'a, D> = &'a mut dyn FnMut(usize, &Fetched<D>);
+/// Receives each item's outcome.
+pub type Settle<'a, D> = &'a mut dyn FnMut(usize, ItemResult<D>);
+
 /// One batch run's settings and platform.
 pub struct Batch<'a, T> {
     /// Carries the caller's signal: waits, back-pressure sleeps and the check before each
@@ -162,82 +163,69 @@ pub struct Batch<'a, T> {
     pub submit_timeout_ms: u32,
 }
 
-/// Runs every item and returns `settle`'s value for each, in input order. An invalid item
-/// (`Err`) settles at once and sends nothing. `on_update` sees every job snapshot of every
-/// item (the created job, then each poll); `settle` is called as each item settles.
-pub async fn upscale_many<T, R>(
+/// Runs every item; `settle(index, result)` receives each one's outcome as it settles (every
+/// index exactly once). An invalid item (`Err`) settles at once and sends nothing.
+/// `on_update` sees every job snapshot of every item (the created job, then each poll).
+pub async fn upscale_many<T: Transport>(
     b: &Batch<'_, T>,
     items: Vec<Result<UpscaleRequest>>,
-    on_update: impl FnMut(usize, &Fetched<T::Doc>),
-    settle: impl FnMut(usize, ItemResult<T::Doc>) -> R,
-) -> Vec<R>
-where
-    T: Transport,
+    on_update: OnUpdate<'_, T::Doc>,
+    settle: Settle<'_, T::Doc>,
+) where
     T::Doc: Clone,
 {
-    let count = items.len();
-    let results: RefCell<Vec<Option<R>>> = RefCell::new((0..count).map(|_| None).collect());
     let settle = RefCell::new(settle);
-    let done = |index: usize, result: ItemResult<T::Doc>| {
-        let r = (settle.borrow_mut())(index, result);
-        results.borrow_mut()[index] = Some(r);
-    };
-    let mut queue = VecDeque::new();
-    for (index, item) in items.into_iter().enumerate() {
+    // Reversed, so `pop` hands the items out in input order.
+    let mut queue = Vec::new();
+    for (index, item) in items.into_iter().enumerate().rev() {
         match item {
-            Ok(request) => queue.push_back((index, request)),
-            Err(error) => done(
-                index,
-                Err(ItemFailure {
-                    error,
-                    jobid: None,
-                    job: None,
-                }),
-            ),
+            Ok(request) => queue.push((index, request)),
+            Err(error) => (settle.borrow_mut())(index, Err(failure(error, None, None))),
         }
     }
     let workers = b.concurrency.clamp(1, queue.len().max(1));
     let queue = RefCell::new(queue);
     let on_update = RefCell::new(on_update);
-    let workers = (0..workers).map(|_| worker(b, &queue, &on_update, &done));
-    join_all(workers.collect()).await;
-    // Every item was settled above, exactly once (the queue hands each to one worker).
-    results.into_inner().into_iter().flatten().collect()
+    let mut running = Vec::new();
+    for _ in 0..workers {
+        running.push(worker(b, &queue, &on_update, &settle));
+    }
+    join_all(running).await;
 }
 
 /// Takes the next item until none is left; so at most one job per worker is in flight.
-async fn worker<T, U>(
+async fn worker<T: Transport>(
     b: &Batch<'_, T>,
-    queue: &RefCell<VecDeque<(usize, UpscaleRequest)>>,
-    on_update: &RefCell<U>,
-    done: &impl Fn(usize, ItemResult<T::Doc>),
+    queue: &RefCell<Vec<(usize, UpscaleRequest)>>,
+    on_update: &RefCell<OnUpdate<'_, T::Doc>>,
+    settle: &RefCell<Settle<'_, T::Doc>>,
 ) where
-    T: Transport,
     T::Doc: Clone,
-    U: FnMut(usize, &Fetched<T::Doc>),
 {
-    // The borrow ends before the item's first await.
     loop {
-        let next = queue.borrow_mut().pop_front();
+        // The borrow ends before the item's first await.
+        let next = queue.borrow_mut().pop();
         let Some((index, request)) = next else { return };
         let result = run_item(b, index, &request, on_update).await;
-        done(index, result);
+        (settle.borrow_mut())(index, result);
     }
 }
 
+fn failure<D>(error: Error, jobid: Option<String>, job: Option<D>) -> ItemFailure<D> {
+    ItemFailure { error, jobid, job }
+}
+
 /// One item: submit (waiting out capacity), then wait for the job.
-async fn run_item<T, U>(
+async fn run_item<T: Transport>(
     b: &Batch<'_, T>,
     index: usize,
     request: &UpscaleRequest,
-    on_update: &RefCell<U>,
+    on_update: &RefCell<OnUpdate<'_, T::Doc>>,
 ) -> ItemResult<T::Doc>
 where
-    T: Transport,
     T::Doc: Clone,
-    U: FnMut(usize, &Fetched<T::Doc>),
 {
-    let fail = |error, jobid, job| ItemFailure { error, jobid, job };
+    let fail = failure;
     let created = submit(b, request).await.map_err(|e| fail(e, None, None))?;
     (on_update.borrow_mut())(index, &created);
     let jobid = created.job.jobid;
@@ -344,8 +332,10 @@ fn capacity_exhausted(e: Error, timeout_ms: u32) -> Error {
 /// Runs futures side by side on the current task and waits for them all: every wake polls
 /// each one still running (a batch has at most 50), so no executor or extra crate is needed.
 pub async fn join_all<F: Future<Output = ()>>(futures: Vec<F>) {
-    let mut running: Vec<Option<Pin<Box<F>>>> =
-        futures.into_iter().map(|f| Some(Box::pin(f))).collect();
+    let mut running: Vec<Option<Pin<Box<F>>>> = Vec::new();
+    for f in futures {
+        running.push(Some(Box::pin(f)));
+    }
     poll_fn(|cx| {
         let mut pending = false;
         for slot in running.iter_mut() {

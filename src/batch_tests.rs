@@ -280,21 +280,26 @@ fn run(sim: &Sim, concurrency: usize, plan: WaitPlan, items: Vec<Result<UpscaleR
         plan,
         submit_timeout_ms: 30_000,
     };
-    let updates = RefCell::new(vec![]);
-    let settled = RefCell::new(vec![]);
-    let results = sim.run(upscale_many(
+    let mut updates = vec![];
+    let mut settled = vec![];
+    let mut results: Vec<Option<ItemResult<String>>> = (0..items.len()).map(|_| None).collect();
+    sim.run(upscale_many(
         &b,
         items,
-        |i, f| updates.borrow_mut().push((i, f.doc.clone())),
-        |i, r| {
-            settled.borrow_mut().push(i);
-            r
+        &mut |i, f| updates.push((i, f.doc.clone())),
+        &mut |i, r| {
+            settled.push(i);
+            assert!(results[i].is_none(), "item {i} settled twice");
+            results[i] = Some(r);
         },
     ));
     Run {
-        results,
-        updates: updates.into_inner(),
-        settled_order: settled.into_inner(),
+        results: results
+            .into_iter()
+            .map(|r| r.expect("every item settles"))
+            .collect(),
+        updates,
+        settled_order: settled,
     }
 }
 

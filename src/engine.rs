@@ -44,16 +44,17 @@ pub async fn send_with_retries<T: Transport>(
     policy: &RetryPolicy,
     deadline_ms: f64,
 ) -> Result<Fetched<T::Doc>> {
-    send_with_retries_where(t, req, policy, deadline_ms, |_| true).await
+    send_with_retries_where(t, req, policy, deadline_ms, true).await
 }
 
-/// `send_with_retries`, retrying only the failures that `policy` and `also` both allow.
+/// `send_with_retries`; a 429 is retried only when `retry_rate_limits` (a batch waits out a
+/// full account itself). A flag, not a closure, so the loop is compiled once.
 pub async fn send_with_retries_where<T: Transport>(
     t: &T,
     req: &HttpRequest,
     policy: &RetryPolicy,
     deadline_ms: f64,
-    also: impl Fn(&Error) -> bool,
+    retry_rate_limits: bool,
 ) -> Result<Fetched<T::Doc>> {
     let mut attempt = 0;
     loop {
@@ -79,7 +80,7 @@ pub async fn send_with_retries_where<T: Transport>(
             Ok(fetched) => return Ok(fetched),
             Err(e) => e,
         };
-        let delay = match also(&err) {
+        let delay = match retry_rate_limits || err.status() != Some(429) {
             true => next_delay(policy, req.method, &err, attempt, t.random()),
             false => None,
         };
@@ -110,14 +111,12 @@ pub async fn submit<T: Transport>(
         body: Some(body),
         timeout_ms,
     };
-    send_with_retries_where(t, &req, policy, f64::INFINITY, |e| {
-        retry_rate_limits || e.status() != Some(429)
-    })
-    .await
-    .map_err(|e| match ambiguous_post_note(&e) {
-        Some(note) => e.with_note(note),
-        None => e,
-    })
+    send_with_retries_where(t, &req, policy, f64::INFINITY, retry_rate_limits)
+        .await
+        .map_err(|e| match ambiguous_post_note(&e) {
+            Some(note) => e.with_note(note),
+            None => e,
+        })
 }
 
 /// `POST /images/upscale`: creates one job, never two.
@@ -181,6 +180,18 @@ pub async fn wait_for_job<T: Transport>(
     jobid: &str,
     plan: &WaitPlan,
     mut on_update: impl FnMut(&Fetched<T::Doc>),
+) -> Result<Fetched<T::Doc>> {
+    wait_loop(t, base_url, jobid, plan, &mut on_update).await
+}
+
+/// The body of `wait_for_job`, taking the callback as `dyn` so the loop is compiled once per
+/// transport, not once per caller's closure.
+async fn wait_loop<T: Transport>(
+    t: &T,
+    base_url: &str,
+    jobid: &str,
+    plan: &WaitPlan,
+    on_update: &mut dyn FnMut(&Fetched<T::Doc>),
 ) -> Result<Fetched<T::Doc>> {
     let deadline = t.now_ms() + plan.timeout_ms as f64;
     let mut polls: u32 = 0;

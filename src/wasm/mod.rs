@@ -1,6 +1,7 @@
 //! The thin wasm-bindgen layer: JS values in, `fetch` and timers out. No business logic lives
 //! here; decisions come from the plain modules of the crate.
 
+mod batch;
 pub mod client;
 mod convert;
 pub(crate) mod fetch;
