@@ -212,7 +212,7 @@ fn opt_resolution(v: &Val) -> Result<Option<String>> {
     }
 }
 
-fn opt_reply_url(v: &Val) -> Result<Option<String>> {
+pub(crate) fn opt_reply_url(v: &Val) -> Result<Option<String>> {
     match v {
         v if v.is_absent() => Ok(None),
         Val::Str(s) if parse_http_url(s).is_some() && s.len() <= 2048 => Ok(Some(s.clone())),
@@ -240,7 +240,7 @@ pub fn opt_string(fields: &Fields, field: &str, max_len: usize) -> Result<Option
 }
 
 /// Quotes short strings in messages; names the type otherwise.
-fn describe(v: &Val) -> String {
+pub(crate) fn describe(v: &Val) -> String {
     match v {
         Val::Str(s) if s.chars().count() <= 40 => format!("\"{s}\""),
         Val::Str(_) => "a long string".into(),
