@@ -93,16 +93,16 @@ function setBusy(busy, what) {
 // ---------------------------------------------------------------------------------------
 // Generation: prompt -> job -> images
 
-const gen = { started: 0, updates: 0, status: '', timer: 0 };
+const gen = { started: 0, updates: 0, status: '', timer: 0, notPolls: 1 };
 
 function renderGen() {
   const secs = ((performance.now() - gen.started) / 1000).toFixed(1);
-  const polls = Math.max(0, gen.updates - 1);
+  const polls = Math.max(0, gen.updates - gen.notPolls); // generateAndWait's first update is the POST reply
   $('gen-status').textContent = [gen.status, `${secs} s`, `${polls} poll${polls === 1 ? '' : 's'}`].join(' · ');
 }
 
-function startGen(status, jobid = '') {
-  Object.assign(gen, { started: performance.now(), updates: 0, status });
+function startGen(status, jobid = '', notPolls = 1) {
+  Object.assign(gen, { started: performance.now(), updates: 0, status, notPolls });
   $('gen-run').hidden = false;
   $('gen-run').dataset.state = 'running';
   $('gen-error').hidden = true;
@@ -127,7 +127,7 @@ function onGenUpdate(job) {
   gen.status = `Generating · status “${job.status}”`;
   if (job.jobid && !view.source) {
     // Known from the POST reply on: keep it, so a reload can pick the job up again.
-    view.source = { jobid: job.jobid, job: null, images: [] };
+    view.source = { jobid: job.jobid, job: null, images: [], prompt: view.prompt };
     view.items = [];
     store.save(view);
   }
@@ -140,13 +140,15 @@ async function onGenerate(event) {
   if (view.busy) return;
   startOver();
   startGen('Submitting…');
-  await runGeneration((client, signal) => client.generateAndWait(generateRequest(), { signal, onUpdate: onGenUpdate, ...pollOptions() }));
+  const request = generateRequest();
+  view.prompt = request.prompt;
+  await runGeneration((client, signal) => client.generateAndWait(request, { signal, onUpdate: onGenUpdate, ...pollOptions() }));
 }
 
 /** Follows an existing generation job (loaded by id, or saved before a reload). */
 async function followSource(jobid, status = 'Loading the job…') {
-  startGen(status, jobid);
-  view.source = { jobid, job: null, images: [] };
+  startGen(status, jobid, 0);
+  view.source = { jobid, job: null, images: [], prompt: view.prompt };
   await runGeneration((client, signal) => client.waitForJob(jobid, { signal, onUpdate: onGenUpdate, ...pollOptions() }));
 }
 
@@ -176,7 +178,7 @@ async function runGeneration(start) {
 
 function showSource(job, saved) {
   const images = job.response?.images ?? [];
-  view.source = { jobid: job.jobid, job, images };
+  view.source = { jobid: job.jobid, job, images, prompt: view.source?.prompt ?? job.request?.prompt };
   view.items = images.map((_, i) => ({ state: 'idle', polls: 0, ...(saved?.[i] ?? {}) }));
   $('pick').hidden = false;
   renderGallery(view, { onUpscale: (i) => upscale([i]), onSelect: select });
@@ -351,10 +353,12 @@ async function resume() {
     applyMode();
   }
   view.mode = saved.mode;
+  if (typeof saved.source.prompt === 'string') $('prompt').value = saved.source.prompt;
   if (saved.mode === 'live' && !token) {
     renderError($('gen-error'), { kind: 'validation', message: `Enter your token to pick up job ${saved.source.jobid} again (the token is never saved with the jobs).` });
     return;
   }
+  view.prompt = saved.source.prompt;
   await followSource(saved.source.jobid, saved.source.done ? 'Loading the job…' : 'Picking up the generation in flight…');
   if (!view.source?.job) return;
   const items = saved.items ?? [];
@@ -377,6 +381,7 @@ function wire() {
     const jobid = $('jobid').value.trim();
     if (view.busy) return;
     startOver();
+    view.prompt = undefined; // the job's own prompt is shown once it is read
     followSource(jobid);
   });
   $('gen-cancel').addEventListener('click', () => running?.abort());

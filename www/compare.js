@@ -4,7 +4,7 @@
 const $ = (id) => document.getElementById(id);
 const ZOOM_CSS_PX = 240; // canvas side
 
-let focus = { x: 0.5, y: 0.5 }; // zoom centre, as a fraction of the picture
+let focus = { x: 0.5, y: 0.55 }; // zoom centre, as a fraction of the picture (about the horizon)
 
 /** Loads an <img> and resolves when it has decoded (or rejects). */
 function loadImage(img, url) {
@@ -33,6 +33,7 @@ export async function showCompare({ source, upscaled, label, jobid, resolution }
     img.dataset.height = image.height;
   }
   $('cmp').style.aspectRatio = `${source.width} / ${source.height}`;
+  $('cmp').style.maxWidth = `calc(70vh * ${source.width / source.height})`; // whole picture on screen
   $('cmp').classList.add('loading');
   try {
     await Promise.all([loadImage($('img-source'), source.imageUrl), loadImage($('img-upscaled'), upscaled.imageUrl)]);

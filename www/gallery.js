@@ -9,7 +9,8 @@ const STATE_TEXT = {
   queued: () => 'Queued: waiting for a free slot',
   running: (it) => `Upscaling · “${it.status ?? 'created'}” · ${secs(it)} · ${it.polls} poll${it.polls === 1 ? '' : 's'}`,
   done: (it) => `Done · ${it.size ?? ''} · ${secs(it)}`,
-  failed: (it) => `Failed · ${kindOf(it.error)}: ${it.error?.message ?? ''}`,
+  // The job's own reason when it has one (e.g. "fail_code: 2043"); the full message is the tooltip.
+  failed: (it) => `Failed · ${kindOf(it.error)}: ${it.error?.job?.error ?? it.error?.jobError ?? it.error?.message ?? ''}`,
   cancelled: () => 'Cancelled: stopped waiting (the job may still finish)',
   interrupted: () => 'Interrupted by a reload before its job id was known: upscale it again',
 };
@@ -52,7 +53,7 @@ export function renderTile(view, index) {
   li.dataset.state = it.state;
   li.classList.toggle('selected', view.selected === index);
   li.querySelector('.tile-status').textContent = STATE_TEXT[it.state](it);
-  li.querySelector('.tile-status').title = it.state === 'failed' ? KIND_TITLES[kindOf(it.error)] ?? '' : '';
+  li.querySelector('.tile-status').title = it.state === 'failed' ? `${KIND_TITLES[kindOf(it.error)] ?? ''}: ${it.error?.message ?? ''}` : '';
   const bar = li.querySelector('progress');
   bar.hidden = it.state === 'idle' || it.state === 'interrupted';
   if (it.state === 'done') bar.value = 1;

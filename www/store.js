@@ -20,11 +20,11 @@ export function save(view) {
   const data = {
     v: 1,
     mode: view.mode,
-    source: { jobid: view.source.jobid, done: !!view.source.job },
+    source: { jobid: view.source.jobid, done: !!view.source.job, prompt: view.source.prompt ?? null },
     items: view.items.map((it) => ({
       state: it.state,
       jobid: it.jobid ?? null,
-      error: it.error ? { kind: it.error.kind ?? 'unexpected', message: String(it.error.message ?? it.error) } : null,
+      error: it.error ? { kind: it.error.kind ?? 'unexpected', message: String(it.error.message ?? it.error), jobError: it.error.job?.error ?? it.error.jobError ?? null } : null,
     })),
     selected: view.selected,
   };
