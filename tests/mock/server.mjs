@@ -596,23 +596,15 @@ export async function startMock(options = {}) {
     const { req, method, rawPath, base } = ctx;
     if (!authorised(req.headers.authorization)) return error(401, 'Unauthorized');
     const rest = rawPath.slice(API_PREFIX.length);
-    if (rest === '/images/upscale' && method === 'POST') {
+    const create = { '/images/upscale': createUpscale, '/images': createGenerate }[rest];
+    if (create && method === 'POST') {
       let body;
       try {
         body = JSON.parse(ctx.body);
       } catch {
         return error(400, 'Invalid JSON body');
       }
-      return createUpscale(body, req, base);
-    }
-    if (rest === '/images' && method === 'POST') {
-      let body;
-      try {
-        body = JSON.parse(ctx.body);
-      } catch {
-        return error(400, 'Invalid JSON body');
-      }
-      return createGenerate(body, req, base);
+      return create(body, req, base);
     }
     if (ctx.jobid === undefined) return error(404, 'Not found');
     if (ctx.jobid === null) return error(400, 'Malformed jobid in path');
