@@ -11,7 +11,7 @@ const STATE_TEXT = {
   done: (it) => `Done · ${it.size ?? ''} · ${secs(it)}`,
   // The job's own reason when it has one (e.g. "fail_code: 2043"); the full message is the tooltip.
   failed: (it) => `Failed · ${kindOf(it.error)}: ${it.error?.job?.error ?? it.error?.jobError ?? it.error?.message ?? ''}`,
-  cancelled: () => 'Cancelled: stopped waiting (the job may still finish)',
+  cancelled: (it) => (it.jobid ? 'Cancelled: stopped waiting (the job may still finish)' : 'Cancelled before it was sent: no job'),
   interrupted: () => 'Interrupted by a reload before its job id was known: upscale it again',
 };
 

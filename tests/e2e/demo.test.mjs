@@ -215,6 +215,31 @@ test('Upscale all: a batch with progress per image, one failing item shown as fa
   await shot(page, '06-batch-one-failed');
 });
 
+test('Cancel in a batch: no submit after it, every created job keeps its id', async (t) => {
+  const page = await openDemo(t);
+  await ready(page);
+  await generate(page, 'A green meadow');
+  mock.setConfig({ completeAfterMs: 60_000 });
+  await page.fill('#concurrency', '2');
+  await page.click('#upscale-all');
+  await page.waitForFunction(() => document.querySelectorAll('#gallery .tile[data-state="running"]').length === 2);
+  await page.click('#batch-cancel');
+  await page.waitForFunction(() => document.querySelectorAll('#gallery .tile[data-state="cancelled"]').length === 4);
+  const posted = upscalePosts().length;
+  assert.equal(posted, 2, 'only the two that had a free slot were submitted');
+  await new Promise((r) => setTimeout(r, 1200));
+  assert.equal(upscalePosts().length, posted, 'no submit after Cancel');
+  const items = (await saved(page)).items;
+  const created = mock.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/images/upscale')).length;
+  assert.equal(items.filter((it) => it.jobid).length, created, 'every created job is kept with its id');
+  assert.equal(await text(page, `${tile(0)} .tile-status`), 'Cancelled: stopped waiting (the job may still finish)');
+  assert.equal(await text(page, `${tile(3)} .tile-status`), 'Cancelled before it was sent: no job');
+  assert.match(await text(page, '#batch-status'), /^0 done · 0 running · 4 cancelled/);
+  assert.ok(await page.isEnabled('#upscale-all'));
+  assert.deepEqual(page.pageErrors, []);
+  await shot(page, '06b-batch-cancelled');
+});
+
 test('a reload picks up the upscale jobs in flight: no job created twice, none lost', async (t) => {
   const page = await openDemo(t);
   await ready(page);
