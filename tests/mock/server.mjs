@@ -266,7 +266,8 @@ export function validateGenerate(body) {
   }
   if (given(body.prompt) && typeof body.prompt !== 'string') return 'Parameter prompt must be a string';
   if (!given(body.imageRef_1) && (!given(body.prompt) || body.prompt.trim() === '')) return 'Parameter prompt is required';
-  if (given(body.prompt) && body.prompt.length > MAX_PROMPT) return `Parameter prompt must be at most ${MAX_PROMPT} characters`;
+  // Characters as Unicode code points (as the client counts them), not UTF-16 units.
+  if (given(body.prompt) && [...body.prompt].length > MAX_PROMPT) return `Parameter prompt must be at most ${MAX_PROMPT} characters`;
   if (given(body.model) && (typeof body.model !== 'string' || body.model.trim() === '')) return 'Parameter model must be a non-empty string';
   if (given(body.ratio) && !Object.hasOwn(RATIOS, body.ratio)) return `Parameter ratio must be one of ${Object.keys(RATIOS).join(', ')}`;
   if (given(body.resolution) && !Object.hasOwn(GEN_RESOLUTIONS, body.resolution)) return 'Parameter resolution must be one of 1k, 2k, 4k';
