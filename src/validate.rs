@@ -477,6 +477,12 @@ pub const WAIT_FIELDS: [&str; 6] = [
 /// Checks the `waitForJob` options object.
 pub fn wait_options(fields: &Fields) -> Result<WaitOptions> {
     reject_unknown(fields, &WAIT_FIELDS, "wait")?;
+    wait_settings(fields)
+}
+
+/// The checks of `wait_options` but for unknown keys, for option objects that add their own
+/// fields to the wait's (a batch's).
+pub fn wait_settings(fields: &Fields) -> Result<WaitOptions> {
     check_signal(fields)?;
     match get(fields, "onUpdate") {
         v if v.is_absent() => {}
