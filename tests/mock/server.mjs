@@ -266,7 +266,8 @@ export function validateGenerate(body) {
   }
   if (given(body.prompt) && typeof body.prompt !== 'string') return 'Parameter prompt must be a string';
   if (!given(body.imageRef_1) && (!given(body.prompt) || body.prompt.trim() === '')) return 'Parameter prompt is required';
-  if (given(body.prompt) && body.prompt.length > MAX_PROMPT) return `Parameter prompt must be at most ${MAX_PROMPT} characters`;
+  // Characters as Unicode code points (as the client counts them), not UTF-16 units.
+  if (given(body.prompt) && [...body.prompt].length > MAX_PROMPT) return `Parameter prompt must be at most ${MAX_PROMPT} characters`;
   if (given(body.model) && (typeof body.model !== 'string' || body.model.trim() === '')) return 'Parameter model must be a non-empty string';
   if (given(body.ratio) && !Object.hasOwn(RATIOS, body.ratio)) return `Parameter ratio must be one of ${Object.keys(RATIOS).join(', ')}`;
   if (given(body.resolution) && !Object.hasOwn(GEN_RESOLUTIONS, body.resolution)) return 'Parameter resolution must be one of 1k, 2k, 4k';
@@ -596,23 +597,15 @@ export async function startMock(options = {}) {
     const { req, method, rawPath, base } = ctx;
     if (!authorised(req.headers.authorization)) return error(401, 'Unauthorized');
     const rest = rawPath.slice(API_PREFIX.length);
-    if (rest === '/images/upscale' && method === 'POST') {
+    const create = { '/images/upscale': createUpscale, '/images': createGenerate }[rest];
+    if (create && method === 'POST') {
       let body;
       try {
         body = JSON.parse(ctx.body);
       } catch {
         return error(400, 'Invalid JSON body');
       }
-      return createUpscale(body, req, base);
-    }
-    if (rest === '/images' && method === 'POST') {
-      let body;
-      try {
-        body = JSON.parse(ctx.body);
-      } catch {
-        return error(400, 'Invalid JSON body');
-      }
-      return createGenerate(body, req, base);
+      return create(body, req, base);
     }
     if (ctx.jobid === undefined) return error(404, 'Not found');
     if (ctx.jobid === null) return error(400, 'Malformed jobid in path');
