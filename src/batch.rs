@@ -12,7 +12,7 @@ use crate::engine::{self, Transport, WaitPlan};
 use crate::error::{Error, Result};
 use crate::response::{Fetched, JobStatus, JobSummary};
 use crate::retry::backoff_ms;
-use crate::validate::{self, opt_int, reject_unknown, UpscaleRequest, WaitOptions, WAIT_FIELDS};
+use crate::validate::{self, opt_int, reject_unknown, UpscaleRequest, WaitOptions};
 use crate::value::{get, Fields, Val};
 
 /// Jobs in flight when `concurrency` is not given: the provider's default account `maxJobs`.
@@ -20,7 +20,9 @@ pub const DEFAULT_CONCURRENCY: usize = 10;
 /// Upper bound of `concurrency`: the highest `maxJobs` an account can have.
 pub const MAX_CONCURRENCY: i64 = 50;
 
-pub const BATCH_FIELDS: [&str; 8] = [
+/// Every option of `upscaleAll`: those of `upscaleMany` (`BATCH_FIELDS`), then the settings
+/// applied to every image (`UPSCALE_ALL_FIELDS`).
+pub const UPSCALE_ALL_OPTIONS: [&str; 14] = [
     "concurrency",
     "onUpdate",
     "onResult",
@@ -29,10 +31,6 @@ pub const BATCH_FIELDS: [&str; 8] = [
     "timeoutMs",
     "requestTimeoutMs",
     "maxRetries",
-];
-
-/// What `upscaleAll` takes besides `BATCH_FIELDS`: the settings applied to every image.
-pub const UPSCALE_ALL_FIELDS: [&str; 6] = [
     "upscaleResolution",
     "originalImageStrength",
     "detailStrength",
@@ -40,6 +38,8 @@ pub const UPSCALE_ALL_FIELDS: [&str; 6] = [
     "replyRef",
     "maxJobs",
 ];
+pub const BATCH_FIELDS: &[&str] = UPSCALE_ALL_OPTIONS.split_at(8).0;
+pub const UPSCALE_ALL_FIELDS: &[&str] = UPSCALE_ALL_OPTIONS.split_at(8).1;
 
 /// Checked options of one batch.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,15 +51,13 @@ pub struct BatchOptions {
 
 /// Checks the `upscaleMany` options object.
 pub fn batch_options(fields: &Fields) -> Result<BatchOptions> {
-    reject_unknown(fields, &BATCH_FIELDS, "batch")?;
+    reject_unknown(fields, BATCH_FIELDS, "batch")?;
     checked_batch_options(fields)
 }
 
 /// Checks the `upscaleAll` options object; also returns the per-image request fields.
 pub fn upscale_all_options(fields: &Fields) -> Result<(BatchOptions, Fields)> {
-    let mut known = BATCH_FIELDS.to_vec();
-    known.extend(UPSCALE_ALL_FIELDS);
-    reject_unknown(fields, &known, "upscaleAll")?;
+    reject_unknown(fields, &UPSCALE_ALL_OPTIONS, "upscaleAll")?;
     let mut extras = Fields::new();
     for (k, v) in fields {
         if UPSCALE_ALL_FIELDS.contains(&k.as_str()) {
@@ -83,15 +81,10 @@ fn checked_batch_options(fields: &Fields) -> Result<BatchOptions> {
         }
     }
     let concurrency = opt_int(fields, "concurrency", 1, MAX_CONCURRENCY)?;
-    let mut wait_fields = Fields::new();
-    for (k, v) in fields {
-        if WAIT_FIELDS.contains(&k.as_str()) {
-            wait_fields.push((k.clone(), v.clone()));
-        }
-    }
     Ok(BatchOptions {
         concurrency: concurrency.map_or(DEFAULT_CONCURRENCY, |n| n as usize),
-        wait: validate::wait_options(&wait_fields)?,
+        // Unknown keys were refused by the caller; the wait options are checked as waitForJob's.
+        wait: validate::wait_settings(fields)?,
     })
 }
 

@@ -43,159 +43,146 @@ pub const GENERATE_FIELDS: [&str; 14] = [
     "maxJobs",
 ];
 
-/// A checked `POST /images` body. Absent options are left out so the API applies its defaults.
+/// A checked `POST /images` body: the fields given, in the API's names and order. Absent
+/// options are left out so the API applies its defaults.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerateRequest {
-    pub prompt: Option<String>,
-    /// Passed on as given: new models appear over time and the API judges the name.
-    pub model: Option<String>,
-    pub ratio: Option<String>,
-    pub resolution: Option<String>,
-    /// `imageRef_1…`, contiguous from 1.
-    pub image_refs: Vec<String>,
-    pub account: Option<String>,
-    pub reply_url: Option<String>,
-    pub reply_ref: Option<String>,
-    pub max_jobs: Option<u8>,
+    body: JsonObject,
 }
 
 impl GenerateRequest {
-    /// The body's fields in the API's names, only those given.
+    /// The body's fields, only those given.
     pub fn entries(&self) -> JsonObject {
-        fn put(out: &mut JsonObject, k: &'static str, v: &Option<String>) {
-            out.extend(v.clone().map(|v| (k, Scalar::Str(v))));
-        }
-        let mut out = Vec::new();
-        put(&mut out, "prompt", &self.prompt);
-        put(&mut out, "model", &self.model);
-        put(&mut out, "ratio", &self.ratio);
-        put(&mut out, "resolution", &self.resolution);
-        for (k, v) in IMAGE_REF_FIELDS.iter().zip(&self.image_refs) {
-            out.push((k, Scalar::Str(v.clone())));
-        }
-        put(&mut out, "account", &self.account);
-        put(&mut out, "replyUrl", &self.reply_url);
-        put(&mut out, "replyRef", &self.reply_ref);
-        out.extend(self.max_jobs.map(|n| ("maxJobs", Scalar::Int(n.into()))));
-        out
+        self.body.clone()
+    }
+
+    /// One field's value as sent, if given.
+    pub fn get(&self, field: &str) -> Option<&Scalar> {
+        self.body.iter().find(|(k, _)| *k == field).map(|(_, v)| v)
     }
 }
+
+/// How one field is checked.
+#[derive(Clone, Copy)]
+enum Rule {
+    Prompt,
+    /// A non-empty string of at most this many characters; passed on as given.
+    Name(usize),
+    /// One of these (case-insensitive, sent in this spelling).
+    Choice(&'static [&'static str]),
+    ReplyUrl,
+    ReplyRef,
+    MaxJobs,
+}
+
+/// Every field with its rule, in the order they are checked and sent. A table rather than
+/// code per field, so the wasm binary carries one loop.
+const RULES: [(&str, Rule); 14] = [
+    ("prompt", Rule::Prompt),
+    ("model", Rule::Name(100)),
+    ("ratio", Rule::Choice(&RATIOS)),
+    ("resolution", Rule::Choice(&GENERATE_RESOLUTIONS)),
+    ("imageRef_1", Rule::Name(1024)),
+    ("imageRef_2", Rule::Name(1024)),
+    ("imageRef_3", Rule::Name(1024)),
+    ("imageRef_4", Rule::Name(1024)),
+    ("imageRef_5", Rule::Name(1024)),
+    ("imageRef_6", Rule::Name(1024)),
+    ("account", Rule::Name(256)),
+    ("replyUrl", Rule::ReplyUrl),
+    ("replyRef", Rule::ReplyRef),
+    ("maxJobs", Rule::MaxJobs),
+];
 
 /// Checks a generation request object field by field.
 pub fn generate_request(fields: &Fields) -> Result<GenerateRequest> {
     reject_unknown(fields, &GENERATE_FIELDS, "request")?;
-    let image_refs = image_refs(fields)?;
-    let prompt = prompt(get(fields, "prompt"), !image_refs.is_empty())?;
-    Ok(GenerateRequest {
-        prompt,
-        model: opt_name(fields, "model", 100)?,
-        ratio: opt_choice(fields, "ratio", &RATIOS)?,
-        resolution: opt_choice(fields, "resolution", &GENERATE_RESOLUTIONS)?,
-        image_refs,
-        account: opt_name(fields, "account", 256)?,
-        reply_url: opt_reply_url(get(fields, "replyUrl"))?,
-        reply_ref: opt_string(fields, "replyRef", 1024)?,
-        max_jobs: opt_int(fields, "maxJobs", 1, 50)?.map(|n| n as u8),
-    })
-}
-
-/// The prompt: required unless a reference image is given; at most `MAX_PROMPT_CHARS`
-/// characters, counted as Unicode code points (an emoji is one, though JS `.length` says 2).
-fn prompt(v: &Val, has_image: bool) -> Result<Option<String>> {
-    match v {
-        v if v.is_absent() && has_image => Ok(None),
-        v if v.is_absent() => Err(Error::validation(
+    let mut body = JsonObject::new();
+    // References given so far; each must follow the one before it.
+    let mut refs = 0;
+    for (field, rule) in RULES {
+        let v = get(fields, field);
+        if v.is_absent() {
+            continue;
+        }
+        let value = match rule {
+            Rule::Prompt => Some(Scalar::Str(prompt(v)?)),
+            Rule::Name(max) => Some(Scalar::Str(name(field, v, max)?)),
+            Rule::Choice(allowed) => Some(Scalar::Str(choice(field, v, allowed)?.into())),
+            Rule::ReplyUrl => opt_reply_url(v)?.map(Scalar::Str),
+            Rule::ReplyRef => opt_string(fields, field, 1024)?.map(Scalar::Str),
+            Rule::MaxJobs => opt_int(fields, field, 1, 50)?.map(Scalar::Int),
+        };
+        let Some(value) = value else { continue };
+        if field.starts_with("imageRef_") {
+            let expected = IMAGE_REF_FIELDS.get(refs).copied().unwrap_or_default();
+            if field != expected {
+                return Err(Error::validation(
+                    field,
+                    format!(
+                        "is given without {expected} (references are numbered contiguously from imageRef_1)"
+                    ),
+                ));
+            }
+            refs += 1;
+        }
+        body.push((field, value));
+    }
+    if refs == 0 && get(fields, "prompt").is_absent() {
+        return Err(Error::validation(
             "prompt",
             "is required (unless imageRef_1 is given)",
-        )),
-        Val::Str(s) if s.trim().is_empty() => Err(Error::validation(
-            "prompt",
-            "must not be empty (leave it out to generate from imageRef_1 alone)",
-        )),
-        Val::Str(s) if s.chars().count() > MAX_PROMPT_CHARS => Err(Error::validation(
+        ));
+    }
+    Ok(GenerateRequest { body })
+}
+
+/// The prompt: at most `MAX_PROMPT_CHARS` characters, counted as Unicode code points (an
+/// emoji is one, though JS `.length` says 2).
+fn prompt(v: &Val) -> Result<String> {
+    let s = name("prompt", v, usize::MAX)?;
+    let count = s.chars().count();
+    if count > MAX_PROMPT_CHARS {
+        return Err(Error::validation(
             "prompt",
             format!(
-                "is {} characters long, more than the {MAX_PROMPT_CHARS} allowed (counted as Unicode code points, not bytes)",
-                s.chars().count()
+                "is {count} characters long, more than the {MAX_PROMPT_CHARS} allowed (counted as Unicode code points, not bytes)"
             ),
-        )),
-        Val::Str(s) => Ok(Some(s.clone())),
-        v => Err(Error::validation(
-            "prompt",
-            format!("must be a string, got {}", v.type_name()),
-        )),
+        ));
     }
+    Ok(s)
 }
 
-/// `imageRef_1…6`: non-empty strings, numbered without gaps from 1.
-fn image_refs(fields: &Fields) -> Result<Vec<String>> {
-    let mut refs = Vec::new();
-    for (i, field) in IMAGE_REF_FIELDS.iter().enumerate() {
-        let Some(r) = opt_name(fields, field, 1024)? else {
-            continue;
-        };
-        if refs.len() != i {
-            return Err(Error::validation(
-                *field,
-                format!(
-                    "is given without {} (references are numbered contiguously from imageRef_1)",
-                    IMAGE_REF_FIELDS[refs.len()]
-                ),
-            ));
+/// A non-empty string without control characters (but newlines in a prompt), at most `max`
+/// characters.
+fn name(field: &str, v: &Val, max: usize) -> Result<String> {
+    let why = match v {
+        Val::Str(s) if s.trim().is_empty() => "must not be empty (leave it out instead)".into(),
+        Val::Str(s) if field != "prompt" && s.chars().any(char::is_control) => {
+            "must not contain control characters".into()
         }
-        refs.push(r);
-    }
-    Ok(refs)
+        Val::Str(s) if s.chars().count() > max => format!("is longer than {max} characters"),
+        Val::Str(s) => return Ok(s.clone()),
+        v => format!("must be a string, got {}", v.type_name()),
+    };
+    Err(Error::validation(field, why))
 }
 
-/// An optional non-empty string without control characters, at most `max` characters.
-fn opt_name(fields: &Fields, field: &str, max: usize) -> Result<Option<String>> {
-    match get(fields, field) {
-        v if v.is_absent() => Ok(None),
-        Val::Str(s) if s.trim().is_empty() => Err(Error::validation(
-            field,
-            "must not be empty (leave it out for the default)",
-        )),
-        Val::Str(s) if s.chars().any(char::is_control) => Err(Error::validation(
-            field,
-            "must not contain control characters",
-        )),
-        Val::Str(s) if s.chars().count() > max => Err(Error::validation(
-            field,
-            format!("is longer than {max} characters"),
-        )),
-        Val::Str(s) => Ok(Some(s.clone())),
-        v => Err(Error::validation(
-            field,
-            format!("must be a string, got {}", v.type_name()),
-        )),
+/// One of `allowed` (case-insensitive), in the API's spelling.
+fn choice(field: &str, v: &Val, allowed: &'static [&'static str]) -> Result<&'static str> {
+    if let Val::Str(s) = v {
+        if let Some(a) = allowed.iter().find(|a| a.eq_ignore_ascii_case(s)) {
+            return Ok(a);
+        }
     }
-}
-
-/// One of `allowed` (case-insensitive, sent in the API's spelling).
-fn opt_choice(fields: &Fields, field: &str, allowed: &[&str]) -> Result<Option<String>> {
-    let v = get(fields, field);
-    match v {
-        v if v.is_absent() => Ok(None),
-        Val::Str(s) => match allowed.iter().find(|a| a.eq_ignore_ascii_case(s)) {
-            Some(a) => Ok(Some(a.to_string())),
-            None => Err(choice_error(field, allowed, v)),
-        },
-        v => Err(choice_error(field, allowed, v)),
-    }
-}
-
-fn choice_error(field: &str, allowed: &[&str], v: &Val) -> Error {
-    let quoted: Vec<String> = allowed.iter().map(|a| format!("\"{a}\"")).collect();
-    let quoted: Vec<&str> = quoted.iter().map(String::as_str).collect();
-    Error::validation(
+    Err(Error::validation(
         field,
         format!(
             "must be one of {}, got {}",
-            crate::url::join(&quoted, ", "),
+            crate::url::join(allowed, ", "),
             describe(v)
         ),
-    )
+    ))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -244,8 +231,8 @@ mod tests {
     #[test]
     fn an_image_reference_makes_the_prompt_optional() {
         let r = generate_request(&f(&[("imageRef_1", s("asset-1"))])).unwrap();
-        assert_eq!(r.prompt, None);
-        assert_eq!(r.image_refs, vec!["asset-1".to_string()]);
+        assert_eq!(r.get("prompt"), None);
+        assert_eq!(json_text(&r.entries()), r#"{"imageRef_1":"asset-1"}"#);
         let e = generate_request(&f(&[])).unwrap_err();
         assert_eq!(e.field(), Some("prompt"));
         assert!(e.to_string().contains("imageRef_1"), "{e}");
@@ -281,10 +268,10 @@ mod tests {
         assert_eq!(e.field(), Some("imageRef_4"));
         assert!(e.to_string().contains("without imageRef_3"), "{e}");
         let all: Vec<(&str, Val)> = IMAGE_REF_FIELDS.iter().map(|k| (*k, s("a"))).collect();
-        assert_eq!(generate_request(&f(&all)).unwrap().image_refs.len(), 6);
+        assert_eq!(generate_request(&f(&all)).unwrap().entries().len(), 6);
         // null counts as absent, as for every optional field.
         let r = generate_request(&f(&[("imageRef_1", s("a")), ("imageRef_2", Val::Null)]));
-        assert_eq!(r.unwrap().image_refs.len(), 1);
+        assert_eq!(r.unwrap().entries().len(), 1);
     }
 
     /// The validation table: each bad value is refused naming its field.
@@ -337,7 +324,7 @@ mod tests {
         let e = generate_request(&f(&[("prompt", s("x")), ("ratio", s("5:4"))])).unwrap_err();
         assert_eq!(
             e.to_string(),
-            r#"Invalid ratio: must be one of "auto", "1:1", "3:4", "16:9", "4:3", "9:16", "2:3", "3:2", "21:9", got "5:4""#
+            r#"Invalid ratio: must be one of auto, 1:1, 3:4, 16:9, 4:3, 9:16, 2:3, 3:2, 21:9, got "5:4""#
         );
     }
 }

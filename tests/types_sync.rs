@@ -77,12 +77,12 @@ fn option_interfaces_match_the_validator() {
     );
     same(
         interface_fields("BatchOptions"),
-        &BATCH_FIELDS,
+        BATCH_FIELDS,
         "BatchOptions",
     );
     same(
         interface_fields("UpscaleAllOptions"),
-        &UPSCALE_ALL_FIELDS,
+        UPSCALE_ALL_FIELDS,
         "UpscaleAllOptions",
     );
     assert!(TS.contains("export interface UpscaleAllOptions extends BatchOptions {"));

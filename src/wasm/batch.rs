@@ -64,14 +64,11 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "readonly UpscaleRequest[]")] requests: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "BatchOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(Box::pin(async move {
-            let checked = fields(&options, "options", true)
-                .and_then(|f| batch::batch_options(&f))
-                .and_then(|opts| Ok((opts, read_requests(&requests)?)));
-            let (opts, items) = checked.map_err(|e| error_to_js(&e, None))?;
-            Ok(run(&inner, &options, &opts, items).await)
-        }))
+        promise(Box::pin(batch_call(
+            self.inner.clone(),
+            Items::Given(requests),
+            options,
+        )))
     }
 
     /// `upscaleMany` over every image of a completed generation job (read once with `getJob`;
@@ -82,13 +79,41 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "string")] source_jobid: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "UpscaleAllOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(Box::pin(async move {
-            let source = source_jobid.as_string();
-            let prepared = async {
-                let id = validate::jobid("sourceJobid", &to_val(&source_jobid))?;
-                let (opts, extras) =
-                    batch::upscale_all_options(&fields(&options, "options", true)?)?;
+        promise(Box::pin(batch_call(
+            self.inner.clone(),
+            Items::AllOf(source_jobid),
+            options,
+        )))
+    }
+}
+
+/// Where a batch's requests come from.
+enum Items {
+    /// `upscaleMany`: the caller's array.
+    Given(JsValue),
+    /// `upscaleAll`: every image of this source job.
+    AllOf(JsValue),
+}
+
+/// `upscaleMany` and `upscaleAll`: one body for both, so the binary carries it once.
+async fn batch_call(
+    inner: Rc<Inner>,
+    items: Items,
+    options: JsValue,
+) -> std::result::Result<JsValue, JsValue> {
+    let source = match &items {
+        Items::AllOf(id) => id.as_string(),
+        Items::Given(_) => None,
+    };
+    let prepared = async {
+        let fields = fields(&options, "options", true)?;
+        match &items {
+            Items::Given(requests) => {
+                Ok((batch::batch_options(&fields)?, read_requests(requests)?))
+            }
+            Items::AllOf(source_jobid) => {
+                let id = validate::jobid("sourceJobid", &to_val(source_jobid))?;
+                let (opts, extras) = batch::upscale_all_options(&fields)?;
                 let t = inner.transport(signal(&options));
                 let timeout = opts
                     .wait
@@ -98,13 +123,13 @@ impl DreaminaClient {
                 let base = &inner.config.base_url;
                 let job = engine::get_job(&t, base, &id, timeout, &policy, f64::INFINITY).await?;
                 let images = batch::source_images(&job.job, image_count(&job.doc))?;
-                Ok::<_, Error>((opts, batch::upscale_all_requests(&id, images, &extras)))
+                Ok((opts, batch::upscale_all_requests(&id, images, &extras)))
             }
-            .await;
-            let (opts, items) = prepared.map_err(|e| error_to_js(&e, source.as_deref()))?;
-            Ok(run(&inner, &options, &opts, items).await)
-        }))
+        }
     }
+    .await;
+    let (opts, items) = prepared.map_err(|e: Error| error_to_js(&e, source.as_deref()))?;
+    Ok(run(&inner, &options, &opts, items).await)
 }
 
 /// `generate` (call options) or `generateAndWait` (wait options): one body for both, so the

@@ -20,6 +20,7 @@ use crate::engine::{self, WaitPlan};
 use crate::error::Result;
 use crate::retry::RetryPolicy;
 use crate::validate::{self, CallOptions, ClientConfig};
+use crate::value::Val;
 
 /// One client's settings, shared by its calls (each call holds an `Rc` of it).
 pub(crate) struct Inner {
@@ -104,8 +105,11 @@ impl DreaminaClient {
     ) -> Promise {
         let inner = self.inner.clone();
         let id = jobid.as_string();
-        spawn(id.clone(), async move {
-            let jobid = validate::jobid("jobid", &super::convert::to_val(&jobid))?;
+        let val = id
+            .clone()
+            .map_or_else(|| super::convert::to_val(&jobid), Val::Str);
+        spawn(id, async move {
+            let jobid = validate::jobid("jobid", &val)?;
             let opts = call_options(&options)?;
             let t = inner.transport(signal(&options));
             let f = engine::get_job(

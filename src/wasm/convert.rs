@@ -27,7 +27,10 @@ fn is_array(v: &JsValue) -> bool {
 
 /// A JS value as the validator sees it.
 pub fn to_val(v: &JsValue) -> Val {
-    if v.is_undefined() {
+    // Strings first: job ids and statuses are most of what is read, one crossing each.
+    if let Some(s) = v.as_string() {
+        Val::Str(s)
+    } else if v.is_undefined() {
         Val::Missing
     } else if v.is_null() {
         Val::Null
@@ -35,8 +38,6 @@ pub fn to_val(v: &JsValue) -> Val {
         Val::Bool(b)
     } else if let Some(n) = v.as_f64() {
         Val::Num(n)
-    } else if let Some(s) = v.as_string() {
-        Val::Str(s)
     } else if v.is_function() {
         Val::Function
     } else if v.is_bigint() {

@@ -14,7 +14,8 @@ use super::timer::{self, is_aborted, Raced};
 use crate::engine::{HttpRequest, Transport};
 use crate::error::{Error, Result};
 use crate::response::{
-    needs_excerpt, text as message_text, Facts, Parsed, Reply, BODY_START_CHARS, MAX_BODY_BYTES,
+    needs_error_text, needs_excerpt, text as message_text, Facts, Parsed, Reply, BODY_START_CHARS,
+    MAX_BODY_BYTES,
 };
 use crate::retry::proves_not_sent;
 use crate::url::redact;
@@ -98,7 +99,7 @@ impl Transport for JsTransport<'_> {
             Raced::Aborted => return Err(aborted_in_flight(req)),
         };
         // The body stays in JS: it is parsed once there, and only a short start is copied in.
-        let (mut parsed, doc) = parse(&got.body);
+        let (mut parsed, doc) = parse(&got.body, got.status);
         let mut body_start = match needs_excerpt(got.status, &parsed) {
             true => got.body.slice(0, BODY_START_CHARS as u32).into(),
             false => String::new(),
@@ -106,10 +107,15 @@ impl Transport for JsTransport<'_> {
         if let Some(secret) = self.secret {
             redact_reply(&mut parsed, &mut body_start, secret);
         }
+        // Only an error answer's classification reads these two headers.
+        let error_header = |name| match (200..300).contains(&got.status) {
+            true => None,
+            false => header(&got.headers, name),
+        };
         let reply = Reply {
             status: got.status,
-            retry_after: header(&got.headers, "retry-after"),
-            content_type: header(&got.headers, "content-type"),
+            retry_after: error_header("retry-after"),
+            content_type: error_header("content-type"),
             body_len: got.body.length() as usize,
             body_start,
             parsed,
@@ -252,7 +258,7 @@ thread_local! {
 
 /// Parses a body once with `JSON.parse`: the facts the classifier needs, and the object that
 /// is handed to the caller as the job.
-fn parse(body: &JsString) -> (Parsed, JsValue) {
+fn parse(body: &JsString, status: u16) -> (Parsed, JsValue) {
     let Ok(doc) = json_parse(body) else {
         return (Parsed::NotJson, JsValue::UNDEFINED);
     };
@@ -270,11 +276,14 @@ fn parse(body: &JsString) -> (Parsed, JsValue) {
                 .and_then(|s| message_text(&s)),
             None => None,
         };
+        let jobid = to_val(&get(&doc, &k.jobid));
+        let job_status = to_val(&get(&doc, &k.status));
+        let texts = needs_error_text(status, &job_status);
         let facts = Facts {
-            jobid: to_val(&get(&doc, &k.jobid)),
-            status: to_val(&get(&doc, &k.status)),
-            error: as_text(get(&doc, &k.error)),
-            message: as_text(get(&doc, &k.message)),
+            error: texts.then(|| as_text(get(&doc, &k.error))).flatten(),
+            message: texts.then(|| as_text(get(&doc, &k.message))).flatten(),
+            jobid,
+            status: job_status,
         };
         (Parsed::Object(facts), doc)
     })
