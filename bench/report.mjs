@@ -1,4 +1,5 @@
 // Renders bench/results.json as bench/RESULTS.md: one markdown table per figure.
+import { renderBatch } from './batch.mjs';
 
 const n0 = (x) => (x == null ? '–' : Math.round(x).toLocaleString('en-US'));
 const f = (x, d = 2) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(d));
@@ -184,6 +185,7 @@ export function renderMarkdown(r) {
   if (fig.calls) parts.push('', '## 3. Per-call overhead', '', calls(fig.calls));
   if (fig.poll) parts.push('', '## 4. Polling', '', poll(fig.poll));
   if (fig.memory) parts.push('', '## 5. Memory', '', memory(fig.memory));
+  if (fig.batch) parts.push('', '## 6. Batch', '', renderBatch(fig.batch));
   if (r.diagnosis?.size || r.diagnosis?.calls) parts.push('', '## Diagnosis (size and CPU breakdowns, run whether or not a target is met)', '', diagnosis(r.diagnosis));
   return parts.join('\n') + '\n';
 }

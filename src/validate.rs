@@ -216,7 +216,7 @@ fn opt_resolution(v: &Val) -> Result<Option<String>> {
     }
 }
 
-fn opt_reply_url(v: &Val) -> Result<Option<String>> {
+pub(crate) fn opt_reply_url(v: &Val) -> Result<Option<String>> {
     match v {
         v if v.is_absent() => Ok(None),
         Val::Str(s) if parse_http_url(s).is_some() && s.len() <= 2048 => Ok(Some(s.clone())),
@@ -244,7 +244,7 @@ pub fn opt_string(fields: &Fields, field: &str, max_len: usize) -> Result<Option
 }
 
 /// Quotes short strings in messages; names the type otherwise.
-fn describe(v: &Val) -> String {
+pub(crate) fn describe(v: &Val) -> String {
     match v {
         Val::Str(s) if s.chars().nth(40).is_none() => format!("\"{s}\""),
         Val::Str(_) => "a long string".into(),
@@ -487,6 +487,12 @@ pub const WAIT_FIELDS: [&str; 6] = [
 /// Checks the `waitForJob` options object.
 pub fn wait_options(fields: &Fields) -> Result<WaitOptions> {
     reject_unknown(fields, &WAIT_FIELDS, "wait")?;
+    wait_settings(fields)
+}
+
+/// The checks of `wait_options` but for unknown keys, for option objects that add their own
+/// fields to the wait's (a batch's).
+pub fn wait_settings(fields: &Fields) -> Result<WaitOptions> {
     check_signal(fields)?;
     match get(fields, "onUpdate") {
         v if v.is_absent() => {}

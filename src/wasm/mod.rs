@@ -1,6 +1,7 @@
 //! The thin wasm-bindgen layer: JS values in, `fetch` and timers out. No business logic lives
 //! here; decisions come from the plain modules of the crate.
 
+mod batch;
 #[cfg(feature = "edge")]
 mod body;
 pub mod client;

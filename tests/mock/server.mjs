@@ -10,19 +10,36 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { encodePng, MAX_SIDE } from './png.mjs';
+import { encodePng, prng, MAX_SIDE } from './png.mjs';
+import { encodePicture, themeFor, THEMES, PICTURE_MAX_SIDE } from './picture.mjs';
+import {
+  RESOLUTIONS, isObject, given, validateUpscale, validateGenerate, promptMarkers, scaleToLongSide,
+  generationSize, delayRange, checkConfig,
+} from './rules.mjs';
+
+export {
+  validateUpscale, validateGenerate, promptMarkers, scaleToLongSide, generationSize, delayRange,
+  KNOWN_MODELS, RATIOS, GEN_RESOLUTIONS, MAX_PROMPT,
+} from './rules.mjs';
 
 export const API_PREFIX = '/v1/dreamina';
 export const DEFAULT_TOKENS = ['user:12345-sandbox'];
 export const DEFAULT_COMPLETE_AFTER_MS = 1500;
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Jobs an account runs at once unless configured (`capacity`) or overridden by a request's maxJobs. */
+export const DEFAULT_CAPACITY = 10;
+/** The account that runs jobs whose request names none (it is in every job id's user part). */
+export const DEFAULT_ACCOUNT = 'user@example.com';
+/** Text of the 429 a POST gets when the account runs its maxJobs jobs already. */
+export const CAPACITY_ERROR = 'Dreamina: all accounts at capacity (maxJobs jobs running), retry later';
 
-const USER_SUFFIX = '-u12345-US:user@example.com:dreamina';
+const userSuffix = (account) => `-u12345-US:${account}:dreamina`;
+const USER_SUFFIX = userSuffix(DEFAULT_ACCOUNT);
 const SEED_CREATED = '2025-11-25T00:00:00.000Z';
 const SEED_UPDATED = '2025-11-25T00:00:42.000Z';
-const RESOLUTIONS = { '2k': 2048, '4k': 4096, '8k': 8192 };
 const FAIL_ERROR = 'fail_code: 2043';
 const FAIL_DETAILS = 'Upscale failed: the image could not be processed (mock failing source)';
+const GEN_FAIL_DETAILS = 'Generation failed: the prompt could not be processed (mock [mock:fail] marker)';
 
 /** Named ids of the seeded image-generation jobs. */
 export const SEEDED = Object.freeze({
@@ -32,6 +49,10 @@ export const SEEDED = Object.freeze({
   running: `j1125000000000000004i${USER_SUFFIX}`,
   failing: `j1125000000000000005i${USER_SUFFIX}`,
   expired: `j1125000000000000006i${USER_SUFFIX}`,
+  /** Upscales of its image 2 fail (fail_code: 2043); images 0, 1 and 3 upscale normally. */
+  partial: `j1125000000000000007i${USER_SUFFIX}`,
+  /** A completed generation with only 2 images (a generation makes *up to* 4). */
+  pair: `j1125000000000000008i${USER_SUFFIX}`,
 });
 
 const CORS_HEADERS = {
@@ -67,11 +88,11 @@ const error = (status, message, headers = {}) => json(status, { error: message, 
 
 const pad = (n, len) => String(n).padStart(len, '0');
 
-/** Job id `j` + MMDDHHmmss + ms + 6-digit counter + I + user part (UTC clock). */
-function upscaleJobId(date, counter) {
+/** Job id `j` + MMDDHHmmss + ms + 6-digit counter + I (upscale) or i (generation) + user part (UTC clock). */
+function jobId(date, counter, kind = 'I', account = DEFAULT_ACCOUNT) {
   const stamp = pad(date.getUTCMonth() + 1, 2) + pad(date.getUTCDate(), 2) + pad(date.getUTCHours(), 2) +
     pad(date.getUTCMinutes(), 2) + pad(date.getUTCSeconds(), 2) + pad(date.getUTCMilliseconds(), 3);
-  return `j${stamp}${pad(counter % 1e6, 6)}I${USER_SUFFIX}`;
+  return `j${stamp}${pad(counter % 1e6, 6)}${kind}${userSuffix(account)}`;
 }
 
 /** Small stable number from a string (FNV-1a), used as PNG seed / fake ids. */
@@ -81,22 +102,30 @@ function hash(str) {
   return h >>> 0;
 }
 
-/** Scale (w, h) so the long side is `side`, keeping the aspect ratio. */
-export function scaleToLongSide(w, h, side) {
-  const k = side / Math.max(w, h);
-  return { width: Math.max(1, Math.round(w * k)), height: Math.max(1, Math.round(h * k)) };
+
+/** Plain image descriptor; its URLs are rendered per request (see renderImage). `picture`:
+ * `{scene, theme}` of the landscape it shows (an upscale keeps its source image's). */
+function imageSpec(name, width, height, picture) {
+  const seed = hash(name) % 100000;
+  return { name, width, height, seed, ...picture, assetId: String(7e15 + hash(name + 'a')), itemId: String(7e15 + hash(name + 'i')) };
 }
 
-/** Plain image descriptor; its URLs are rendered per request (see renderImage). */
-function imageSpec(name, width, height) {
-  const seed = hash(name) % 100000;
-  return { name, width, height, seed, assetId: String(7e15 + hash(name + 'a')), itemId: String(7e15 + hash(name + 'i')) };
+
+/** The pictures of a generation: `count` scenes drawn from the prompt (markers removed) and the seed. */
+function generationImages(prefix, prompt, seed, width, height, count) {
+  const clean = promptMarkers(prompt).clean;
+  return Array.from({ length: count }, (_, i) => {
+    const scene = hash(`${clean}|${i}|${seed}`);
+    return imageSpec(`${prefix}-${i}`, width, height, { scene, theme: themeFor(clean, scene) });
+  });
 }
+
 
 /** The documented image object, with an absolute imageUrl on this mock (like a signed CDN URL). */
 function renderImage(img, base) {
   return {
-    imageUrl: `${base}/files/${img.name}.png?w=${img.width}&h=${img.height}&seed=${img.seed}`,
+    imageUrl: `${base}/files/${img.name}.png?w=${img.width}&h=${img.height}&seed=${img.seed}` +
+      (img.scene === undefined ? '' : `&scene=${img.scene}&theme=${img.theme}`),
     imageUri: `tos-mock-i-dreamina/${img.name}`,
     width: img.width,
     height: img.height,
@@ -113,10 +142,11 @@ function renderImage(img, base) {
 /** The seeded generation jobs (fresh copies, so deleting one and resetting restores it). */
 function seedJobs() {
   const gen = (jobid, name, w, h, extra = {}) => ({
-    jobid, type: 'image', model: 'seedream-4.0', seeded: true,
+    jobid, type: 'image', model: 'seedream-4.0', seeded: true, account: DEFAULT_ACCOUNT,
     status: 'completed', createdAt: Date.parse(SEED_CREATED), updatedAt: Date.parse(SEED_UPDATED),
     request: { prompt: `mock ${name} picture`, model: 'seedream-4.0', ratio: w === h ? '1:1' : '4:3', resolution: '1k' },
-    images: [0, 1, 2, 3].map((i) => imageSpec(`gen-${name}-${i}`, w, h)),
+    images: generationImages(`gen-${name}`, `mock ${name} picture`, 0, w, h, 4),
+    failUpscale: new Set(),
     ...extra,
   });
   const jobs = [
@@ -126,13 +156,15 @@ function seedJobs() {
     gen(SEEDED.running, 'running', 1024, 1024, { status: 'created', images: [], updatedAt: null }),
     gen(SEEDED.failing, 'failing', 1024, 1024, { failUpscales: true }),
     gen(SEEDED.expired, 'expired', 1024, 1024, { expired: true }),
+    gen(SEEDED.partial, 'partial', 1024, 1024, { failUpscale: new Set([2]) }),
+    gen(SEEDED.pair, 'pair', 1024, 768, { images: generationImages('gen-pair', 'mock pair picture', 0, 1024, 768, 2) }),
   ];
   return new Map(jobs.map((j) => [j.jobid, j]));
 }
 
-/** Status of a job at time `now` (upscale jobs run on the clock, no timers). */
+/** Status of a job at time `now` (created jobs run on the clock, no timers; seeded ones are fixed). */
 function statusOf(job, now) {
-  if (job.type !== 'upscale') return job.status;
+  if (job.seeded) return job.status;
   if (now < job.completeAt) return 'created';
   return job.fails ? 'failed' : 'completed';
 }
@@ -143,7 +175,7 @@ function renderJob(job, base, now = Date.now(), withUpdated = true) {
   const done = status === 'completed' || status === 'failed';
   const out = { jobid: job.jobid, type: job.type, status, model: job.model, created: new Date(job.createdAt).toISOString() };
   if (withUpdated) {
-    const updated = job.type === 'upscale' ? (done ? job.completeAt : job.createdAt) : (job.updatedAt ?? job.createdAt);
+    const updated = !job.seeded ? (done ? job.completeAt : job.createdAt) : (job.updatedAt ?? job.createdAt);
     out.updated = new Date(updated).toISOString();
   }
   out.request = { ...job.request };
@@ -151,48 +183,10 @@ function renderJob(job, base, now = Date.now(), withUpdated = true) {
   if (status === 'completed') out.response.images = job.images.map((img) => renderImage(img, base));
   if (status === 'failed') {
     out.error = FAIL_ERROR;
-    out.errorDetails = FAIL_DETAILS;
+    out.errorDetails = job.type === 'image' ? GEN_FAIL_DETAILS : FAIL_DETAILS;
   }
   out.code = 200;
   return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// Validation of POST /images/upscale (order and messages per the brief)
-
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const given = (v) => v !== undefined && v !== null; // null counts as "not given" for optional fields
-const inRange = (v, lo, hi) => typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
-
-function isHttpUrl(v) {
-  if (typeof v !== 'string') return false;
-  try {
-    const u = new URL(v);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && !!u.host;
-  } catch {
-    return false;
-  }
-}
-
-/** Returns an error message, or null when the body is valid. */
-export function validateUpscale(body) {
-  if (!isObject(body)) return 'Invalid JSON body';
-  if (typeof body.jobid !== 'string' || body.jobid.trim() === '') return 'Parameter jobid is required';
-  if (given(body.imageIndex) && !(Number.isInteger(body.imageIndex) && inRange(body.imageIndex, 0, 3))) {
-    return 'Parameter imageIndex must be an integer 0-3';
-  }
-  if (given(body.upscaleResolution) && !Object.hasOwn(RESOLUTIONS, body.upscaleResolution)) {
-    return 'Parameter upscaleResolution must be one of 2k, 4k, 8k';
-  }
-  for (const f of ['originalImageStrength', 'detailStrength']) {
-    if (given(body[f]) && !inRange(body[f], 0, 1)) return `Parameter ${f} must be a number 0-1`;
-  }
-  if (given(body.maxJobs) && !(Number.isInteger(body.maxJobs) && inRange(body.maxJobs, 1, 50))) {
-    return 'Parameter maxJobs must be an integer 1-50';
-  }
-  if (given(body.replyUrl) && !isHttpUrl(body.replyUrl)) return 'Parameter replyUrl must be a valid URL';
-  if (given(body.replyRef) && typeof body.replyRef !== 'string') return 'Parameter replyRef must be a string';
-  return null;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -246,10 +240,19 @@ const DEFAULT_HTML = (status) =>
  *           requests(), jobsCreated(), webhooks(), setConfig() }.
  */
 export async function startMock(options = {}) {
-  const initialConfig = {
-    completeAfterMs: Number.isFinite(options.completeAfterMs) ? options.completeAfterMs : DEFAULT_COMPLETE_AFTER_MS,
-    tokens: [...(options.tokens ?? DEFAULT_TOKENS)],
-  };
+  const initialConfig = checkConfig({
+    completeAfterMs: DEFAULT_COMPLETE_AFTER_MS,
+    tokens: [...DEFAULT_TOKENS],
+    capacity: DEFAULT_CAPACITY,
+    capacityRetryAfterSec: null,
+    seed: 0,
+  }, {
+    completeAfterMs: options.completeAfterMs,
+    tokens: options.tokens,
+    capacity: options.capacity,
+    capacityRetryAfterSec: options.capacityRetryAfterSec,
+    seed: options.seed,
+  });
   const statics = (options.static ?? []).map(normaliseStatic);
   const state = {
     config: { ...initialConfig },
@@ -259,6 +262,8 @@ export async function startMock(options = {}) {
     webhooks: [],
     jobsCreated: 0,
     counter: 0,
+    maxRunning: 0,
+    active: new Set(), // created jobs that may still be running (pruned as they finish)
   };
   const timers = new Set(); // webhook + delay timers, cleared on reset/close
   const sockets = new Set();
@@ -280,9 +285,9 @@ export async function startMock(options = {}) {
     return state.faults.length;
   };
   const clearFaults = () => void (state.faults.length = 0);
+  /** Change the config (throws a TypeError naming a bad field); returns the new config. */
   const setConfig = (cfg = {}) => {
-    if (Number.isFinite(cfg.completeAfterMs) && cfg.completeAfterMs >= 0) state.config.completeAfterMs = cfg.completeAfterMs;
-    if (Array.isArray(cfg.tokens)) state.config.tokens = cfg.tokens.map(String);
+    state.config = checkConfig(state.config, cfg);
     return { ...state.config };
   };
   function reset() {
@@ -295,6 +300,47 @@ export async function startMock(options = {}) {
     state.webhooks.length = 0;
     state.jobsCreated = 0;
     state.counter = 0;
+    state.maxRunning = 0;
+    state.active.clear();
+  }
+
+  /** Jobs running now (status "created"), of one account or of all. */
+  function running(account, now = Date.now()) {
+    let n = 0;
+    for (const job of state.active) {
+      if (state.jobs.get(job.jobid) !== job || statusOf(job, now) !== 'created') {
+        state.active.delete(job);
+        continue;
+      }
+      if (account === undefined || job.account === account) n += 1;
+    }
+    return n;
+  }
+
+  /** The 429 for a POST when the account already runs its limit of jobs (request maxJobs first), or null. */
+  function atCapacity(body, account, now) {
+    const limit = given(body.maxJobs) ? body.maxJobs : state.config.capacity;
+    if (limit === null || running(account, now) < limit) return null;
+    const after = state.config.capacityRetryAfterSec;
+    return error(429, CAPACITY_ERROR, after === null ? {} : { 'Retry-After': String(after) });
+  }
+
+  /** This job's completion delay: the request header, else the config (a range is drawn per job). */
+  function delayFor(req, counter) {
+    const header = Number.parseInt(req.headers['x-mock-complete-after-ms'] ?? '', 10);
+    if (Number.isFinite(header) && header >= 0) return header;
+    const { min, max } = delayRange(state.config.completeAfterMs);
+    if (min === max) return min;
+    return min + Math.floor(prng(hash(`${state.config.seed}|${counter}`))() * (max - min + 1));
+  }
+
+  /** Register a created job: count it, track it as running, record the most ever running. */
+  function admit(job) {
+    state.jobs.set(job.jobid, job);
+    state.jobsCreated += 1;
+    state.active.add(job);
+    state.maxRunning = Math.max(state.maxRunning, running(undefined, job.createdAt));
+    if (job.request.replyUrl) scheduleWebhook(job);
   }
   for (const r of options.faults ?? []) addFault(r);
 
@@ -308,19 +354,21 @@ export async function startMock(options = {}) {
     if (!source) return error(404, 'Source image job not found');
     if (source.expired) return error(410, 'Job expired');
     if (source.type !== 'image') return error(400, 'Parameter jobid must be an image generation job');
-    if (source.status !== 'completed') return error(400, `Source image job is ${source.status}, must be completed`);
+    const sourceStatus = statusOf(source, Date.now());
+    if (sourceStatus !== 'completed') return error(400, `Source image job is ${sourceStatus}, must be completed`);
 
     const imageIndex = body.imageIndex ?? 0;
     const resolution = body.upscaleResolution ?? '4k';
     const src = source.images[imageIndex];
     if (!src) return error(400, 'Parameter imageIndex must be an integer 0-3');
 
+    const account = source.account ?? DEFAULT_ACCOUNT;
     const now = new Date();
+    const full = atCapacity(body, account, now.getTime());
+    if (full) return full;
     state.counter += 1;
-    state.jobsCreated += 1;
-    const jobid = upscaleJobId(now, state.counter);
-    const headerDelay = Number.parseInt(req.headers['x-mock-complete-after-ms'] ?? '', 10);
-    const delay = Number.isFinite(headerDelay) && headerDelay >= 0 ? headerDelay : state.config.completeAfterMs;
+    const jobid = jobId(now, state.counter, 'I', account);
+    const delay = delayFor(req, state.counter);
     const size = scaleToLongSide(src.width, src.height, RESOLUTIONS[resolution]);
     const request = {
       jobid: body.jobid,
@@ -332,13 +380,42 @@ export async function startMock(options = {}) {
     if (given(body.replyUrl)) request.replyUrl = body.replyUrl;
     if (given(body.replyRef)) request.replyRef = body.replyRef;
     const job = {
-      jobid, type: 'upscale', model: source.model, request,
+      jobid, type: 'upscale', model: source.model, request, account,
       createdAt: now.getTime(), completeAt: now.getTime() + delay,
-      fails: !!source.failUpscales,
-      images: [imageSpec(`upscale-${state.counter}-${hash(jobid).toString(16)}`, size.width, size.height)],
+      fails: !!source.failUpscales || !!source.failUpscale?.has(imageIndex),
+      // The same picture as the source image (its scene), drawn at the upscaled size.
+      images: [imageSpec(`upscale-${state.counter}-${hash(jobid).toString(16)}`, size.width, size.height, { scene: src.scene, theme: src.theme })],
     };
-    state.jobs.set(jobid, job);
-    if (request.replyUrl) scheduleWebhook(job);
+    admit(job);
+    return json(200, renderJob(job, base, now.getTime(), false));
+  }
+
+  /** Create a generation job (after auth + validation): up to 4 pictures drawn from the prompt. */
+  function createGenerate(body, req, base) {
+    const message = validateGenerate(body);
+    if (message) return error(400, message);
+    const account = body.account ?? DEFAULT_ACCOUNT;
+    const now = new Date();
+    const full = atCapacity(body, account, now.getTime());
+    if (full) return full;
+    state.counter += 1;
+    const jobid = jobId(now, state.counter, 'i', account);
+    const delay = delayFor(req, state.counter);
+    const request = { model: body.model ?? 'seedream-4.0', ratio: body.ratio ?? 'auto', resolution: body.resolution ?? '1k' };
+    if (given(body.prompt)) request.prompt = body.prompt;
+    const refs = [];
+    for (let n = 1; n <= 6 && given(body[`imageRef_${n}`]); n++) refs.push((request[`imageRef_${n}`] = body[`imageRef_${n}`]));
+    for (const f of ['account', 'replyUrl', 'replyRef']) if (given(body[f])) request[f] = body[f];
+    const markers = promptMarkers(body.prompt ?? '');
+    const { width, height } = generationSize(request.ratio, request.resolution);
+    const drawnFrom = markers.clean || refs.join('|');
+    const job = {
+      jobid, type: 'image', model: request.model, request, account,
+      createdAt: now.getTime(), completeAt: now.getTime() + delay,
+      fails: markers.fail, failUpscale: markers.failUpscale,
+      images: generationImages(`gen-${state.counter}-${hash(jobid).toString(16)}`, drawnFrom, state.config.seed, width, height, markers.images),
+    };
+    admit(job);
     return json(200, renderJob(job, base, now.getTime(), false));
   }
 
@@ -387,14 +464,15 @@ export async function startMock(options = {}) {
     const { req, method, rawPath, base } = ctx;
     if (!authorised(req.headers.authorization)) return error(401, 'Unauthorized');
     const rest = rawPath.slice(API_PREFIX.length);
-    if (rest === '/images/upscale' && method === 'POST') {
+    const create = { '/images/upscale': createUpscale, '/images': createGenerate }[rest];
+    if (create && method === 'POST') {
       let body;
       try {
         body = JSON.parse(ctx.body);
       } catch {
         return error(400, 'Invalid JSON body');
       }
-      return createUpscale(body, req, base);
+      return create(body, req, base);
     }
     if (ctx.jobid === undefined) return error(404, 'Not found');
     if (ctx.jobid === null) return error(400, 'Malformed jobid in path');
@@ -437,14 +515,21 @@ export async function startMock(options = {}) {
       case 'GET /__mock/requests':
         return json(200, state.requests);
       case 'GET /__mock/state':
-        return json(200, { jobsCreated: state.jobsCreated, requests: state.requests.length, faults: state.faults.length, webhooks: state.webhooks, config: state.config });
+        return json(200, {
+          jobsCreated: state.jobsCreated, maxRunning: state.maxRunning, running: running(),
+          requests: state.requests.length, faults: state.faults.length, webhooks: state.webhooks, config: state.config,
+        });
       case 'POST /__mock/reset':
         reset();
         return json(200, { ok: true });
       case 'POST /__mock/config': {
         const b = parse();
         if (!b.ok || !isObject(b.value)) return error(400, 'Invalid JSON body');
-        return json(200, setConfig(b.value));
+        try {
+          return json(200, setConfig(b.value));
+        } catch (e) {
+          return error(400, e.message);
+        }
       }
       default:
         return error(404, 'Unknown control route');
@@ -458,9 +543,12 @@ export async function startMock(options = {}) {
     const w = Number(q.get('w'));
     const h = Number(q.get('h'));
     const seed = Number(q.get('seed') ?? 0);
-    const okSide = (v) => Number.isInteger(v) && v >= 1 && v <= MAX_SIDE;
-    if (!okSide(w) || !okSide(h)) return error(400, `Query w and h must be integers 1-${MAX_SIDE}`);
-    const png = encodePng(w, h, Number.isFinite(seed) ? seed : 0);
+    const scene = q.get('scene');
+    const max = scene === null ? MAX_SIDE : PICTURE_MAX_SIDE;
+    const okSide = (v) => Number.isInteger(v) && v >= 1 && v <= max;
+    if (!okSide(w) || !okSide(h)) return error(400, `Query w and h must be integers 1-${max}`);
+    const theme = THEMES.includes(q.get('theme')) ? q.get('theme') : 'day';
+    const png = scene === null ? encodePng(w, h, Number.isFinite(seed) ? seed : 0) : encodePicture(w, h, Number(scene) >>> 0, theme);
     return { status: 200, body: method === 'HEAD' ? Buffer.alloc(0) : png, length: png.length, headers: { 'Content-Type': 'image/png', 'Cache-Control': 'no-store' } };
   }
 
@@ -714,6 +802,8 @@ export async function startMock(options = {}) {
     setConfig,
     requests: () => [...state.requests],
     jobsCreated: () => state.jobsCreated,
+    maxRunning: () => state.maxRunning,
+    running: (account) => running(account),
     webhooks: () => [...state.webhooks],
   };
 }
@@ -743,7 +833,19 @@ export function parseArgs(argv) {
       case '--host': opts.host = value(); break;
       case '--port-file': opts.portFile = value(); break;
       case '--pid-file': opts.pidFile = value(); break;
-      case '--complete-after-ms': opts.completeAfterMs = Number(value()); break;
+      case '--complete-after-ms': {
+        const v = value();
+        if (!delayRange(v)) throw new Error(`--complete-after-ms must be N or MIN-MAX, got ${v}`);
+        opts.completeAfterMs = /^\d+$/.test(v) ? Number(v) : v;
+        break;
+      }
+      case '--capacity': {
+        const v = value();
+        opts.capacity = v === 'none' ? null : Number(v);
+        break;
+      }
+      case '--capacity-retry-after': opts.capacityRetryAfterSec = Number(value()); break;
+      case '--seed': opts.seed = Number(value()); break;
       case '--token': opts.tokens.push(value()); break;
       case '--quiet': opts.quiet = true; break;
       case '--static': {
