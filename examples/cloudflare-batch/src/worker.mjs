@@ -1,0 +1,163 @@
+// A Cloudflare Worker that upscales batches of up to 10,000 images through a Queue, within the
+// account's MAX_JOBS, with a Durable Object as the ledger (ledger.mjs) and every decision in
+// decide.mjs. Routes: POST /batches, GET /batches/{id}, POST /webhook.
+import { DreaminaClient, handleWebhook } from 'dreamina-upscale';
+import * as D from './decide.mjs';
+
+export { Ledger } from './ledger.mjs';
+
+const MAX_BODY_BYTES = 16 << 20;
+const ABORTED = AbortSignal.abort();
+const json = (status, body) => Response.json(body, { status, headers: { 'Cache-Control': 'no-store' } });
+
+let cached; // per isolate: settings, client and webhook secret for this env
+
+async function setup(env) {
+  if (cached?.env === env) return cached;
+  const cfg = D.config(env);
+  const client = new DreaminaClient({ token: cfg.token, ...(cfg.upstream ? { baseUrl: cfg.upstream } : {}) });
+  const secret = await webhookSecret(cfg.token);
+  cached = { env, cfg, client, secret, replyUrl: `${cfg.publicUrl}/webhook?k=${secret}` };
+  return cached;
+}
+
+/** The `k` of replyUrl: derived from the token, so a forger who does not know it gets a 403. */
+async function webhookSecret(token) {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(token), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode('dreamina-batch webhook')));
+  return [...mac.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function sameSecret(a, b) {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+const ledger = (env, cfg) => env.LEDGER.get(env.LEDGER.idFromName(cfg.account));
+
+/** Validates one item with the package's own rules: an already-aborted call checks and sends nothing. */
+async function validate(client, item, replyUrl) {
+  const own = D.ownFieldError(item);
+  if (own) return own;
+  const isObject = item !== null && typeof item === 'object' && !Array.isArray(item);
+  try {
+    await client.upscale(isObject ? { ...item, replyUrl, replyRef: 'check' } : item, { signal: ABORTED });
+  } catch (e) {
+    if (e?.kind === 'aborted') return null; // valid: it got as far as sending
+    return D.errorInfo(e);
+  }
+  return { kind: 'internal', message: 'validation sent a request' };
+}
+
+async function postBatch(request, env, s) {
+  if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) return json(413, { error: `body over ${MAX_BODY_BYTES} bytes` });
+  let body;
+  try {
+    body = await request.json();
+  } catch {
+    return json(400, { error: 'body is not JSON' });
+  }
+  const parsed = D.parseBatchBody(body);
+  if (parsed.error) return json(parsed.status, { error: parsed.error });
+  const entries = [];
+  for (const item of parsed.items) {
+    const error = await validate(s.client, item, s.replyUrl);
+    entries.push(error ? { error } : { request: item });
+  }
+  const id = crypto.randomUUID();
+  const stub = ledger(env, s.cfg);
+  await stub.createBatch(id, entries);
+  const messages = entries.flatMap((e, i) => (e.error ? [] : [{ body: { k: D.itemKey(id, i) } }]));
+  try {
+    for (let i = 0; i < messages.length; i += 100) await env.QUEUE.sendBatch(messages.slice(i, i + 100));
+  } catch (e) {
+    await stub.deleteBatch(id); // messages already sent find no item and are dropped
+    return json(503, { error: `could not enqueue the batch: ${e?.message ?? e}` });
+  }
+  const rejected = entries.flatMap((e, index) => (e.error ? [{ index, error: e.error }] : []));
+  return json(202, { id, total: entries.length, accepted: messages.length, rejected });
+}
+
+async function getBatch(url, id, env, s) {
+  let page;
+  try {
+    page = D.parsePage(url.searchParams);
+  } catch (e) {
+    return json(400, { error: e.message });
+  }
+  const status = D.isBatchId(id) ? await ledger(env, s.cfg).status(id, page) : null;
+  return status ? json(200, status) : json(404, { error: 'no such batch' });
+}
+
+async function webhook(request, url, env, s) {
+  if (!sameSecret(url.searchParams.get('k') ?? '', s.secret)) return json(403, { error: 'bad webhook key' });
+  let confirmed;
+  try {
+    confirmed = await handleWebhook(request, { client: s.client, timeoutMs: 10_000 });
+  } catch (e) {
+    // Unreadable or forged (not_found): nothing was trusted. Other failures: the alarm polls.
+    const status = e?.kind === 'validation' ? 400 : e?.kind === 'not_found' ? 404 : 502;
+    return json(status, { ignored: true, error: D.errorInfo(e) });
+  }
+  const r = await ledger(env, s.cfg).jobSeen({ job: confirmed.job, replyRef: confirmed.replyRef, replyRefSource: confirmed.replyRefSource });
+  return json(200, { ...r, jobid: confirmed.jobid });
+}
+
+/** Processes one queue message; an unexpected throw fails the batch (redelivery is safe). */
+async function consume(msg, env, s, hooks) {
+  const key = msg.body?.k;
+  if (!D.parseKey(key)) return msg.ack(); // not ours
+  const stub = ledger(env, s.cfg);
+  const d = await stub.deliver(key, msg.attempts);
+  if (d.action === 'retry') return msg.retry({ delaySeconds: d.delaySeconds });
+  if (d.action === 'requeue') {
+    await env.QUEUE.send({ k: key }, { delaySeconds: d.delaySeconds });
+    return msg.ack();
+  }
+  if (d.action !== 'submit') return msg.ack();
+  let job;
+  try {
+    job = await s.client.upscale({ ...d.request, replyUrl: s.replyUrl, replyRef: key }, { maxRetries: 2, maxRetryAfterMs: 5_000 });
+  } catch (e) {
+    const r = await stub.postFailed(key, D.errorInfo(e));
+    return r.action === 'retry' ? msg.retry({ delaySeconds: r.delaySeconds }) : msg.ack();
+  }
+  await hooks.afterPost?.(msg, job);
+  await stub.posted(key, { jobid: job.jobid, status: job.status, response: job.response, error: job.error });
+  await hooks.afterRecord?.(msg, job);
+  msg.ack();
+}
+
+/** The Worker; `hooks` ({afterPost, afterRecord}) let tests crash the consumer at those points. */
+export function makeWorker(hooks = {}) {
+  return {
+    async fetch(request, env) {
+      const url = new URL(request.url);
+      let s;
+      try {
+        s = await setup(env);
+      } catch (e) {
+        return json(500, { error: `misconfigured: ${e.message}` });
+      }
+      if (request.method === 'POST' && url.pathname === '/webhook') return webhook(request, url, env, s);
+      const m = /^\/batches(?:\/([^/]+))?$/.exec(url.pathname);
+      if (!m) return json(404, { error: 'not found' });
+      if (!sameSecret(request.headers.get('authorization') ?? '', `Bearer ${s.cfg.apiKey}`)) return json(401, { error: 'Authorization: Bearer <API_KEY> required' });
+      if (!m[1] && request.method === 'POST') return postBatch(request, env, s);
+      if (m[1] && request.method === 'GET') return getBatch(url, m[1], env, s);
+      return json(405, { error: 'method not allowed' });
+    },
+
+    async queue(batch, env) {
+      const s = await setup(env);
+      const results = await Promise.allSettled(batch.messages.map((msg) => consume(msg, env, s, hooks)));
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+  };
+}
+
+export default makeWorker();
