@@ -7,7 +7,6 @@ import * as D from './decide.mjs';
 export { Ledger } from './ledger.mjs';
 
 const MAX_BODY_BYTES = 16 << 20;
-const ABORTED = AbortSignal.abort();
 const json = (status, body) => Response.json(body, { status, headers: { 'Cache-Control': 'no-store' } });
 
 let cached; // per isolate: settings, client and webhook secret for this env
@@ -15,7 +14,8 @@ let cached; // per isolate: settings, client and webhook secret for this env
 async function setup(env) {
   if (cached?.env === env) return cached;
   const cfg = D.config(env);
-  const client = new DreaminaClient({ token: cfg.token, ...(cfg.upstream ? { baseUrl: cfg.upstream } : {}) });
+  // A long Retry-After is not waited out in the consumer: the message is retried instead.
+  const client = new DreaminaClient({ token: cfg.token, maxRetryAfterMs: 5_000, ...(cfg.upstream ? { baseUrl: cfg.upstream } : {}) });
   const secret = await webhookSecret(cfg.token);
   cached = { env, cfg, client, secret, replyUrl: `${cfg.publicUrl}/webhook?k=${secret}` };
   return cached;
@@ -44,7 +44,7 @@ async function validate(client, item, replyUrl) {
   if (own) return own;
   const isObject = item !== null && typeof item === 'object' && !Array.isArray(item);
   try {
-    await client.upscale(isObject ? { ...item, replyUrl, replyRef: 'check' } : item, { signal: ABORTED });
+    await client.upscale(isObject ? { ...item, replyUrl, replyRef: 'check' } : item, { signal: AbortSignal.abort() });
   } catch (e) {
     if (e?.kind === 'aborted') return null; // valid: it got as far as sending
     return D.errorInfo(e);
@@ -120,14 +120,14 @@ async function consume(msg, env, s, hooks) {
   if (d.action !== 'submit') return msg.ack();
   let job;
   try {
-    job = await s.client.upscale({ ...d.request, replyUrl: s.replyUrl, replyRef: key }, { maxRetries: 2, maxRetryAfterMs: 5_000 });
+    job = await s.client.upscale({ ...d.request, replyUrl: s.replyUrl, replyRef: key }, { maxRetries: 2 });
   } catch (e) {
     const r = await stub.postFailed(key, D.errorInfo(e));
     return r.action === 'retry' ? msg.retry({ delaySeconds: r.delaySeconds }) : msg.ack();
   }
-  await hooks.afterPost?.(msg, job);
+  await hooks.afterPost?.(msg, job, env);
   await stub.posted(key, { jobid: job.jobid, status: job.status, response: job.response, error: job.error });
-  await hooks.afterRecord?.(msg, job);
+  await hooks.afterRecord?.(msg, job, env);
   msg.ack();
 }
 
