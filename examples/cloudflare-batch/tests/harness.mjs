@@ -55,7 +55,7 @@ export function bindingsFromToml(toml) {
   };
 }
 
-/** Bundles test/entry.mjs as wrangler does (esbuild, workerd conditions, .wasm kept as a module). */
+/** Bundles tests/entry.mjs as wrangler does (esbuild, workerd conditions, .wasm kept as a module). */
 export async function bundle(outdir) {
   const esbuild = await import('esbuild');
   fs.mkdirSync(outdir, { recursive: true });
