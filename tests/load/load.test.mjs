@@ -53,7 +53,7 @@ async function pool(n, width, fn) {
 }
 
 before(async () => {
-  mock = await startMock({ completeAfterMs: 0 });
+  mock = await startMock({ completeAfterMs: 0, capacity: null }); // 500 jobs at once: no maxJobs limit
   client = new DreaminaClient({ token: TOKEN, baseUrl: mock.baseUrl, retryBaseDelayMs: 10, retryMaxDelayMs: 50 });
 });
 

@@ -10,29 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { startMock, SEEDED, parseArgs, scaleToLongSide } from './server.mjs';
 import { encodePng, pngSize, crc32, PNG_SIGNATURE } from './png.mjs';
+import { TOKEN, sleep, call } from './helpers.mjs';
 
-const TOKEN = 'user:12345-sandbox';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const enc = encodeURIComponent;
-
-/** Call the mock's API. Returns { status, headers, body (parsed JSON or text) }. */
-async function call(mock, method, route, { body, token = TOKEN, headers = {}, raw } = {}) {
-  const h = { ...headers };
-  if (token) h.Authorization = `Bearer ${token}`;
-  if (body !== undefined) h['Content-Type'] = 'application/json';
-  const res = await fetch(mock.baseUrl + route, {
-    method,
-    headers: h,
-    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-  });
-  const text = await res.text();
-  let parsed = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {}
-  return { status: res.status, headers: res.headers, body: parsed };
-}
 
 const upscale = (mock, body, opts = {}) => call(mock, 'POST', '/images/upscale', { body, ...opts });
 const getJob = (mock, jobid, opts) => call(mock, 'GET', `/images/${enc(jobid)}`, opts);
@@ -449,7 +430,7 @@ describe('mock Dreamina API', () => {
 
       const st = await control('GET', 'state');
       assert.equal(st.cors, '*');
-      assert.deepEqual({ ...st.body, config: undefined }, { jobsCreated: 1, requests: 3, faults: 0, webhooks: [], config: undefined });
+      assert.deepEqual({ ...st.body, config: undefined }, { jobsCreated: 1, maxRunning: 0, running: 0, requests: 3, faults: 0, webhooks: [], config: undefined });
       const reqs = (await control('GET', 'requests')).body;
       assert.deepEqual(reqs.map((x) => x.method), ['POST', 'POST', 'GET']);
 

@@ -103,24 +103,26 @@ function pixels(width, height) {
   return raw;
 }
 
-/** Encode a fresh PNG (no cache). */
-function build(width, height, seed) {
+/** A PNG from already deflated, filtered data (`idat`): colour type 2 = RGB, 3 = palette. */
+export function encodeRaw(width, height, colourType, idat, plte) {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth
-  ihdr[9] = 3; // colour type: palette
-  ihdr[10] = 0; // compression
-  ihdr[11] = 0; // filter method
-  ihdr[12] = 0; // no interlace
-  const idat = deflateSync(pixels(width, height), { level: 6, memLevel: 9 });
+  ihdr[9] = colourType;
   return Buffer.concat([
     PNG_SIGNATURE,
     chunk('IHDR', ihdr),
-    chunk('PLTE', palette(seed)),
+    ...(plte ? [chunk('PLTE', plte)] : []),
     chunk('IDAT', idat),
     chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/** Encode a fresh PNG (no cache). */
+function build(width, height, seed) {
+  const idat = deflateSync(pixels(width, height), { level: 6, memLevel: 9 });
+  return encodeRaw(width, height, 3, idat, palette(seed));
 }
 
 /**

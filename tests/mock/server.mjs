@@ -10,19 +10,34 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { encodePng, MAX_SIDE } from './png.mjs';
+import { encodePng, prng, MAX_SIDE } from './png.mjs';
+import { encodePicture, themeFor, THEMES, PICTURE_MAX_SIDE } from './picture.mjs';
 
 export const API_PREFIX = '/v1/dreamina';
 export const DEFAULT_TOKENS = ['user:12345-sandbox'];
 export const DEFAULT_COMPLETE_AFTER_MS = 1500;
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Jobs an account runs at once unless configured (`capacity`) or overridden by a request's maxJobs. */
+export const DEFAULT_CAPACITY = 10;
+/** The account that runs jobs whose request names none (it is in every job id's user part). */
+export const DEFAULT_ACCOUNT = 'user@example.com';
+/** Models the mock knows (any other string is accepted too, as a model newer than this list). */
+export const KNOWN_MODELS = Object.freeze(['seedream-4.0', 'seedream-4.1', 'seedream-4.5', 'nano-banana', 'seedream-3.0']);
+export const RATIOS = Object.freeze({ auto: [1, 1], '1:1': [1, 1], '3:4': [3, 4], '16:9': [16, 9], '4:3': [4, 3], '9:16': [9, 16], '2:3': [2, 3], '3:2': [3, 2], '21:9': [21, 9] });
+/** Long side of a generated image per `resolution` (default 1k, which keeps the PNGs small). */
+export const GEN_RESOLUTIONS = Object.freeze({ '1k': 1024, '2k': 2048, '4k': 4096 });
+export const MAX_PROMPT = 1600;
+/** Text of the 429 a POST gets when the account runs its maxJobs jobs already. */
+export const CAPACITY_ERROR = 'Dreamina: all accounts at capacity (maxJobs jobs running), retry later';
 
-const USER_SUFFIX = '-u12345-US:user@example.com:dreamina';
+const userSuffix = (account) => `-u12345-US:${account}:dreamina`;
+const USER_SUFFIX = userSuffix(DEFAULT_ACCOUNT);
 const SEED_CREATED = '2025-11-25T00:00:00.000Z';
 const SEED_UPDATED = '2025-11-25T00:00:42.000Z';
 const RESOLUTIONS = { '2k': 2048, '4k': 4096, '8k': 8192 };
 const FAIL_ERROR = 'fail_code: 2043';
 const FAIL_DETAILS = 'Upscale failed: the image could not be processed (mock failing source)';
+const GEN_FAIL_DETAILS = 'Generation failed: the prompt could not be processed (mock [mock:fail] marker)';
 
 /** Named ids of the seeded image-generation jobs. */
 export const SEEDED = Object.freeze({
@@ -32,6 +47,10 @@ export const SEEDED = Object.freeze({
   running: `j1125000000000000004i${USER_SUFFIX}`,
   failing: `j1125000000000000005i${USER_SUFFIX}`,
   expired: `j1125000000000000006i${USER_SUFFIX}`,
+  /** Upscales of its image 2 fail (fail_code: 2043); images 0, 1 and 3 upscale normally. */
+  partial: `j1125000000000000007i${USER_SUFFIX}`,
+  /** A completed generation with only 2 images (a generation makes *up to* 4). */
+  pair: `j1125000000000000008i${USER_SUFFIX}`,
 });
 
 const CORS_HEADERS = {
@@ -67,11 +86,11 @@ const error = (status, message, headers = {}) => json(status, { error: message, 
 
 const pad = (n, len) => String(n).padStart(len, '0');
 
-/** Job id `j` + MMDDHHmmss + ms + 6-digit counter + I + user part (UTC clock). */
-function upscaleJobId(date, counter) {
+/** Job id `j` + MMDDHHmmss + ms + 6-digit counter + I (upscale) or i (generation) + user part (UTC clock). */
+function jobId(date, counter, kind = 'I', account = DEFAULT_ACCOUNT) {
   const stamp = pad(date.getUTCMonth() + 1, 2) + pad(date.getUTCDate(), 2) + pad(date.getUTCHours(), 2) +
     pad(date.getUTCMinutes(), 2) + pad(date.getUTCSeconds(), 2) + pad(date.getUTCMilliseconds(), 3);
-  return `j${stamp}${pad(counter % 1e6, 6)}I${USER_SUFFIX}`;
+  return `j${stamp}${pad(counter % 1e6, 6)}${kind}${userSuffix(account)}`;
 }
 
 /** Small stable number from a string (FNV-1a), used as PNG seed / fake ids. */
@@ -87,16 +106,48 @@ export function scaleToLongSide(w, h, side) {
   return { width: Math.max(1, Math.round(w * k)), height: Math.max(1, Math.round(h * k)) };
 }
 
-/** Plain image descriptor; its URLs are rendered per request (see renderImage). */
-function imageSpec(name, width, height) {
+/** Plain image descriptor; its URLs are rendered per request (see renderImage). `picture`:
+ * `{scene, theme}` of the landscape it shows (an upscale keeps its source image's). */
+function imageSpec(name, width, height, picture) {
   const seed = hash(name) % 100000;
-  return { name, width, height, seed, assetId: String(7e15 + hash(name + 'a')), itemId: String(7e15 + hash(name + 'i')) };
+  return { name, width, height, seed, ...picture, assetId: String(7e15 + hash(name + 'a')), itemId: String(7e15 + hash(name + 'i')) };
+}
+
+/** Prompt markers that steer the mock (documented in README.md); stripped before drawing. */
+const MARKER = /\[mock:([a-z-]+)(?:=([^\]]*))?\]/gi;
+
+/** The markers of a prompt: `{fail, images, failUpscale: Set of imageIndex}`, plus the prompt without them. */
+export function promptMarkers(prompt = '') {
+  const out = { fail: false, images: 4, failUpscale: new Set(), clean: String(prompt).replace(MARKER, '').replace(/\s+/g, ' ').trim() };
+  for (const [, name, value = ''] of String(prompt).matchAll(MARKER)) {
+    const key = name.toLowerCase();
+    if (key === 'fail') out.fail = true;
+    if (key === 'images' && /^[1-4]$/.test(value.trim())) out.images = Number(value);
+    if (key === 'fail-upscale') for (const v of value.split(',')) if (/^[0-3]$/.test(v.trim())) out.failUpscale.add(Number(v));
+  }
+  return out;
+}
+
+/** The pictures of a generation: `count` scenes drawn from the prompt (markers removed) and the seed. */
+function generationImages(prefix, prompt, seed, width, height, count) {
+  const clean = promptMarkers(prompt).clean;
+  return Array.from({ length: count }, (_, i) => {
+    const scene = hash(`${clean}|${i}|${seed}`);
+    return imageSpec(`${prefix}-${i}`, width, height, { scene, theme: themeFor(clean, scene) });
+  });
+}
+
+/** Size of a generated image: long side per resolution, short side per ratio. */
+export function generationSize(ratio = 'auto', resolution = '1k') {
+  const [a, b] = RATIOS[ratio] ?? RATIOS.auto;
+  return scaleToLongSide(a, b, GEN_RESOLUTIONS[resolution] ?? GEN_RESOLUTIONS['1k']);
 }
 
 /** The documented image object, with an absolute imageUrl on this mock (like a signed CDN URL). */
 function renderImage(img, base) {
   return {
-    imageUrl: `${base}/files/${img.name}.png?w=${img.width}&h=${img.height}&seed=${img.seed}`,
+    imageUrl: `${base}/files/${img.name}.png?w=${img.width}&h=${img.height}&seed=${img.seed}` +
+      (img.scene === undefined ? '' : `&scene=${img.scene}&theme=${img.theme}`),
     imageUri: `tos-mock-i-dreamina/${img.name}`,
     width: img.width,
     height: img.height,
@@ -113,10 +164,11 @@ function renderImage(img, base) {
 /** The seeded generation jobs (fresh copies, so deleting one and resetting restores it). */
 function seedJobs() {
   const gen = (jobid, name, w, h, extra = {}) => ({
-    jobid, type: 'image', model: 'seedream-4.0', seeded: true,
+    jobid, type: 'image', model: 'seedream-4.0', seeded: true, account: DEFAULT_ACCOUNT,
     status: 'completed', createdAt: Date.parse(SEED_CREATED), updatedAt: Date.parse(SEED_UPDATED),
     request: { prompt: `mock ${name} picture`, model: 'seedream-4.0', ratio: w === h ? '1:1' : '4:3', resolution: '1k' },
-    images: [0, 1, 2, 3].map((i) => imageSpec(`gen-${name}-${i}`, w, h)),
+    images: generationImages(`gen-${name}`, `mock ${name} picture`, 0, w, h, 4),
+    failUpscale: new Set(),
     ...extra,
   });
   const jobs = [
@@ -126,13 +178,15 @@ function seedJobs() {
     gen(SEEDED.running, 'running', 1024, 1024, { status: 'created', images: [], updatedAt: null }),
     gen(SEEDED.failing, 'failing', 1024, 1024, { failUpscales: true }),
     gen(SEEDED.expired, 'expired', 1024, 1024, { expired: true }),
+    gen(SEEDED.partial, 'partial', 1024, 1024, { failUpscale: new Set([2]) }),
+    gen(SEEDED.pair, 'pair', 1024, 768, { images: generationImages('gen-pair', 'mock pair picture', 0, 1024, 768, 2) }),
   ];
   return new Map(jobs.map((j) => [j.jobid, j]));
 }
 
-/** Status of a job at time `now` (upscale jobs run on the clock, no timers). */
+/** Status of a job at time `now` (created jobs run on the clock, no timers; seeded ones are fixed). */
 function statusOf(job, now) {
-  if (job.type !== 'upscale') return job.status;
+  if (job.seeded) return job.status;
   if (now < job.completeAt) return 'created';
   return job.fails ? 'failed' : 'completed';
 }
@@ -143,7 +197,7 @@ function renderJob(job, base, now = Date.now(), withUpdated = true) {
   const done = status === 'completed' || status === 'failed';
   const out = { jobid: job.jobid, type: job.type, status, model: job.model, created: new Date(job.createdAt).toISOString() };
   if (withUpdated) {
-    const updated = job.type === 'upscale' ? (done ? job.completeAt : job.createdAt) : (job.updatedAt ?? job.createdAt);
+    const updated = !job.seeded ? (done ? job.completeAt : job.createdAt) : (job.updatedAt ?? job.createdAt);
     out.updated = new Date(updated).toISOString();
   }
   out.request = { ...job.request };
@@ -151,7 +205,7 @@ function renderJob(job, base, now = Date.now(), withUpdated = true) {
   if (status === 'completed') out.response.images = job.images.map((img) => renderImage(img, base));
   if (status === 'failed') {
     out.error = FAIL_ERROR;
-    out.errorDetails = FAIL_DETAILS;
+    out.errorDetails = job.type === 'image' ? GEN_FAIL_DETAILS : FAIL_DETAILS;
   }
   out.code = 200;
   return out;
@@ -187,12 +241,37 @@ export function validateUpscale(body) {
   for (const f of ['originalImageStrength', 'detailStrength']) {
     if (given(body[f]) && !inRange(body[f], 0, 1)) return `Parameter ${f} must be a number 0-1`;
   }
+  return validateCommon(body);
+}
+
+/** Checks shared by both POSTs: maxJobs, replyUrl, replyRef (in that order). */
+function validateCommon(body) {
   if (given(body.maxJobs) && !(Number.isInteger(body.maxJobs) && inRange(body.maxJobs, 1, 50))) {
     return 'Parameter maxJobs must be an integer 1-50';
   }
   if (given(body.replyUrl) && !isHttpUrl(body.replyUrl)) return 'Parameter replyUrl must be a valid URL';
   if (given(body.replyRef) && typeof body.replyRef !== 'string') return 'Parameter replyRef must be a string';
   return null;
+}
+
+/** POST /images: returns an error message, or null when the body is valid. Any model string
+ * passes (the list of models grows; KNOWN_MODELS is what the mock knows of). */
+export function validateGenerate(body) {
+  if (!isObject(body)) return 'Invalid JSON body';
+  for (let n = 1; n <= 6; n++) {
+    const ref = body[`imageRef_${n}`];
+    if (!given(ref)) continue;
+    if (typeof ref !== 'string' || ref.trim() === '') return `Parameter imageRef_${n} must be a non-empty string`;
+    if (n > 1 && !given(body[`imageRef_${n - 1}`])) return `Parameter imageRef_${n - 1} is required when imageRef_${n} is given`;
+  }
+  if (given(body.prompt) && typeof body.prompt !== 'string') return 'Parameter prompt must be a string';
+  if (!given(body.imageRef_1) && (!given(body.prompt) || body.prompt.trim() === '')) return 'Parameter prompt is required';
+  if (given(body.prompt) && body.prompt.length > MAX_PROMPT) return `Parameter prompt must be at most ${MAX_PROMPT} characters`;
+  if (given(body.model) && (typeof body.model !== 'string' || body.model.trim() === '')) return 'Parameter model must be a non-empty string';
+  if (given(body.ratio) && !Object.hasOwn(RATIOS, body.ratio)) return `Parameter ratio must be one of ${Object.keys(RATIOS).join(', ')}`;
+  if (given(body.resolution) && !Object.hasOwn(GEN_RESOLUTIONS, body.resolution)) return 'Parameter resolution must be one of 1k, 2k, 4k';
+  if (given(body.account) && (typeof body.account !== 'string' || body.account.trim() === '')) return 'Parameter account must be a non-empty string';
+  return validateCommon(body);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -236,6 +315,53 @@ const DEFAULT_HTML = (status) =>
   `<body><center><h1>${status} Bad Gateway</h1></center><hr><center>mock-proxy</center></body></html>\n`;
 
 // ---------------------------------------------------------------------------------------
+// Config
+
+/** `completeAfterMs` as `{min, max}`: a number, `{min, max}` or a string "N" / "MIN-MAX"; null if bad. */
+export function delayRange(v) {
+  if (typeof v === 'string') {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(v);
+    return m ? delayRange(m[2] === undefined ? Number(m[1]) : { min: Number(m[1]), max: Number(m[2]) }) : null;
+  }
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? { min: Math.round(v), max: Math.round(v) } : null;
+  if (isObject(v) && typeof v.min === 'number' && typeof v.max === 'number' && Number.isFinite(v.min) && Number.isFinite(v.max) && v.min >= 0 && v.max >= v.min) {
+    return { min: Math.round(v.min), max: Math.round(v.max) };
+  }
+  return null;
+}
+
+/** `old` updated with the given (not undefined) fields of `cfg`; throws a TypeError naming a bad one. */
+function checkConfig(old, cfg) {
+  const out = { ...old, tokens: [...old.tokens] };
+  const bad = (f, what) => {
+    throw new TypeError(`config ${f} must be ${what}`);
+  };
+  if (cfg.completeAfterMs !== undefined) {
+    const r = delayRange(cfg.completeAfterMs);
+    if (!r) bad('completeAfterMs', 'a number >= 0, {min, max} or "MIN-MAX"');
+    out.completeAfterMs = r.min === r.max ? r.min : r;
+  }
+  if (cfg.tokens !== undefined) {
+    if (!Array.isArray(cfg.tokens)) bad('tokens', 'an array of strings');
+    out.tokens = cfg.tokens.map(String);
+  }
+  if (cfg.capacity !== undefined) {
+    if (cfg.capacity !== null && !(Number.isInteger(cfg.capacity) && cfg.capacity >= 1)) bad('capacity', 'an integer >= 1 or null (no limit)');
+    out.capacity = cfg.capacity;
+  }
+  if (cfg.capacityRetryAfterSec !== undefined) {
+    const v = cfg.capacityRetryAfterSec;
+    if (v !== null && !(Number.isInteger(v) && v >= 0)) bad('capacityRetryAfterSec', 'an integer >= 0 or null (no header)');
+    out.capacityRetryAfterSec = v;
+  }
+  if (cfg.seed !== undefined) {
+    if (!Number.isInteger(cfg.seed)) bad('seed', 'an integer');
+    out.seed = cfg.seed;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
 // The server
 
 /**
@@ -246,10 +372,19 @@ const DEFAULT_HTML = (status) =>
  *           requests(), jobsCreated(), webhooks(), setConfig() }.
  */
 export async function startMock(options = {}) {
-  const initialConfig = {
-    completeAfterMs: Number.isFinite(options.completeAfterMs) ? options.completeAfterMs : DEFAULT_COMPLETE_AFTER_MS,
-    tokens: [...(options.tokens ?? DEFAULT_TOKENS)],
-  };
+  const initialConfig = checkConfig({
+    completeAfterMs: DEFAULT_COMPLETE_AFTER_MS,
+    tokens: [...DEFAULT_TOKENS],
+    capacity: DEFAULT_CAPACITY,
+    capacityRetryAfterSec: null,
+    seed: 0,
+  }, {
+    completeAfterMs: options.completeAfterMs,
+    tokens: options.tokens,
+    capacity: options.capacity,
+    capacityRetryAfterSec: options.capacityRetryAfterSec,
+    seed: options.seed,
+  });
   const statics = (options.static ?? []).map(normaliseStatic);
   const state = {
     config: { ...initialConfig },
@@ -259,6 +394,8 @@ export async function startMock(options = {}) {
     webhooks: [],
     jobsCreated: 0,
     counter: 0,
+    maxRunning: 0,
+    active: new Set(), // created jobs that may still be running (pruned as they finish)
   };
   const timers = new Set(); // webhook + delay timers, cleared on reset/close
   const sockets = new Set();
@@ -280,9 +417,9 @@ export async function startMock(options = {}) {
     return state.faults.length;
   };
   const clearFaults = () => void (state.faults.length = 0);
+  /** Change the config (throws a TypeError naming a bad field); returns the new config. */
   const setConfig = (cfg = {}) => {
-    if (Number.isFinite(cfg.completeAfterMs) && cfg.completeAfterMs >= 0) state.config.completeAfterMs = cfg.completeAfterMs;
-    if (Array.isArray(cfg.tokens)) state.config.tokens = cfg.tokens.map(String);
+    state.config = checkConfig(state.config, cfg);
     return { ...state.config };
   };
   function reset() {
@@ -295,6 +432,47 @@ export async function startMock(options = {}) {
     state.webhooks.length = 0;
     state.jobsCreated = 0;
     state.counter = 0;
+    state.maxRunning = 0;
+    state.active.clear();
+  }
+
+  /** Jobs running now (status "created"), of one account or of all. */
+  function running(account, now = Date.now()) {
+    let n = 0;
+    for (const job of state.active) {
+      if (state.jobs.get(job.jobid) !== job || statusOf(job, now) !== 'created') {
+        state.active.delete(job);
+        continue;
+      }
+      if (account === undefined || job.account === account) n += 1;
+    }
+    return n;
+  }
+
+  /** The 429 for a POST when the account already runs its limit of jobs (request maxJobs first), or null. */
+  function atCapacity(body, account, now) {
+    const limit = given(body.maxJobs) ? body.maxJobs : state.config.capacity;
+    if (limit === null || running(account, now) < limit) return null;
+    const after = state.config.capacityRetryAfterSec;
+    return error(429, CAPACITY_ERROR, after === null ? {} : { 'Retry-After': String(after) });
+  }
+
+  /** This job's completion delay: the request header, else the config (a range is drawn per job). */
+  function delayFor(req, counter) {
+    const header = Number.parseInt(req.headers['x-mock-complete-after-ms'] ?? '', 10);
+    if (Number.isFinite(header) && header >= 0) return header;
+    const { min, max } = delayRange(state.config.completeAfterMs);
+    if (min === max) return min;
+    return min + Math.floor(prng(hash(`${state.config.seed}|${counter}`))() * (max - min + 1));
+  }
+
+  /** Register a created job: count it, track it as running, record the most ever running. */
+  function admit(job) {
+    state.jobs.set(job.jobid, job);
+    state.jobsCreated += 1;
+    state.active.add(job);
+    state.maxRunning = Math.max(state.maxRunning, running(undefined, job.createdAt));
+    if (job.request.replyUrl) scheduleWebhook(job);
   }
   for (const r of options.faults ?? []) addFault(r);
 
@@ -308,19 +486,21 @@ export async function startMock(options = {}) {
     if (!source) return error(404, 'Source image job not found');
     if (source.expired) return error(410, 'Job expired');
     if (source.type !== 'image') return error(400, 'Parameter jobid must be an image generation job');
-    if (source.status !== 'completed') return error(400, `Source image job is ${source.status}, must be completed`);
+    const sourceStatus = statusOf(source, Date.now());
+    if (sourceStatus !== 'completed') return error(400, `Source image job is ${sourceStatus}, must be completed`);
 
     const imageIndex = body.imageIndex ?? 0;
     const resolution = body.upscaleResolution ?? '4k';
     const src = source.images[imageIndex];
     if (!src) return error(400, 'Parameter imageIndex must be an integer 0-3');
 
+    const account = source.account ?? DEFAULT_ACCOUNT;
     const now = new Date();
+    const full = atCapacity(body, account, now.getTime());
+    if (full) return full;
     state.counter += 1;
-    state.jobsCreated += 1;
-    const jobid = upscaleJobId(now, state.counter);
-    const headerDelay = Number.parseInt(req.headers['x-mock-complete-after-ms'] ?? '', 10);
-    const delay = Number.isFinite(headerDelay) && headerDelay >= 0 ? headerDelay : state.config.completeAfterMs;
+    const jobid = jobId(now, state.counter, 'I', account);
+    const delay = delayFor(req, state.counter);
     const size = scaleToLongSide(src.width, src.height, RESOLUTIONS[resolution]);
     const request = {
       jobid: body.jobid,
@@ -332,13 +512,42 @@ export async function startMock(options = {}) {
     if (given(body.replyUrl)) request.replyUrl = body.replyUrl;
     if (given(body.replyRef)) request.replyRef = body.replyRef;
     const job = {
-      jobid, type: 'upscale', model: source.model, request,
+      jobid, type: 'upscale', model: source.model, request, account,
       createdAt: now.getTime(), completeAt: now.getTime() + delay,
-      fails: !!source.failUpscales,
-      images: [imageSpec(`upscale-${state.counter}-${hash(jobid).toString(16)}`, size.width, size.height)],
+      fails: !!source.failUpscales || !!source.failUpscale?.has(imageIndex),
+      // The same picture as the source image (its scene), drawn at the upscaled size.
+      images: [imageSpec(`upscale-${state.counter}-${hash(jobid).toString(16)}`, size.width, size.height, { scene: src.scene, theme: src.theme })],
     };
-    state.jobs.set(jobid, job);
-    if (request.replyUrl) scheduleWebhook(job);
+    admit(job);
+    return json(200, renderJob(job, base, now.getTime(), false));
+  }
+
+  /** Create a generation job (after auth + validation): up to 4 pictures drawn from the prompt. */
+  function createGenerate(body, req, base) {
+    const message = validateGenerate(body);
+    if (message) return error(400, message);
+    const account = body.account ?? DEFAULT_ACCOUNT;
+    const now = new Date();
+    const full = atCapacity(body, account, now.getTime());
+    if (full) return full;
+    state.counter += 1;
+    const jobid = jobId(now, state.counter, 'i', account);
+    const delay = delayFor(req, state.counter);
+    const request = { model: body.model ?? 'seedream-4.0', ratio: body.ratio ?? 'auto', resolution: body.resolution ?? '1k' };
+    if (given(body.prompt)) request.prompt = body.prompt;
+    const refs = [];
+    for (let n = 1; n <= 6 && given(body[`imageRef_${n}`]); n++) refs.push((request[`imageRef_${n}`] = body[`imageRef_${n}`]));
+    for (const f of ['account', 'replyUrl', 'replyRef']) if (given(body[f])) request[f] = body[f];
+    const markers = promptMarkers(body.prompt ?? '');
+    const { width, height } = generationSize(request.ratio, request.resolution);
+    const drawnFrom = markers.clean || refs.join('|');
+    const job = {
+      jobid, type: 'image', model: request.model, request, account,
+      createdAt: now.getTime(), completeAt: now.getTime() + delay,
+      fails: markers.fail, failUpscale: markers.failUpscale,
+      images: generationImages(`gen-${state.counter}-${hash(jobid).toString(16)}`, drawnFrom, state.config.seed, width, height, markers.images),
+    };
+    admit(job);
     return json(200, renderJob(job, base, now.getTime(), false));
   }
 
@@ -396,6 +605,15 @@ export async function startMock(options = {}) {
       }
       return createUpscale(body, req, base);
     }
+    if (rest === '/images' && method === 'POST') {
+      let body;
+      try {
+        body = JSON.parse(ctx.body);
+      } catch {
+        return error(400, 'Invalid JSON body');
+      }
+      return createGenerate(body, req, base);
+    }
     if (ctx.jobid === undefined) return error(404, 'Not found');
     if (ctx.jobid === null) return error(400, 'Malformed jobid in path');
     if (rest.startsWith('/images/') && method === 'GET') return getJob(ctx.jobid, base);
@@ -437,14 +655,21 @@ export async function startMock(options = {}) {
       case 'GET /__mock/requests':
         return json(200, state.requests);
       case 'GET /__mock/state':
-        return json(200, { jobsCreated: state.jobsCreated, requests: state.requests.length, faults: state.faults.length, webhooks: state.webhooks, config: state.config });
+        return json(200, {
+          jobsCreated: state.jobsCreated, maxRunning: state.maxRunning, running: running(),
+          requests: state.requests.length, faults: state.faults.length, webhooks: state.webhooks, config: state.config,
+        });
       case 'POST /__mock/reset':
         reset();
         return json(200, { ok: true });
       case 'POST /__mock/config': {
         const b = parse();
         if (!b.ok || !isObject(b.value)) return error(400, 'Invalid JSON body');
-        return json(200, setConfig(b.value));
+        try {
+          return json(200, setConfig(b.value));
+        } catch (e) {
+          return error(400, e.message);
+        }
       }
       default:
         return error(404, 'Unknown control route');
@@ -458,9 +683,12 @@ export async function startMock(options = {}) {
     const w = Number(q.get('w'));
     const h = Number(q.get('h'));
     const seed = Number(q.get('seed') ?? 0);
-    const okSide = (v) => Number.isInteger(v) && v >= 1 && v <= MAX_SIDE;
-    if (!okSide(w) || !okSide(h)) return error(400, `Query w and h must be integers 1-${MAX_SIDE}`);
-    const png = encodePng(w, h, Number.isFinite(seed) ? seed : 0);
+    const scene = q.get('scene');
+    const max = scene === null ? MAX_SIDE : PICTURE_MAX_SIDE;
+    const okSide = (v) => Number.isInteger(v) && v >= 1 && v <= max;
+    if (!okSide(w) || !okSide(h)) return error(400, `Query w and h must be integers 1-${max}`);
+    const theme = THEMES.includes(q.get('theme')) ? q.get('theme') : 'day';
+    const png = scene === null ? encodePng(w, h, Number.isFinite(seed) ? seed : 0) : encodePicture(w, h, Number(scene) >>> 0, theme);
     return { status: 200, body: method === 'HEAD' ? Buffer.alloc(0) : png, length: png.length, headers: { 'Content-Type': 'image/png', 'Cache-Control': 'no-store' } };
   }
 
@@ -714,6 +942,8 @@ export async function startMock(options = {}) {
     setConfig,
     requests: () => [...state.requests],
     jobsCreated: () => state.jobsCreated,
+    maxRunning: () => state.maxRunning,
+    running: (account) => running(account),
     webhooks: () => [...state.webhooks],
   };
 }
@@ -743,7 +973,19 @@ export function parseArgs(argv) {
       case '--host': opts.host = value(); break;
       case '--port-file': opts.portFile = value(); break;
       case '--pid-file': opts.pidFile = value(); break;
-      case '--complete-after-ms': opts.completeAfterMs = Number(value()); break;
+      case '--complete-after-ms': {
+        const v = value();
+        if (!delayRange(v)) throw new Error(`--complete-after-ms must be N or MIN-MAX, got ${v}`);
+        opts.completeAfterMs = /^\d+$/.test(v) ? Number(v) : v;
+        break;
+      }
+      case '--capacity': {
+        const v = value();
+        opts.capacity = v === 'none' ? null : Number(v);
+        break;
+      }
+      case '--capacity-retry-after': opts.capacityRetryAfterSec = Number(value()); break;
+      case '--seed': opts.seed = Number(value()); break;
       case '--token': opts.tokens.push(value()); break;
       case '--quiet': opts.quiet = true; break;
       case '--static': {
