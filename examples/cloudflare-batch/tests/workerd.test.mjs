@@ -49,7 +49,7 @@ describe('200 items, MAX_JOBS=10', () => {
     assert.equal(st.mock.jobsCreated(), 200, 'jobs created = items');
     const posts = postsPerItem(st.mock, id);
     assert.equal(posts.size, 200);
-    assert.ok([...posts.values()].every((n) => n === 1), 'one POST per item');
+    assert.ok([...posts.values()].every((n) => n === 1), 'one POST per item: the mock (capacity 10) never had to answer 429');
     const most = mostRunning(st.mock);
     assert.ok(most <= 10, `the mock saw ${most} running at once`);
     assert.ok(most >= 5, `capacity was used (${most} at once)`);
@@ -182,6 +182,21 @@ describe('ambiguous POST failures (connection reset after the job was created)',
     for (const ref of resets) assert.equal(items[Number(ref.split('/')[1])].reconciled, true, `${ref} reconciled`);
     assert.equal(jobsOf(st.mock, id).length, 20, 'jobs created = items');
     assert.ok([...postsPerItem(st.mock, id).values()].every((n) => n === 1), 'never sent twice');
+  });
+
+  test('the account busy with other jobs (mock capacity 4 < MAX_JOBS 10): 429s are retried later, nothing is created twice', async () => {
+    st.mock.setConfig({ capacity: 4 });
+    try {
+      const { id } = (await st.api('POST', '/batches', { items: requests(20) })).json;
+      const done = await waitFor(st.api, id, settled, 60_000);
+      assert.deepEqual([done.completed, done.failed, done.unknown], [20, 0, 0], JSON.stringify(done));
+      const posts = [...postsPerItem(st.mock, id).values()];
+      assert.ok(posts.some((n) => n > 1), 'some POSTs were refused with 429 and sent again');
+      assert.equal(jobsOf(st.mock, id).length, 20, 'jobs created = items: a 429 creates nothing');
+      assert.ok(st.mock.maxRunning() <= 10);
+    } finally {
+      st.mock.setConfig({ capacity: 10 });
+    }
   });
 
   test('reset mid-request and its webhook lost: reported as unknown (needs reconciliation), never sent twice', async () => {
