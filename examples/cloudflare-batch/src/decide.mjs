@@ -49,7 +49,7 @@ export function config(env) {
     // An `unknown` item holds a capacity slot this long (its job may be running), then lets go.
     unknownHoldMs: int(env, 'UNKNOWN_HOLD_MS', 300_000, 0, 86_400_000),
     // A delivery with no free slot may wait this long in the Durable Object for one to free.
-    slotWaitMs: int(env, 'SLOT_WAIT_MS', 2_000, 0, 30_000),
+    slotWaitMs: int(env, 'SLOT_WAIT_MS', 5_000, 0, 30_000),
   };
 }
 
