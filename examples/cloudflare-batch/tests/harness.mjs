@@ -1,5 +1,5 @@
 // Runs the batch Worker locally in workerd (Miniflare) with a real Queue and a real SQLite
-// Durable Object, configured from wrangler.toml, in front of the project's mock API; webhooks go
+// Durable Object, built by wrangler and configured from wrangler.toml, in front of the project's mock API; webhooks go
 // through a relay that can drop them (as a network can). Used by the tests and bench/cloudflare.mjs.
 import fs from 'node:fs';
 import http from 'node:http';
@@ -55,25 +55,30 @@ export function bindingsFromToml(toml) {
   };
 }
 
-/** Bundles tests/entry.mjs as wrangler does (esbuild, workerd conditions, .wasm kept as a module). */
-export async function bundle(outdir) {
-  const esbuild = await import('esbuild');
-  fs.mkdirSync(outdir, { recursive: true });
-  const { metafile } = await esbuild.build({
-    entryPoints: [path.join(HERE, 'entry.mjs')], outfile: path.join(outdir, 'worker.mjs'), bundle: true, format: 'esm',
-    platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], external: ['cloudflare:*'], metafile: true, logLevel: 'silent',
-    plugins: [{
-      name: 'wasm-as-module',
-      setup(b) {
-        b.onResolve({ filter: /\.wasm$/ }, (args) => {
-          const src = path.resolve(args.resolveDir, args.path);
-          fs.copyFileSync(src, path.join(outdir, path.basename(src)));
-          return { path: `./${path.basename(src)}`, external: true };
-        });
-      },
-    }],
+const WRANGLER = path.resolve(EXAMPLE, '../../node_modules/.bin/wrangler');
+
+/**
+ * Bundles `entry` with wrangler itself (`wrangler deploy --dry-run`: the same bundler, package
+ * conditions and wasm handling as a real deploy, with this wrangler.toml). Returns its stdout.
+ */
+export async function wranglerBuild(entry, outdir) {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve, reject) => {
+    execFile(WRANGLER, ['deploy', entry, '--dry-run', '--outdir', outdir], {
+      cwd: EXAMPLE, timeout: 120_000, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0' },
+    }, (err, stdout, stderr) => (err ? reject(new Error(`wrangler: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout)));
   });
-  return metafile;
+}
+
+let built; // one build of tests/entry.mjs per process
+function bundle() {
+  built ??= (async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-batch-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    await wranglerBuild('tests/entry.mjs', dir);
+    return { dir, script: path.join(dir, 'entry.js') };
+  })();
+  return built;
 }
 
 /** A relay in front of the Worker's /webhook: forwards, or drops (503) calls `drop(body)` picks. */
@@ -120,14 +125,13 @@ export function mostRunning(mock) {
  * Returns { mock, relay, mf, url, api(method, path, body), close() }.
  */
 export async function startBatchStack({ completeAfterMs = 300, vars = {}, mockOptions = {} } = {}) {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-batch-'));
-  await bundle(tmp);
+  const { dir, script } = await bundle();
   const mock = await startMock({ completeAfterMs, ...mockOptions });
   const relay = await startRelay();
   const b = bindingsFromToml(readWranglerToml());
   const mf = new Miniflare({
-    modules: true, scriptPath: path.join(tmp, 'worker.mjs'), modulesRoot: tmp,
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    modules: true, scriptPath: script, modulesRoot: dir,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }, { type: 'ESModule', include: ['**/*.js'] }],
     compatibilityDate: COMPAT_DATE, host: '127.0.0.1', port: 0,
     queueProducers: b.queueProducers, queueConsumers: b.queueConsumers, durableObjects: b.durableObjects,
     bindings: { ...b.vars, USEAPI_TOKEN: TOKEN, API_KEY, UPSTREAM: mock.baseUrl, PUBLIC_URL: relay.url, ...vars },
@@ -147,7 +151,6 @@ export async function startBatchStack({ completeAfterMs = 300, vars = {}, mockOp
       await mf.dispose();
       await relay.close();
       await mock.close();
-      fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
 }
