@@ -50,6 +50,11 @@ export function config(env) {
     unknownHoldMs: int(env, 'UNKNOWN_HOLD_MS', 300_000, 0, 86_400_000),
     // A delivery with no free slot may wait this long in the Durable Object for one to free.
     slotWaitMs: int(env, 'SLOT_WAIT_MS', 5_000, 0, 30_000),
+    // Longer than any consumer's POST can take (3 tries × 30 s + backoff): within it, a second
+    // delivery for a submitting item may be a duplicate message while the first is still posting.
+    submitLeaseMs: int(env, 'SUBMIT_LEASE_MS', 180_000, 0, 3_600_000),
+    // A queued item not delivered for this long has lost its message: the alarm sends a new one.
+    orphanMs: int(env, 'ORPHAN_MS', 900_000, 1_000, 86_400_000),
   };
 }
 
@@ -146,17 +151,22 @@ export function onDelivery(item, ctx) {
   switch (item.status) {
     case STATUS.QUEUED: {
       if (ctx.running < ctx.maxJobs) {
-        return { item: { ...item, status: STATUS.SUBMITTING, grantedAt: ctx.now, waitUntil: null }, action: 'submit', why: 'slot reserved' };
+        return { item: { ...item, status: STATUS.SUBMITTING, grantedAt: ctx.now, waitUntil: null, dueAt: null }, action: 'submit', why: 'slot reserved' };
       }
       if (ctx.mayWait && shouldWaitForSlot({ ...ctx, waiting: ctx.waiting ?? 0 })) return { item, action: 'wait', why: 'a slot should free soon' };
       const delaySeconds = noCapacityDelay(ctx);
-      const next = { ...item, waitUntil: ctx.now + delaySeconds * 1000, waits: (item.waits ?? 0) + 1 };
+      const waitUntil = ctx.now + delaySeconds * 1000;
+      const next = { ...item, waitUntil, dueAt: waitUntil + ctx.orphanMs, waits: (item.waits ?? 0) + 1 };
       const action = (ctx.attempts ?? 1) >= REQUEUE_AT_ATTEMPT ? 'requeue' : 'retry';
       return { item: next, action, delaySeconds, why: `no capacity (${ctx.running}/${ctx.maxJobs} running)` };
     }
-    case STATUS.SUBMITTING:
-      // An earlier delivery reserved a slot and never reported back: it stopped while its POST
-      // was on the way or after it. The job may exist: never POST again; wait for its webhook.
+    case STATUS.SUBMITTING: {
+      // Within the lease the first delivery may still be posting (this is a duplicate message):
+      // come back when the lease is over.
+      const leaseLeft = (item.grantedAt ?? 0) + ctx.submitLeaseMs - ctx.now;
+      if (leaseLeft > 0) return { item, action: 'retry', delaySeconds: Math.min(MAX_DELAY_S, Math.ceil(leaseLeft / 1000)), why: 'another delivery may still be posting' };
+      // After it, the earlier delivery stopped while its POST was on the way or after it. The
+      // job may exist: never POST again; wait for its webhook.
       return {
         item: {
           ...item, status: STATUS.UNKNOWN, holdUntil: (item.grantedAt ?? ctx.now) + ctx.unknownHoldMs,
@@ -164,6 +174,7 @@ export function onDelivery(item, ctx) {
         },
         action: 'ack', why: 'redelivery of an item whose POST may have happened',
       };
+    }
     default:
       return { item, action: 'ack', why: `duplicate delivery: item is already ${item.status}` };
   }
@@ -192,14 +203,17 @@ export function onPosted(item, job, now, pollAfterMs) {
  * unknown, never sent again.
  */
 export function onPostFailed(item, err, ctx) {
-  if (!item || item.status !== STATUS.SUBMITTING) return { item, changed: false, action: 'ack' };
+  // A late report (its lease ran out, the item went unknown) still counts: no other POST was made.
+  const reporting = item?.status === STATUS.SUBMITTING || (item?.status === STATUS.UNKNOWN && !item.jobid);
+  if (!reporting) return { item, changed: false, action: 'ack' };
   const error = errorInfo(err);
   if (error.kind === 'rate_limited' || (error.kind === 'server' && error.status === 503)) {
     const delaySeconds = Math.min(MAX_DELAY_S, Math.max(1, Math.ceil((error.retryAfterMs ?? ctx.slotMs) / 1000)));
-    return { item: { ...item, status: STATUS.QUEUED, grantedAt: null, waitUntil: ctx.now + delaySeconds * 1000 }, changed: true, action: 'retry', delaySeconds };
+    const waitUntil = ctx.now + delaySeconds * 1000;
+    return { item: { ...item, status: STATUS.QUEUED, grantedAt: null, holdUntil: null, error: null, waitUntil, dueAt: waitUntil + ctx.orphanMs }, changed: true, action: 'retry', delaySeconds };
   }
   if (REFUSED.has(error.kind)) {
-    return { item: { ...item, status: STATUS.FAILED, error, doneAt: ctx.now, grantedAt: null }, changed: true, action: 'ack' };
+    return { item: { ...item, status: STATUS.FAILED, error, doneAt: ctx.now, grantedAt: null, holdUntil: null }, changed: true, action: 'ack' };
   }
   return { item: { ...item, status: STATUS.UNKNOWN, error, holdUntil: ctx.now + ctx.unknownHoldMs }, changed: true, action: 'ack' };
 }

@@ -15,9 +15,10 @@ CREATE TABLE IF NOT EXISTS items (
   batch TEXT NOT NULL, idx INTEGER NOT NULL, request TEXT, status TEXT NOT NULL,
   jobid TEXT, image_url TEXT, width INTEGER, height INTEGER, error TEXT,
   granted_at INTEGER, created_at INTEGER, done_at INTEGER, wait_until INTEGER, waits INTEGER NOT NULL DEFAULT 0,
-  next_poll_at INTEGER, polls INTEGER NOT NULL DEFAULT 0, hold_until INTEGER, reconciled INTEGER NOT NULL DEFAULT 0, extra TEXT,
+  next_poll_at INTEGER, polls INTEGER NOT NULL DEFAULT 0, hold_until INTEGER, reconciled INTEGER NOT NULL DEFAULT 0, extra TEXT, due_at INTEGER,
   PRIMARY KEY (batch, idx));
-CREATE INDEX IF NOT EXISTS items_status ON items (status);
+CREATE INDEX IF NOT EXISTS items_status ON items (status, wait_until);
+CREATE INDEX IF NOT EXISTS items_due ON items (status, due_at);
 CREATE INDEX IF NOT EXISTS items_jobid ON items (jobid);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);`;
 
@@ -27,12 +28,12 @@ const fromRow = (r) => r && ({
   jobid: r.jobid, imageUrl: r.image_url, width: r.width, height: r.height, error: r.error ? JSON.parse(r.error) : null,
   grantedAt: r.granted_at, createdAt: r.created_at, doneAt: r.done_at, waitUntil: r.wait_until, waits: r.waits,
   nextPollAt: r.next_poll_at, polls: r.polls, holdUntil: r.hold_until, reconciled: !!r.reconciled,
-  extraJobids: r.extra ? JSON.parse(r.extra) : [],
+  extraJobids: r.extra ? JSON.parse(r.extra) : [], dueAt: r.due_at,
 });
-const COLUMNS = ['status', 'jobid', 'image_url', 'width', 'height', 'error', 'granted_at', 'created_at', 'done_at', 'wait_until', 'waits', 'next_poll_at', 'polls', 'hold_until', 'reconciled', 'extra'];
+const COLUMNS = ['status', 'jobid', 'image_url', 'width', 'height', 'error', 'granted_at', 'created_at', 'done_at', 'wait_until', 'waits', 'next_poll_at', 'polls', 'hold_until', 'reconciled', 'extra', 'due_at'];
 const toColumns = (i) => [i.status, i.jobid ?? null, i.imageUrl ?? null, i.width ?? null, i.height ?? null, i.error ? JSON.stringify(i.error) : null,
   i.grantedAt ?? null, i.createdAt ?? null, i.doneAt ?? null, i.waitUntil ?? null, i.waits ?? 0, i.nextPollAt ?? null, i.polls ?? 0,
-  i.holdUntil ?? null, i.reconciled ? 1 : 0, i.extraJobids?.length ? JSON.stringify(i.extraJobids) : null];
+  i.holdUntil ?? null, i.reconciled ? 1 : 0, i.extraJobids?.length ? JSON.stringify(i.extraJobids) : null, i.dueAt ?? null];
 const UPDATE = `UPDATE items SET ${COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE batch = ? AND idx = ?`;
 
 export class Ledger extends DurableObject {
@@ -70,9 +71,10 @@ export class Ledger extends DurableObject {
       this.sql.exec('INSERT INTO batches (id, total, created_at) VALUES (?, ?, ?)', id, entries.length, now);
       entries.forEach((e, idx) => {
         if (e.error) this.sql.exec('INSERT INTO items (batch, idx, status, error, done_at) VALUES (?, ?, ?, ?, ?)', id, idx, S.FAILED, JSON.stringify(e.error), now);
-        else this.sql.exec('INSERT INTO items (batch, idx, request, status) VALUES (?, ?, ?, ?)', id, idx, JSON.stringify(e.request), S.QUEUED);
+        else this.sql.exec('INSERT INTO items (batch, idx, request, status, due_at) VALUES (?, ?, ?, ?, ?)', id, idx, JSON.stringify(e.request), S.QUEUED, now + this.cfg.orphanMs);
       });
     });
+    this.scheduleAlarm();
     return { id, total: entries.length };
   }
 
@@ -118,6 +120,7 @@ export class Ledger extends DurableObject {
     const d = D.onDelivery(item, {
       now, attempts, ...cap, maxJobs: this.cfg.maxJobs, ahead, waiting: this.waiters.length, mayWait,
       slotMs: this.slotMs, slotWaitMs: this.cfg.slotWaitMs, unknownHoldMs: this.cfg.unknownHoldMs,
+      submitLeaseMs: this.cfg.submitLeaseMs, orphanMs: this.cfg.orphanMs,
     });
     if (d.item && d.item !== item) this.save(d.item);
     if (d.item?.status === S.UNKNOWN) this.scheduleAlarm();
@@ -145,7 +148,7 @@ export class Ledger extends DurableObject {
   /** The POST failed with `error` (errorInfo): {action: 'ack' | 'retry', delaySeconds?}. */
   postFailed(key, error) {
     const now = Date.now();
-    const r = D.onPostFailed(this.load(key), error, { now, slotMs: this.slotMs, unknownHoldMs: this.cfg.unknownHoldMs });
+    const r = D.onPostFailed(this.load(key), error, { now, slotMs: this.slotMs, unknownHoldMs: this.cfg.unknownHoldMs, orphanMs: this.cfg.orphanMs });
     if (r.changed) this.save(r.item);
     this.scheduleAlarm();
     this.wake();
@@ -185,7 +188,8 @@ export class Ledger extends DurableObject {
     const now = Date.now();
     const r = this.one(`SELECT MIN(t) AS t FROM (
       SELECT MIN(next_poll_at) AS t FROM items WHERE status = 'created'
-      UNION ALL SELECT MIN(hold_until) FROM items WHERE status = 'unknown' AND hold_until > ?)`, now);
+      UNION ALL SELECT MIN(hold_until) FROM items WHERE status = 'unknown' AND hold_until > ?
+      UNION ALL SELECT MIN(due_at) FROM items WHERE status = 'queued')`, now);
     if (r.t === null) return;
     const at = Math.max(r.t, now + 50);
     if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > now) return;
@@ -202,8 +206,19 @@ export class Ledger extends DurableObject {
       while (i < due.length) await this.poll(due[i++]);
     };
     await Promise.all(Array.from({ length: POLL_CONCURRENCY }, worker));
+    await this.resend(now);
     this.wake(); // holds that expired free their slots too
     this.scheduleAlarm();
+  }
+
+  /** Queued items whose message is overdue (lost: a crash while enqueueing, a dropped message)
+   * get a new one; a duplicate is harmless (see onDelivery's lease). */
+  async resend(now) {
+    const lost = this.sql.exec(`SELECT batch, idx FROM items WHERE status = 'queued' AND due_at <= ? LIMIT 100`, now).toArray();
+    if (!lost.length) return;
+    await this.env.QUEUE.sendBatch(lost.map((r) => ({ body: { k: D.itemKey(r.batch, r.idx) } })));
+    for (const r of lost) this.sql.exec('UPDATE items SET due_at = ? WHERE batch = ? AND idx = ?', Date.now() + this.cfg.orphanMs, r.batch, r.idx);
+    this.resent = (this.resent ?? 0) + lost.length;
   }
 
   async poll(item) {
@@ -227,6 +242,6 @@ export class Ledger extends DurableObject {
   stats() {
     const now = Date.now();
     const counts = Object.fromEntries(this.sql.exec('SELECT status, COUNT(*) AS n FROM items GROUP BY status').toArray().map((r) => [r.status, r.n]));
-    return { ...this.capacity(now), maxJobs: this.cfg.maxJobs, waiters: this.waiters.length, slotMs: this.slotMs, counts };
+    return { ...this.capacity(now), maxJobs: this.cfg.maxJobs, waiters: this.waiters.length, slotMs: this.slotMs, resent: this.resent ?? 0, counts };
   }
 }

@@ -52,7 +52,7 @@ async function validate(client, item, replyUrl) {
   return { kind: 'internal', message: 'validation sent a request' };
 }
 
-async function postBatch(request, env, s) {
+async function postBatch(request, env, s, hooks) {
   if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) return json(413, { error: `body over ${MAX_BODY_BYTES} bytes` });
   let body;
   try {
@@ -70,6 +70,7 @@ async function postBatch(request, env, s) {
   const id = crypto.randomUUID();
   const stub = ledger(env, s.cfg);
   await stub.createBatch(id, entries);
+  await hooks.afterStore?.(id, env);
   const messages = entries.flatMap((e, i) => (e.error ? [] : [{ body: { k: D.itemKey(id, i) } }]));
   try {
     for (let i = 0; i < messages.length; i += 100) await env.QUEUE.sendBatch(messages.slice(i, i + 100));
@@ -131,7 +132,7 @@ async function consume(msg, env, s, hooks) {
   msg.ack();
 }
 
-/** The Worker; `hooks` ({afterPost, afterRecord}) let tests crash the consumer at those points. */
+/** The Worker; `hooks` ({afterStore, afterPost, afterRecord}) let tests crash it at those points. */
 export function makeWorker(hooks = {}) {
   return {
     async fetch(request, env) {
@@ -146,7 +147,7 @@ export function makeWorker(hooks = {}) {
       const m = /^\/batches(?:\/([^/]+))?$/.exec(url.pathname);
       if (!m) return json(404, { error: 'not found' });
       if (!sameSecret(request.headers.get('authorization') ?? '', `Bearer ${s.cfg.apiKey}`)) return json(401, { error: 'Authorization: Bearer <API_KEY> required' });
-      if (!m[1] && request.method === 'POST') return postBatch(request, env, s);
+      if (!m[1] && request.method === 'POST') return postBatch(request, env, s, hooks);
       if (m[1] && request.method === 'GET') return getBatch(url, m[1], env, s);
       return json(405, { error: 'method not allowed' });
     },

@@ -10,7 +10,7 @@ const KEY = D.itemKey(BATCH, 7);
 const item = (over = {}) => ({ batch: BATCH, index: 7, status: S.QUEUED, request: { jobid: 'src' }, waits: 0, polls: 0, ...over });
 const ctx = (over = {}) => ({
   now: 10_000, attempts: 1, running: 0, maxJobs: 10, ahead: 0, waiting: 0, slotMs: 2_000, earliestFreeInMs: 0,
-  unknownHoldMs: 60_000, slotWaitMs: 0, mayWait: false, ...over,
+  unknownHoldMs: 60_000, slotWaitMs: 0, mayWait: false, submitLeaseMs: 30_000, orphanMs: 600_000, ...over,
 });
 const job = (status, over = {}) => ({
   jobid: 'jU1', status,
@@ -34,6 +34,8 @@ test('no free slot: retry after the oldest job should end plus one job per MAX_J
   assert.equal(d.delaySeconds, Math.ceil((1_500 + 2 * 2_000) / 1000));
   assert.equal(d.item.status, S.QUEUED, 'still queued, nothing reserved');
   assert.equal(d.item.waitUntil, 10_000 + d.delaySeconds * 1000);
+  assert.equal(d.item.dueAt, d.item.waitUntil + 600_000, 'overdue after that: its message was lost');
+  assert.equal(D.onDelivery(item({ dueAt: 5 }), ctx()).item.dueAt, null, 'a submitted item is not due for delivery');
   assert.equal(d.item.waits, 1);
   assert.equal(D.onDelivery(item(), ctx({ running: 10, earliestFreeInMs: -5_000 })).delaySeconds, 1, 'an overdue job: 1 s, not 0 (no spinning)');
   assert.equal(D.noCapacityDelay({ ahead: 1e9, maxJobs: 1, slotMs: 1e6, earliestFreeInMs: 0 }), D.MAX_DELAY_S);
@@ -52,9 +54,15 @@ test('a message retried many times is requeued as a fresh message (the queue dro
   assert.ok(d.delaySeconds >= 1);
 });
 
-test('a redelivery of an item whose POST may have happened never submits: unknown, holding its slot for a bound', () => {
+test('a second delivery while the first may still be posting (a duplicate message) comes back after the lease', () => {
   const submitting = item({ status: S.SUBMITTING, grantedAt: 9_000 });
-  const d = D.onDelivery(submitting, ctx({ running: 0 }));
+  const d = D.onDelivery(submitting, ctx({ now: 20_000 }));
+  assert.deepEqual([d.action, d.delaySeconds, d.item], ['retry', 19, submitting], 'lease 30 s from 9 s: 19 s left, nothing changed');
+});
+
+test('a redelivery after the lease of an item whose POST may have happened never submits: unknown, holding its slot for a bound', () => {
+  const submitting = item({ status: S.SUBMITTING, grantedAt: 9_000 });
+  const d = D.onDelivery(submitting, ctx({ running: 0, now: 39_000 }));
   assert.equal(d.action, 'ack');
   assert.equal(d.item.status, S.UNKNOWN);
   assert.equal(d.item.holdUntil, 9_000 + 60_000);
@@ -86,7 +94,8 @@ test('POST succeeded: created(jobid), first poll due after POLL_AFTER_MS; a seco
 });
 
 test('POST report after the item went unknown (a late consumer) is accepted: the job id is never dropped', () => {
-  const unknown = D.onDelivery(item({ status: S.SUBMITTING, grantedAt: 9_000 }), ctx()).item;
+  const unknown = D.onDelivery(item({ status: S.SUBMITTING, grantedAt: 9_000 }), ctx({ now: 40_000 })).item;
+  assert.equal(unknown.status, S.UNKNOWN);
   const r = D.onPosted(unknown, job('created'), 12_000, 5_000);
   assert.equal(r.item.status, S.CREATED);
   assert.equal(r.item.jobid, 'jU1');
@@ -95,7 +104,7 @@ test('POST report after the item went unknown (a late consumer) is accepted: the
 
 test('POST failures: refused → failed; 429 / provider 503 → queued again and retried; reset, timeout, 5xx → unknown (never re-sent)', () => {
   const sub = item({ status: S.SUBMITTING, grantedAt: 9_000 });
-  const c = { now: 10_000, slotMs: 3_000, unknownHoldMs: 60_000 };
+  const c = { now: 10_000, slotMs: 3_000, unknownHoldMs: 60_000, orphanMs: 600_000 };
   const refused = D.onPostFailed(sub, { kind: 'validation', field: 'jobid', message: 'Source image job not found', status: 400 }, c);
   assert.deepEqual([refused.item.status, refused.action, refused.item.error.field], [S.FAILED, 'ack', 'jobid']);
   const limited = D.onPostFailed(sub, { kind: 'rate_limited', status: 429, retryAfterMs: 4_200 }, c);
@@ -110,6 +119,11 @@ test('POST failures: refused → failed; 429 / provider 503 → queued again and
   assert.equal(D.onPostFailed(sub, { kind: 'server', status: 502 }, c).item.status, S.UNKNOWN, 'a 502 may hide a created job');
   const done = item({ status: S.COMPLETED, jobid: 'jU1' });
   assert.equal(D.onPostFailed(done, { kind: 'network' }, c).changed, false, 'only a submitting item changes');
+  // A late report for an item whose lease ran out (unknown, no job id): no other POST was made for it.
+  const late = item({ status: S.UNKNOWN, holdUntil: 70_000, error: { kind: 'unknown' } });
+  const lateLimited = D.onPostFailed(late, { kind: 'rate_limited', status: 429 }, c);
+  assert.deepEqual([lateLimited.item.status, lateLimited.item.holdUntil, lateLimited.item.error], [S.QUEUED, null, null]);
+  assert.equal(D.onPostFailed(item({ status: S.UNKNOWN, jobid: 'jU1' }), { kind: 'rate_limited' }, c).changed, false, 'an unknown item that found its job stays');
 });
 
 test('a confirmed job matches its item by jobid, or by the replyRef the provider recorded, never by a claimed one', () => {

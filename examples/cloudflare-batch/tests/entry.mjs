@@ -1,5 +1,6 @@
 // The example Worker as the tests run it: the same code, plus crash points in the consumer
-// (CRASH_AFTER_POST / CRASH_AFTER_RECORD: item indices, first delivery only) and a stats route.
+// (CRASH_AFTER_POST / CRASH_AFTER_RECORD: item indices, first delivery only), one in
+// POST /batches (CRASH_AFTER_STORE) and a stats route.
 import { makeWorker } from '../src/worker.mjs';
 
 export { Ledger } from '../src/worker.mjs';
@@ -18,7 +19,15 @@ function crashIf(name) {
   };
 }
 
-const worker = makeWorker({ afterPost: crashIf('CRASH_AFTER_POST'), afterRecord: crashIf('CRASH_AFTER_RECORD') });
+/** CRASH_AFTER_STORE=1: the first POST /batches dies after storing the batch, before enqueueing it. */
+function crashAfterStore(id, env) {
+  if (env.CRASH_AFTER_STORE !== '1' || crashed.has('store')) return;
+  crashed.add('store');
+  crashes.push({ point: 'CRASH_AFTER_STORE', batch: id });
+  throw new Error(`test crash after storing batch ${id}`);
+}
+
+const worker = makeWorker({ afterStore: crashAfterStore, afterPost: crashIf('CRASH_AFTER_POST'), afterRecord: crashIf('CRASH_AFTER_RECORD') });
 
 export default {
   ...worker,

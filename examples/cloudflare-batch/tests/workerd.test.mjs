@@ -4,7 +4,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBatchStack, requests, waitFor, allItems, mostRunning, TOKEN } from './harness.mjs';
 
-const FAST = { EXPECTED_JOB_MS: '400', POLL_AFTER_MS: '1500', POLL_EVERY_MS: '500', UNKNOWN_HOLD_MS: '3000' };
+const FAST = { EXPECTED_JOB_MS: '400', POLL_AFTER_MS: '1500', POLL_EVERY_MS: '500', UNKNOWN_HOLD_MS: '3000', SUBMIT_LEASE_MS: '1000' };
 const settled = (s) => s.queued === 0 && s.running === 0;
 
 /** POST /images/upscale requests the mock received, counted per replyRef of batch `id`. */
@@ -218,5 +218,24 @@ describe('ambiguous POST failures (connection reset after the job was created)',
     assert.equal(jobsOf(st.mock, batch).length, 1, 'the job exists upstream: sending again would bill twice');
     const stats = (await st.api('GET', '/__test/stats')).json;
     assert.equal(stats.running, 0, 'its slot was released after UNKNOWN_HOLD_MS');
+  });
+});
+
+describe('a Worker that dies while enqueueing a batch', () => {
+  let st;
+  before(async () => { st = await startBatchStack({ completeAfterMs: 300, vars: { ...FAST, CRASH_AFTER_STORE: '1', ORPHAN_MS: '2000' } }); });
+  after(() => st?.close());
+
+  test('the stored items whose messages were never sent are found by the alarm and sent; nothing twice', async () => {
+    const r = await st.api('POST', '/batches', { items: requests(20) });
+    assert.equal(r.status, 500, 'the caller saw the crash');
+    const crash = (await st.api('GET', '/__test/stats')).json.crashes.find((c) => c.point === 'CRASH_AFTER_STORE');
+    const id = crash.batch;
+    const done = await waitFor(st.api, id, settled, 30_000);
+    assert.deepEqual([done.total, done.completed, done.unknown], [20, 20, 0], JSON.stringify(done));
+    const stats = (await st.api('GET', '/__test/stats')).json;
+    assert.ok(stats.resent >= 20, `the alarm sent the lost messages (${stats.resent})`);
+    assert.equal(jobsOf(st.mock, id).length, 20, 'jobs created = items');
+    assert.ok([...postsPerItem(st.mock, id).values()].every((n) => n === 1), 'one POST per item, duplicates of messages included');
   });
 });
