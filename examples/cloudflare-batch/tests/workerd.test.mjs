@@ -76,6 +76,16 @@ describe('200 items, MAX_JOBS=10', () => {
     assert.deepEqual([page.json.failed, page.json.items.length, page.json.items[0].index, page.json.next], [3, 1, 1, 2]);
     assert.equal((await st.api('GET', `/batches/${bad.json.id}?limit=5000`)).status, 400);
   });
+
+  test('10,000 items (the most per batch) are validated, stored and enqueued in one request', async () => {
+    const big = await st.api('POST', '/batches', { items: requests(10_000) });
+    assert.equal(big.status, 202, big.text);
+    assert.deepEqual([big.json.total, big.json.accepted, big.json.rejected.length], [10_000, 10_000, 0]);
+    const s = (await st.api('GET', `/batches/${big.json.id}?offset=9999&limit=1`)).json;
+    assert.equal(s.queued + s.running + s.completed, 10_000, JSON.stringify({ ...s, items: undefined }));
+    assert.deepEqual(s.items.map((i) => i.index), [9999]);
+    assert.ok(s.running <= 10);
+  });
 });
 
 describe('crashes, lost webhooks, forged webhooks', () => {
