@@ -66,6 +66,21 @@ export const itemKey = (batch, index) => `${batch}/${index}`;
 const BATCH_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const isBatchId = (s) => typeof s === 'string' && BATCH_ID.test(s);
 
+const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
+export const sha256 = async (text) => hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+
+/** The batch id for an `Idempotency-Key` (the same key = the same batch), UUID-shaped. */
+export async function batchIdFor(idempotencyKey) {
+  const h = await sha256(`dreamina-batch id:${idempotencyKey}`);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** `Idempotency-Key`: absent (null), or 1–200 visible ASCII characters. */
+export function idempotencyKeyError(key) {
+  if (key === null) return null;
+  return /^[\x21-\x7e]{1,200}$/.test(key) ? null : 'Idempotency-Key must be 1-200 visible ASCII characters';
+}
+
 /** `{batch, index}` from a key, or null for anything this Worker did not make. */
 export function parseKey(key) {
   if (typeof key !== 'string') return null;

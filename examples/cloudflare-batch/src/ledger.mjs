@@ -10,7 +10,7 @@ const POLLS_PER_ALARM = 50;
 const POLL_CONCURRENCY = 10;
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, total INTEGER NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, total INTEGER NOT NULL, created_at INTEGER NOT NULL, digest TEXT);
 CREATE TABLE IF NOT EXISTS items (
   batch TEXT NOT NULL, idx INTEGER NOT NULL, request TEXT, status TEXT NOT NULL,
   jobid TEXT, image_url TEXT, width INTEGER, height INTEGER, error TEXT,
@@ -64,11 +64,17 @@ export class Ledger extends DurableObject {
 
   // ---- RPC: batches ----
 
-  /** Stores a batch: `entries[i]` is {request} (queued) or {error} (refused by validation). */
-  createBatch(id, entries) {
+  /**
+   * Stores a batch: `entries[i]` is {request} (queued) or {error} (refused by validation).
+   * The same id again (an Idempotency-Key replay) stores nothing: {existing: true}, or
+   * {conflict: true} when its items differ (`digest`).
+   */
+  createBatch(id, entries, digest = null) {
     const now = Date.now();
+    const old = this.one('SELECT total, digest FROM batches WHERE id = ?', id);
+    if (old) return old.digest === digest ? { id, total: old.total, existing: true } : { id, conflict: true };
     this.ctx.storage.transactionSync(() => {
-      this.sql.exec('INSERT INTO batches (id, total, created_at) VALUES (?, ?, ?)', id, entries.length, now);
+      this.sql.exec('INSERT INTO batches (id, total, created_at, digest) VALUES (?, ?, ?, ?)', id, entries.length, now, digest);
       entries.forEach((e, idx) => {
         if (e.error) this.sql.exec('INSERT INTO items (batch, idx, status, error, done_at) VALUES (?, ?, ?, ?, ?)', id, idx, S.FAILED, JSON.stringify(e.error), now);
         else this.sql.exec('INSERT INTO items (batch, idx, request, status, due_at) VALUES (?, ?, ?, ?, ?)', id, idx, JSON.stringify(e.request), S.QUEUED, now + this.cfg.orphanMs);
@@ -76,11 +82,6 @@ export class Ledger extends DurableObject {
     });
     this.scheduleAlarm();
     return { id, total: entries.length };
-  }
-
-  deleteBatch(id) {
-    this.sql.exec('DELETE FROM items WHERE batch = ?', id);
-    this.sql.exec('DELETE FROM batches WHERE id = ?', id);
   }
 
   /** GET /batches/{id}: counters and one page of items. */

@@ -54,6 +54,9 @@ async function validate(client, item, replyUrl) {
 
 async function postBatch(request, env, s, hooks) {
   if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) return json(413, { error: `body over ${MAX_BODY_BYTES} bytes` });
+  const idemKey = request.headers.get('idempotency-key');
+  const keyError = D.idempotencyKeyError(idemKey);
+  if (keyError) return json(400, { error: keyError });
   let body;
   try {
     body = await request.json();
@@ -67,19 +70,23 @@ async function postBatch(request, env, s, hooks) {
     const error = await validate(s.client, item, s.replyUrl);
     entries.push(error ? { error } : { request: item });
   }
-  const id = crypto.randomUUID();
-  const stub = ledger(env, s.cfg);
-  await stub.createBatch(id, entries);
+  // With an Idempotency-Key, a retried POST (after a timeout or a 5xx) finds its batch again.
+  const id = idemKey === null ? crypto.randomUUID() : await D.batchIdFor(idemKey);
+  const digest = idemKey === null ? null : await D.sha256(JSON.stringify(parsed.items));
+  const stored = await ledger(env, s.cfg).createBatch(id, entries, digest);
+  if (stored.conflict) return json(409, { error: 'this Idempotency-Key was used for a different batch', id });
   await hooks.afterStore?.(id, env);
+  // A replay sends the messages again: the first attempt may have died before sending them all,
+  // and a duplicate message is harmless.
   const messages = entries.flatMap((e, i) => (e.error ? [] : [{ body: { k: D.itemKey(id, i) } }]));
   try {
     for (let i = 0; i < messages.length; i += 100) await env.QUEUE.sendBatch(messages.slice(i, i + 100));
   } catch (e) {
-    await stub.deleteBatch(id); // messages already sent find no item and are dropped
-    return json(503, { error: `could not enqueue the batch: ${e?.message ?? e}` });
+    // Stored, not all enqueued: the alarm sends the missing messages after ORPHAN_MS.
+    return json(503, { error: `the batch is stored but not all of it was enqueued (${e?.message ?? e}); it will be, or retry with the same Idempotency-Key`, id });
   }
   const rejected = entries.flatMap((e, index) => (e.error ? [{ index, error: e.error }] : []));
-  return json(202, { id, total: entries.length, accepted: messages.length, rejected });
+  return json(202, { id, total: entries.length, accepted: messages.length, rejected, ...(stored.existing ? { replayed: true } : {}) });
 }
 
 async function getBatch(url, id, env, s) {

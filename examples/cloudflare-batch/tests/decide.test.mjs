@@ -216,3 +216,14 @@ test('the slot estimate moves toward what jobs take', () => {
   assert.ok(est < 1_000 && est >= 500, String(est));
   assert.equal(D.updateSlotEstimate(1_000, NaN), 1_000);
 });
+
+test('Idempotency-Key: the same key gives the same batch id, shaped like the random ones', async () => {
+  const a = await D.batchIdFor('catalogue-2026-12');
+  assert.equal(a, await D.batchIdFor('catalogue-2026-12'));
+  assert.notEqual(a, await D.batchIdFor('catalogue-2026-13'));
+  assert.ok(D.isBatchId(a), a);
+  assert.ok(D.parseKey(D.itemKey(a, 3)));
+  assert.equal(D.idempotencyKeyError(null), null);
+  assert.equal(D.idempotencyKeyError('order-7'), null);
+  for (const bad of ['', ' ', 'a b', 'x'.repeat(201), 'é']) assert.match(D.idempotencyKeyError(bad), /Idempotency-Key/, JSON.stringify(bad));
+});

@@ -2,7 +2,7 @@
 // Object, configured from wrangler.toml, against the project's mock API on 127.0.0.1.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBatchStack, requests, waitFor, allItems, mostRunning, TOKEN } from './harness.mjs';
+import { startBatchStack, requests, waitFor, allItems, mostRunning, TOKEN, API_KEY } from './harness.mjs';
 
 const FAST = { EXPECTED_JOB_MS: '400', POLL_AFTER_MS: '1500', POLL_EVERY_MS: '500', UNKNOWN_HOLD_MS: '3000', SUBMIT_LEASE_MS: '1000' };
 const settled = (s) => s.queued === 0 && s.running === 0;
@@ -63,6 +63,7 @@ describe('200 items, MAX_JOBS=10', () => {
     assert.equal((await st.api('POST', '/batches', { items: requests(1) }, { authorization: 'Bearer nope' })).status, 401);
     assert.equal((await st.api('POST', '/batches', { items: [] })).status, 400);
     assert.equal((await st.api('POST', '/batches', { items: requests(2), more: 1 })).status, 400);
+    assert.equal((await st.api('POST', '/batches', { items: requests(1) }, { authorization: `Bearer ${API_KEY}`, 'idempotency-key': ' ' })).status, 400);
     assert.equal((await st.api('POST', '/batches', { items: Array(10_001).fill(requests(1)[0]) })).status, 413);
     assert.equal((await st.api('GET', '/batches/0b6f9c1e-2d3a-4b5c-8d7e-9f0a1b2c3d4e')).status, 404);
     assert.equal((await st.api('GET', '/batches/..%2f')).status, 404);
@@ -237,7 +238,8 @@ describe('a Worker that dies while enqueueing a batch', () => {
   after(() => st?.close());
 
   test('the stored items whose messages were never sent are found by the alarm and sent; nothing twice', async () => {
-    const r = await st.api('POST', '/batches', { items: requests(20) });
+    const headers = { authorization: `Bearer ${API_KEY}`, 'idempotency-key': 'catalogue-2026-12' };
+    const r = await st.api('POST', '/batches', { items: requests(20) }, headers);
     assert.equal(r.status, 500, 'the caller saw the crash');
     const crash = (await st.api('GET', '/__test/stats')).json.crashes.find((c) => c.point === 'CRASH_AFTER_STORE');
     const id = crash.batch;
@@ -247,5 +249,14 @@ describe('a Worker that dies while enqueueing a batch', () => {
     assert.ok(stats.resent >= 20, `the alarm sent the lost messages (${stats.resent})`);
     assert.equal(jobsOf(st.mock, id).length, 20, 'jobs created = items');
     assert.ok([...postsPerItem(st.mock, id).values()].every((n) => n === 1), 'one POST per item, duplicates of messages included');
+
+    // The caller retries its POST with the same Idempotency-Key: the same batch, nothing new.
+    const again = await st.api('POST', '/batches', { items: requests(20) }, headers);
+    assert.deepEqual([again.status, again.json.id, again.json.replayed], [202, id, true]);
+    const other = await st.api('POST', '/batches', { items: requests(21) }, headers);
+    assert.equal(other.status, 409, 'the same key for other items');
+    await new Promise((res) => setTimeout(res, 1_500)); // the replayed messages are delivered
+    assert.equal(jobsOf(st.mock, id).length, 20, 'still one job per item');
+    assert.ok([...postsPerItem(st.mock, id).values()].every((n) => n === 1));
   });
 });
