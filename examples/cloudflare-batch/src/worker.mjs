@@ -128,13 +128,19 @@ async function consume(msg, env, s, hooks) {
   if (d.action !== 'submit') return msg.ack();
   let job;
   try {
-    job = await s.client.upscale({ ...d.request, replyUrl: s.replyUrl, replyRef: key }, { maxRetries: 2 });
+    // 3 tries × 30 s at most: well inside SUBMIT_LEASE_MS, so no second delivery takes over meanwhile.
+    job = await s.client.upscale({ ...d.request, replyUrl: s.replyUrl, replyRef: key }, { maxRetries: 2, timeoutMs: 30_000 });
   } catch (e) {
     const r = await stub.postFailed(key, D.errorInfo(e));
     return r.action === 'retry' ? msg.retry({ delaySeconds: r.delaySeconds }) : msg.ack();
   }
   await hooks.afterPost?.(msg, job, env);
-  await stub.posted(key, { jobid: job.jobid, status: job.status, response: job.response, error: job.error });
+  const created = { jobid: job.jobid, status: job.status, response: job.response, error: job.error };
+  try {
+    await stub.posted(key, created);
+  } catch {
+    await ledger(env, s.cfg).posted(key, created); // once more, on a fresh stub: the object may have restarted
+  }
   await hooks.afterRecord?.(msg, job, env);
   msg.ack();
 }
