@@ -180,19 +180,23 @@ export function onDelivery(item, ctx) {
       // come back when the lease is over.
       const leaseLeft = (item.grantedAt ?? 0) + ctx.submitLeaseMs - ctx.now;
       if (leaseLeft > 0) return { item, action: 'retry', delaySeconds: Math.min(MAX_DELAY_S, Math.ceil(leaseLeft / 1000)), why: 'another delivery may still be posting' };
-      // After it, the earlier delivery stopped while its POST was on the way or after it. The
-      // job may exist: never POST again; wait for its webhook.
-      return {
-        item: {
-          ...item, status: STATUS.UNKNOWN, holdUntil: (item.grantedAt ?? ctx.now) + ctx.unknownHoldMs,
-          error: { kind: 'unknown', message: 'a consumer stopped during or after its POST; the job may exist, so it is not sent again (reconciled when its webhook comes)' },
-        },
-        action: 'ack', why: 'redelivery of an item whose POST may have happened',
-      };
+      return { item: leaseExpired(item, ctx.unknownHoldMs), action: 'ack', why: 'redelivery of an item whose POST may have happened' };
     }
     default:
       return { item, action: 'ack', why: `duplicate delivery: item is already ${item.status}` };
   }
+}
+
+/**
+ * A submitting item whose lease ran out without a report: its consumer stopped while its POST
+ * was on the way or after it. The job may exist: never POST again; wait for its webhook. (On a
+ * redelivery, or from the alarm when no redelivery comes.)
+ */
+export function leaseExpired(item, unknownHoldMs) {
+  return {
+    ...item, status: STATUS.UNKNOWN, holdUntil: (item.grantedAt ?? 0) + unknownHoldMs,
+    error: { kind: 'unknown', message: 'a consumer stopped during or after its POST; the job may exist, so it is not sent again (reconciled when its webhook comes)' },
+  };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -124,7 +124,7 @@ export class Ledger extends DurableObject {
       submitLeaseMs: this.cfg.submitLeaseMs, orphanMs: this.cfg.orphanMs,
     });
     if (d.item && d.item !== item) this.save(d.item);
-    if (d.item?.status === S.UNKNOWN) this.scheduleAlarm();
+    if (d.action === 'submit' || d.item?.status === S.UNKNOWN) this.scheduleAlarm(); // lease and hold ends
     return { action: d.action, why: d.why, ...(d.delaySeconds ? { delaySeconds: d.delaySeconds } : {}), ...(d.action === 'submit' ? { request: item.request } : {}) };
   }
 
@@ -190,7 +190,8 @@ export class Ledger extends DurableObject {
     const r = this.one(`SELECT MIN(t) AS t FROM (
       SELECT MIN(next_poll_at) AS t FROM items WHERE status = 'created'
       UNION ALL SELECT MIN(hold_until) FROM items WHERE status = 'unknown' AND hold_until > ?
-      UNION ALL SELECT MIN(due_at) FROM items WHERE status = 'queued')`, now);
+      UNION ALL SELECT MIN(due_at) FROM items WHERE status = 'queued'
+      UNION ALL SELECT MIN(granted_at) + ? FROM items WHERE status = 'submitting')`, now, this.cfg.submitLeaseMs);
     if (r.t === null) return;
     const at = Math.max(r.t, now + 50);
     if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > now) return;
@@ -208,6 +209,9 @@ export class Ledger extends DurableObject {
     };
     await Promise.all(Array.from({ length: POLL_CONCURRENCY }, worker));
     await this.resend(now);
+    // Submitting items whose consumer never reported back and whose message never came again.
+    const stale = this.sql.exec(`SELECT * FROM items WHERE status = 'submitting' AND granted_at <= ?`, now - this.cfg.submitLeaseMs).toArray();
+    for (const r of stale) this.save(D.leaseExpired(fromRow(r), this.cfg.unknownHoldMs));
     this.wake(); // holds that expired free their slots too
     this.scheduleAlarm();
   }

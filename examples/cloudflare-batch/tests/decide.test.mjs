@@ -68,6 +68,7 @@ test('a redelivery after the lease of an item whose POST may have happened never
   assert.equal(d.item.holdUntil, 9_000 + 60_000);
   assert.ok(D.holdsSlot(d.item, 68_999) && !D.holdsSlot(d.item, 69_000));
   assert.match(d.item.error.message, /may exist/);
+  assert.deepEqual(D.leaseExpired(submitting, 60_000), d.item, 'the alarm decides the same when no redelivery comes');
 });
 
 test('redeliveries of created, unknown, completed or failed items ack and change nothing', () => {
