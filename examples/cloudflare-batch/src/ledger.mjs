@@ -143,6 +143,7 @@ export class Ledger extends DurableObject {
     if (r.changed) this.save(r.item);
     this.finished(r.item);
     this.scheduleAlarm();
+    this.wake(); // a job that was already done (or a late report) frees its slot at once
     return { status: r.item?.status, ...(r.anomaly ? { anomaly: r.anomaly } : {}) };
   }
 
