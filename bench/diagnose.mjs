@@ -53,8 +53,8 @@ export function buildNamed() {
   if (!out.edge.skipped) {
     fs.mkdirSync(NAMED_PKG);
     for (const f of ['node.mjs', 'error.js']) fs.copyFileSync(path.join(PKG, f), path.join(NAMED_PKG, f));
-    // wasm-bindgen's snippets (js/platform.js) are imported by the glue.
-    fs.cpSync(path.join(PKG, 'snippets'), path.join(NAMED_PKG, 'snippets'), { recursive: true });
+    // wasm-bindgen's snippets, if a build ever has some, are imported by the glue.
+    if (fs.existsSync(path.join(PKG, 'snippets'))) fs.cpSync(path.join(PKG, 'snippets'), path.join(NAMED_PKG, 'snippets'), { recursive: true });
     fs.copyFileSync(out.edge.glue, path.join(NAMED_PKG, BUILDS.edge.glue));
     fs.copyFileSync(out.edge.opt, path.join(NAMED_PKG, BUILDS.edge.wasm));
   }

@@ -76,11 +76,12 @@ export async function runJson(args, opts) {
   return JSON.parse(last);
 }
 
-/** Starts the mock API in its own process (so its CPU is not the client's) on a free port. */
-export async function startMockProcess() {
+/** Starts the mock API in its own process (so its CPU is not the client's) on a free port;
+ * `args` are more CLI options (later ones win). */
+export async function startMockProcess(args = []) {
   const dir = fs.mkdtempSync(path.join(OUT, 'mock-'));
   const portFile = path.join(dir, 'port');
-  const child = spawn(process.execPath, [path.join(ROOT, 'tests/mock/server.mjs'), '--port', '0', '--host', '127.0.0.1', '--port-file', portFile, '--complete-after-ms', '0'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'tests/mock/server.mjs'), '--port', '0', '--host', '127.0.0.1', '--port-file', portFile, '--complete-after-ms', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise((r) => child.once('exit', r));
   for (let i = 0; i < 200 && !fs.existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 25));
   if (!fs.existsSync(portFile)) {

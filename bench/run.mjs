@@ -1,6 +1,6 @@
 // `npm run bench`: measures the package against its baselines in one run and writes
 // bench/results.json and bench/RESULTS.md. Figures only: nothing here passes or fails on timings.
-//   node bench/run.mjs [--only size,startup,calls,poll,memory] [--no-diagnose] [--no-wait-quiet]
+//   node bench/run.mjs [--only size,startup,calls,poll,memory,batch] [--no-diagnose] [--no-wait-quiet]
 // Diagnosis (twiggy size breakdown of both wasm builds, CPU profile of getJob) runs every time
 // unless --no-diagnose: it is what says where to cut, met target or not.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -13,12 +13,13 @@ import { runStartup } from './startup.mjs';
 import { runOverhead, profileOverhead } from './overhead.mjs';
 import { runPoll } from './poll.mjs';
 import { runMemory } from './memory.mjs';
+import { runBatch } from './batch.mjs';
 import { buildNamed, sizeBreakdown, sections, NAMED_PKG } from './diagnose.mjs';
 import { renderMarkdown } from './report.mjs';
 
 const args = process.argv.slice(2);
 const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
-const only = new Set((onlyArg ?? 'size,startup,calls,poll,memory').split(','));
+const only = new Set((onlyArg ?? 'size,startup,calls,poll,memory,batch').split(','));
 const diagnose = !args.includes('--no-diagnose');
 const waitQuiet = !args.includes('--no-wait-quiet');
 /** Timed figures are only worth having on a quiet machine (others build in this tree too). */
@@ -97,6 +98,7 @@ if (only.has('startup')) f.startup = await step('start-up', () => runStartup());
 if (only.has('calls')) f.calls = await step('per-call overhead', runOverhead);
 if (only.has('poll')) f.poll = await step('polling (simulated clock)', runPoll);
 if (only.has('memory')) f.memory = await step('memory', runMemory);
+if (only.has('batch')) f.batch = await step('batch (200 upscales, capacity 10, real clock)', runBatch);
 
 results.machine.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
 

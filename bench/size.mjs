@@ -9,7 +9,9 @@ import zlib from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { BENCH, OUT, PKG, buildOfEntry } from './lib.mjs';
 
-export const TARGET_GZIP_BYTES = 40 * 1024;
+/** The budget of the browser build (issue 10), and the size it aims for. */
+export const TARGET_GZIP_BYTES = 52 * 1024;
+export const AIM_GZIP_BYTES = 40 * 1024;
 
 export function sizes(buf) {
   return {
@@ -74,10 +76,11 @@ export async function runSize() {
     unbundledBrowserGlue: unbundled,
     baselines,
     target: {
-      what: 'browser entry: client-only wasm + bundled browser glue, gzip -9, under 40 KiB (40,960 bytes)',
+      what: 'browser entry: client-only wasm + bundled browser glue, gzip -9, at most 52 KiB (53,248 bytes); aim 40 KiB',
       limit: TARGET_GZIP_BYTES,
+      aim: AIM_GZIP_BYTES,
       value: browser.total.gzip,
-      met: browser.total.gzip < TARGET_GZIP_BYTES,
+      met: browser.total.gzip <= TARGET_GZIP_BYTES,
     },
   };
 }

@@ -9,11 +9,14 @@
 
 import type {
   ClientOptions, UpscaleRequest, CallOptions, WaitOptions, Job, DreaminaErrorKind,
+  GenerateRequest, BatchOptions, BatchResult, UpscaleAllOptions,
 } from './dreamina_upscale.js';
 
 export type {
   ClientOptions, UpscaleRequest, UpscaleResolution, CallOptions, WaitOptions,
   Job, JobStatus, JobImage, DreaminaErrorKind,
+  GenerateRequest, GenerateFields, GenerateModel, GenerateRatio, GenerateResolution,
+  BatchOptions, BatchUpdate, BatchResult, UpscaleAllOptions,
 } from './dreamina_upscale.js';
 
 // Edge helpers: a token-keeping proxy handler, and a webhook receiver that confirms by GET.
@@ -46,6 +49,23 @@ export declare class DreaminaClient {
    * job was created carries its `jobid`, so it is never lost.
    */
   upscaleAndWait(request: UpscaleRequest, options?: WaitOptions): Promise<Job>;
+  /** Starts a generation job (`POST /images`) and resolves with the created job. */
+  generate(request: GenerateRequest, options?: CallOptions): Promise<Job>;
+  /**
+   * `generate` then `waitForJob`; `onUpdate` also sees the created job. A failure after the
+   * job was created carries its `jobid`.
+   */
+  generateAndWait(request: GenerateRequest, options?: WaitOptions): Promise<Job>;
+  /**
+   * Upscales every request, at most `concurrency` jobs at once, and resolves in input order
+   * with one `Promise.allSettled`-shaped result per request; never rejects for one item.
+   */
+  upscaleMany(requests: readonly UpscaleRequest[], options?: BatchOptions): Promise<BatchResult[]>;
+  /**
+   * `upscaleMany` over every image of a completed generation job (read once with `getJob`;
+   * it may have fewer than 4), each with the same resolution and strengths.
+   */
+  upscaleAll(sourceJobid: string, options?: UpscaleAllOptions): Promise<BatchResult[]>;
   /** Frees the client's wasm memory now instead of at garbage collection. Optional. */
   free(): void;
   /** Same as `free()`, for `using client = new DreaminaClient(...)`. */

@@ -11,18 +11,18 @@ debug=""
 [ "${DREAMINA_DEBUG:-0}" = 1 ] && debug="debug-panic-hook"
 
 # Build into a fresh folder and swap it in at the end, so a test reading pkg/ meanwhile never
-# sees a half-written package.
+# sees a half-written package. (wasm-pack takes --out-dir relative to the crate: this is one.)
 out=pkg.tmp.$$
 rm -rf "$out" && mkdir -p "$out"
 trap 'rm -rf "$out"' EXIT
 
-# build NAME TARGET_DIR FEATURES: cargo → wasm-bindgen → wasm-opt, as $out/NAME{.js,_bg.wasm}.
+# build NAME TARGET_DIR FEATURES: `wasm-pack build` (cargo + wasm-bindgen, its wasm-opt step
+# turned off in Cargo.toml: it would download one), then binaryen's wasm-opt from npm (Debian's
+# is too old and breaks the output), as $out/NAME{.js,.d.ts,_bg.wasm}.
 build() {
   local name=$1 dir=$2 features=$3
-  cargo build --quiet --release --target wasm32-unknown-unknown --target-dir "$dir" --features "$features"
-  wasm-bindgen --target web --out-dir "$out" --out-name "$name" \
-    "$dir/wasm32-unknown-unknown/release/dreamina_upscale.wasm"
-  # wasm-opt from the npm 'binaryen' package (Debian's is too old and breaks the output).
+  CARGO_TARGET_DIR="$dir" wasm-pack --log-level warn build --release --target web --no-pack --no-gitignore \
+    --out-dir "$out" --out-name "$name" -- --features "$features"
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
@@ -32,7 +32,6 @@ build dreamina_upscale target "$debug"
 build dreamina_upscale_edge target/edge "edge,$debug"
 
 cp js/error.js js/node.mjs js/browser.mjs js/workerd.mjs js/index.d.ts README.md LICENSE "$out/"
-rm -f "$out/.gitignore"
 node scripts/make-package.mjs "$out"
 rm -rf pkg.old && { [ ! -d pkg ] || mv pkg pkg.old; } && mv "$out" pkg && rm -rf pkg.old
 # Tests and the demo import the package by name, as users do.

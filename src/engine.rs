@@ -2,6 +2,7 @@
 //! run on the host with a fake clock in tests, and on `fetch` + timers in wasm.
 
 use crate::error::{Error, Result};
+use crate::generate::GenerateRequest;
 use crate::poll;
 use crate::response::{classify_reply, Fetched, JobStatus, Reply};
 use crate::retry::{ambiguous_post_note, next_delay, Method, RetryPolicy};
@@ -43,6 +44,18 @@ pub async fn send_with_retries<T: Transport>(
     policy: &RetryPolicy,
     deadline_ms: f64,
 ) -> Result<Fetched<T::Doc>> {
+    send_with_retries_where(t, req, policy, deadline_ms, true).await
+}
+
+/// `send_with_retries`; a 429 is retried only when `retry_rate_limits` (a batch waits out a
+/// full account itself). A flag, not a closure, so the loop is compiled once.
+pub async fn send_with_retries_where<T: Transport>(
+    t: &T,
+    req: &HttpRequest,
+    policy: &RetryPolicy,
+    deadline_ms: f64,
+    retry_rate_limits: bool,
+) -> Result<Fetched<T::Doc>> {
     let mut attempt = 0;
     loop {
         if t.is_aborted() {
@@ -67,7 +80,11 @@ pub async fn send_with_retries<T: Transport>(
             Ok(fetched) => return Ok(fetched),
             Err(e) => e,
         };
-        match next_delay(policy, req.method, &err, attempt, t.random()) {
+        let delay = match retry_rate_limits || err.status() != Some(429) {
+            true => next_delay(policy, req.method, &err, attempt, t.random()),
+            false => None,
+        };
+        match delay {
             Some(delay) if t.now_ms() + (delay as f64) < deadline_ms => {
                 t.sleep(delay).await?;
                 attempt += 1;
@@ -75,6 +92,31 @@ pub async fn send_with_retries<T: Transport>(
             _ => return Err(err),
         }
     }
+}
+
+/// A job-creating POST of `body` to `url`: repeated only when the server certainly did not
+/// take it (and, unless `retry_rate_limits`, not after a 429, which the caller then handles).
+/// An ambiguous failure says the job may exist. Creates one job, never two.
+pub async fn submit<T: Transport>(
+    t: &T,
+    url: String,
+    body: JsonObject,
+    timeout_ms: u32,
+    policy: &RetryPolicy,
+    retry_rate_limits: bool,
+) -> Result<Fetched<T::Doc>> {
+    let req = HttpRequest {
+        method: Method::Post,
+        url,
+        body: Some(body),
+        timeout_ms,
+    };
+    send_with_retries_where(t, &req, policy, f64::INFINITY, retry_rate_limits)
+        .await
+        .map_err(|e| match ambiguous_post_note(&e) {
+            Some(note) => e.with_note(note),
+            None => e,
+        })
 }
 
 /// `POST /images/upscale`: creates one job, never two.
@@ -85,18 +127,20 @@ pub async fn upscale<T: Transport>(
     timeout_ms: u32,
     policy: &RetryPolicy,
 ) -> Result<Fetched<T::Doc>> {
-    let req = HttpRequest {
-        method: Method::Post,
-        url: url::upscale_url(base_url),
-        body: Some(request.entries()),
-        timeout_ms,
-    };
-    send_with_retries(t, &req, policy, f64::INFINITY)
-        .await
-        .map_err(|e| match ambiguous_post_note(&e) {
-            Some(note) => e.with_note(note),
-            None => e,
-        })
+    let url = url::upscale_url(base_url);
+    submit(t, url, request.entries(), timeout_ms, policy, true).await
+}
+
+/// `POST /images`: starts one generation job, never two.
+pub async fn generate<T: Transport>(
+    t: &T,
+    base_url: &str,
+    request: &GenerateRequest,
+    timeout_ms: u32,
+    policy: &RetryPolicy,
+) -> Result<Fetched<T::Doc>> {
+    let url = format!("{base_url}/images");
+    submit(t, url, request.entries(), timeout_ms, policy, true).await
 }
 
 /// `GET /images/{jobid}`, with no attempt past `deadline_ms` (`f64::INFINITY` for none).
@@ -136,6 +180,18 @@ pub async fn wait_for_job<T: Transport>(
     jobid: &str,
     plan: &WaitPlan,
     mut on_update: impl FnMut(&Fetched<T::Doc>),
+) -> Result<Fetched<T::Doc>> {
+    wait_loop(t, base_url, jobid, plan, &mut on_update).await
+}
+
+/// The body of `wait_for_job`, taking the callback as `dyn` so the loop is compiled once per
+/// transport, not once per caller's closure.
+async fn wait_loop<T: Transport>(
+    t: &T,
+    base_url: &str,
+    jobid: &str,
+    plan: &WaitPlan,
+    on_update: &mut dyn FnMut(&Fetched<T::Doc>),
 ) -> Result<Fetched<T::Doc>> {
     let deadline = t.now_ms() + plan.timeout_ms as f64;
     let mut polls: u32 = 0;
@@ -416,6 +472,37 @@ mod tests {
                 .as_deref(),
             Some(r#"{"jobid":"j1i"}"#)
         );
+    }
+
+    #[test]
+    fn generate_posts_to_images_under_the_same_retry_rule() {
+        let fields = vec![("prompt".into(), crate::value::Val::Str("a fox".into()))];
+        let r = crate::generate::generate_request(&fields).unwrap();
+        let t = Fake::new(vec![status(429, "{}"), net(true), job("created")]);
+        block_on(generate(&t, BASE, &r, 1000, &POLICY)).unwrap();
+        let sent = t.sent.borrow();
+        assert_eq!(
+            sent.len(),
+            3,
+            "a 429 and a refused connection created nothing"
+        );
+        assert!(sent.iter().all(|r| r.url == format!("{BASE}/images")));
+        let body = sent[0].body.as_ref().map(crate::validate::json_text);
+        assert_eq!(body.as_deref(), Some(r#"{"prompt":"a fox"}"#));
+        for answer in [net(false), status(500, ""), status(200, "<html>")] {
+            let t = Fake::new(vec![answer, job("created")]);
+            let e = block_on(generate(&t, BASE, &r, 1000, &POLICY)).unwrap_err();
+            assert_eq!(t.sent.borrow().len(), 1, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn a_submit_can_leave_rate_limits_to_its_caller() {
+        let t = Fake::new(vec![status(429, "{}"), job("created")]);
+        let url = format!("{BASE}/images/upscale");
+        let e = block_on(submit(&t, url, req().entries(), 1000, &POLICY, false)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        assert_eq!(t.sent.borrow().len(), 1);
     }
 
     #[test]

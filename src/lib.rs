@@ -2,8 +2,10 @@
 //! WebAssembly for JavaScript. The modules below are plain Rust, tested on the host; the
 //! `wasm` module is the thin layer that binds them to `fetch`, timers and JS values.
 
+pub mod batch;
 pub mod engine;
 pub mod error;
+pub mod generate;
 pub mod poll;
 #[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
 pub mod proxy;

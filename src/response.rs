@@ -55,6 +55,12 @@ pub fn needs_excerpt(status: u16, parsed: &Parsed) -> bool {
     !((200..300).contains(&status) && good_job)
 }
 
+/// Whether classification reads a body's `error` / `message` text: only for an error answer
+/// or a failed job. A transport may leave `Facts::error` / `message` empty otherwise.
+pub fn needs_error_text(status: u16, job_status: &Val) -> bool {
+    !(200..300).contains(&status) || matches!(job_status, Val::Str(s) if s == "failed")
+}
+
 /// A job's status as the API reports it; unknown values count as still running.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobStatus {
@@ -89,6 +95,7 @@ impl JobStatus {
 pub struct JobSummary {
     pub jobid: String,
     pub status: JobStatus,
+    /// The reason of a failed job (`None` for any other status).
     pub error: Option<String>,
 }
 
@@ -138,10 +145,15 @@ fn job_summary(reply: &Reply) -> Result<JobSummary> {
         Val::Str(s) => JobStatus::parse(s),
         _ => return Err(invalid("a job without a string \"status\"")),
     };
+    // Only a failed job's reason is kept (see `needs_error_text`).
+    let error = match status {
+        JobStatus::Failed => facts.error.clone(),
+        _ => None,
+    };
     Ok(JobSummary {
         jobid,
         status,
-        error: facts.error.clone(),
+        error,
     })
 }
 
@@ -409,6 +421,41 @@ mod tests {
         assert!(job(200, r#"{"jobid":"x"}"#));
         assert!(job(200, "<html>"));
         assert!(job(500, r#"{"error":"x"}"#));
+    }
+
+    #[test]
+    fn error_text_is_only_read_where_it_changes_the_outcome() {
+        let bodies = [
+            JOB,
+            r#"{"jobid":"x","status":"completed","error":"ignored","message":"m"}"#,
+            r#"{"jobid":"x","status":"failed","error":"fail_code: 1"}"#,
+            r#"{"jobid":"x","status":"failed","error":{"message":"nested"}}"#,
+            r#"{"jobid":"","status":"created","error":"e"}"#,
+            r#"{"error":"Unauthorized","message":"m"}"#,
+            r#"{"status":"created","message":"no id"}"#,
+        ];
+        for status in [200, 201, 400, 401, 429, 500, 503] {
+            for body in bodies {
+                let full = resp(status, body).to_reply();
+                let Parsed::Object(facts) = &full.parsed else {
+                    unreachable!()
+                };
+                if needs_error_text(status, &facts.status) {
+                    continue;
+                }
+                let mut bare = full.clone();
+                bare.parsed = Parsed::Object(Facts {
+                    error: None,
+                    message: None,
+                    ..facts.clone()
+                });
+                let (a, b) = (classify_reply(&full, 0.0), classify_reply(&bare, 0.0));
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "{status} {body}");
+            }
+        }
+        assert!(needs_error_text(200, &Val::Str("failed".into())));
+        assert!(needs_error_text(404, &Val::Missing));
+        assert!(!needs_error_text(200, &Val::Str("completed".into())));
     }
 
     #[test]

@@ -113,7 +113,7 @@ pub fn ambiguous_post_note(err: &Error) -> Option<&'static str> {
         _ => false,
     };
     ambiguous.then_some(
-        "The upscale job may have been created and billed; it was not retried. Check your jobs before submitting again",
+        "The job may have been created and billed; it was not retried. Check your jobs before submitting again",
     )
 }
 

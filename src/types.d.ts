@@ -1,3 +1,6 @@
+// `DreaminaError` is declared with the package's public class (index.d.ts).
+import type { DreaminaError } from "./index.js";
+
 /** Options of `new DreaminaClient(options)`. */
 export interface ClientOptions {
   /** API token (`user:12345-…`). Required for api.useapi.net; optional when `baseUrl` is your own proxy. */
@@ -91,7 +94,7 @@ export interface Job {
   model?: string;
   created?: string;
   updated?: string;
-  request?: { jobid?: string; imageIndex?: number; resolution?: UpscaleResolution; [key: string]: unknown };
+  request?: { jobid?: string; imageIndex?: number; resolution?: UpscaleResolution | GenerateResolution; prompt?: string; [key: string]: unknown };
   response?: { forecastCost?: number; images?: JobImage[]; [key: string]: unknown };
   code?: number;
   error?: string;
@@ -104,3 +107,89 @@ export type DreaminaErrorKind =
   | "validation" | "unauthorized" | "payment_required" | "not_found" | "gone" | "moderated"
   | "rate_limited" | "account_error" | "server" | "network" | "timeout" | "aborted"
   | "job_failed" | "invalid_response";
+
+/** Models known today; any other name is passed on to the API, which judges it. */
+export type GenerateModel = "seedream-4.0" | "seedream-4.1" | "seedream-4.5" | "nano-banana" | "seedream-3.0" | (string & {});
+
+/** Aspect ratios of a generation. */
+export type GenerateRatio = "auto" | "1:1" | "3:4" | "16:9" | "4:3" | "9:16" | "2:3" | "3:2" | "21:9";
+
+/** Resolutions of a generation (which are allowed depends on the model). */
+export type GenerateResolution = "1k" | "2k" | "4k";
+
+/** Every field of `POST /images`; a request needs `prompt` or `imageRef_1` (see GenerateRequest). */
+export interface GenerateFields {
+  /** What to draw: at most 1600 characters (Unicode code points, not bytes). Required unless `imageRef_1` is given. */
+  prompt?: string;
+  /** Default "seedream-4.0". */
+  model?: GenerateModel;
+  /** Aspect ratio. */
+  ratio?: GenerateRatio;
+  resolution?: GenerateResolution;
+  /** `assetRef`s of uploaded images, numbered without gaps from imageRef_1. */
+  imageRef_1?: string;
+  imageRef_2?: string;
+  imageRef_3?: string;
+  imageRef_4?: string;
+  imageRef_5?: string;
+  imageRef_6?: string;
+  /** Which linked account runs it; default one with free capacity. */
+  account?: string;
+  /** Absolute http(s) URL the provider calls when the job completes or fails. */
+  replyUrl?: string;
+  /** Any string, echoed back in the webhook call. */
+  replyRef?: string;
+  /** Integer 1–50: overrides the account's max concurrent jobs for this request. */
+  maxJobs?: number;
+}
+
+/** Body of `POST /images` (a generation: the source of every upscale): a prompt, a reference image, or both. */
+export type GenerateRequest = GenerateFields & ({ prompt: string } | { imageRef_1: string });
+
+/** What `onUpdate` of a batch receives after every poll of every item (and for each created job). */
+export interface BatchUpdate {
+  /** The item's position in the requests array. */
+  index: number;
+  job: Job;
+}
+
+/** One item's outcome, shaped as in `Promise.allSettled`. A rejection after the job was created carries its `jobid`. */
+export type BatchResult =
+  | { status: "fulfilled"; value: Job }
+  | { status: "rejected"; reason: DreaminaError };
+
+/** Options of `upscaleMany`; the wait options apply to each item. */
+export interface BatchOptions {
+  /** Most jobs created and not yet finished at once (what the account's maxJobs counts), integer 1–50. Default 10. */
+  concurrency?: number;
+  /** Called after every poll of every item, and once with each created job. Errors it throws are logged, not fatal. */
+  onUpdate?: (event: BatchUpdate) => void;
+  /** Called as each item settles, with its index and result. Errors it throws are logged, not fatal. */
+  onResult?: (index: number, result: BatchResult) => void;
+  /** Stops submitting and waiting; created items reject with kind "aborted" and keep their `jobid`. */
+  signal?: AbortSignal;
+  /** Each item's poll interval in ms (at least 100); default as in waitForJob. */
+  pollIntervalMs?: number;
+  /** Each item's time limit in ms, for waiting out capacity (429) and, again, for its wait. Default 900000. */
+  timeoutMs?: number;
+  /** Time limit of each HTTP request in ms; default the client's `timeoutMs`. */
+  requestTimeoutMs?: number;
+  /** Retries of each request, integer 0–20; default the client's. A 429 on submit is waited out regardless. */
+  maxRetries?: number;
+}
+
+/** Options of `upscaleAll`: those of a batch, and the settings applied to every image. */
+export interface UpscaleAllOptions extends BatchOptions {
+  /** Default "4k". */
+  upscaleResolution?: UpscaleResolution;
+  /** How much of the original to keep, number 0–1. Default 0.65. */
+  originalImageStrength?: number;
+  /** Detail enhancement, number 0–1. Default 0.5. */
+  detailStrength?: number;
+  /** Absolute http(s) URL the provider calls when each job completes or fails. */
+  replyUrl?: string;
+  /** Any string, echoed back in each webhook call. */
+  replyRef?: string;
+  /** Integer 1–50: overrides the account's max concurrent jobs for these requests. */
+  maxJobs?: number;
+}

@@ -118,9 +118,10 @@ pub fn jobid(field: &str, v: &Val) -> Result<String> {
             field,
             "is required and must not be empty",
         )),
-        Val::Str(s) if s.len() > 1024 => {
-            Err(Error::validation(field, "is longer than 1024 characters"))
-        }
+        Val::Str(s) if s.len() > 1024 => Err(Error::validation(
+            field,
+            "is longer than 1024 bytes (UTF-8)",
+        )),
         Val::Str(s) if s.chars().any(char::is_control) => Err(Error::validation(
             field,
             "must not contain control characters",
@@ -212,7 +213,7 @@ fn opt_resolution(v: &Val) -> Result<Option<String>> {
     }
 }
 
-fn opt_reply_url(v: &Val) -> Result<Option<String>> {
+pub(crate) fn opt_reply_url(v: &Val) -> Result<Option<String>> {
     match v {
         v if v.is_absent() => Ok(None),
         Val::Str(s) if parse_http_url(s).is_some() && s.len() <= 2048 => Ok(Some(s.clone())),
@@ -223,14 +224,14 @@ fn opt_reply_url(v: &Val) -> Result<Option<String>> {
     }
 }
 
-/// An optional string of at most `max_len` bytes.
+/// An optional string of at most `max_len` bytes of UTF-8 (what the API receives).
 pub fn opt_string(fields: &Fields, field: &str, max_len: usize) -> Result<Option<String>> {
     match get(fields, field) {
         v if v.is_absent() => Ok(None),
         Val::Str(s) if s.len() <= max_len => Ok(Some(s.clone())),
         Val::Str(_) => Err(Error::validation(
             field,
-            format!("is longer than {max_len} characters"),
+            format!("is longer than {max_len} bytes (UTF-8)"),
         )),
         v => Err(Error::validation(
             field,
@@ -240,7 +241,7 @@ pub fn opt_string(fields: &Fields, field: &str, max_len: usize) -> Result<Option
 }
 
 /// Quotes short strings in messages; names the type otherwise.
-fn describe(v: &Val) -> String {
+pub(crate) fn describe(v: &Val) -> String {
     match v {
         Val::Str(s) if s.chars().count() <= 40 => format!("\"{s}\""),
         Val::Str(_) => "a long string".into(),
@@ -389,7 +390,13 @@ pub fn is_provider(base_url: &str) -> bool {
 fn token(v: &Val, base_url: &str) -> Result<Option<String>> {
     let token = match v {
         v if v.is_absent() => None,
-        Val::Str(s) if s.trim().is_empty() => None,
+        // Almost always an unset environment variable: refused, not read as "no token".
+        Val::Str(s) if s.trim().is_empty() => {
+            return Err(Error::validation(
+                "token",
+                "is an empty string (an unset environment variable?); leave token out only when baseUrl is your own proxy",
+            ))
+        }
         Val::Str(s) if !is_header_token(s.trim()) => {
             return Err(Error::validation(
                 "token",
@@ -477,6 +484,12 @@ pub const WAIT_FIELDS: [&str; 6] = [
 /// Checks the `waitForJob` options object.
 pub fn wait_options(fields: &Fields) -> Result<WaitOptions> {
     reject_unknown(fields, &WAIT_FIELDS, "wait")?;
+    wait_settings(fields)
+}
+
+/// The checks of `wait_options` but for unknown keys, for option objects that add their own
+/// fields to the wait's (a batch's).
+pub fn wait_settings(fields: &Fields) -> Result<WaitOptions> {
     check_signal(fields)?;
     match get(fields, "onUpdate") {
         v if v.is_absent() => {}
@@ -648,6 +661,30 @@ mod tests {
         let p = client_config(&f(&[("baseUrl", s("/api/dreamina/"))])).unwrap();
         assert_eq!(p.base_url, "/api/dreamina");
         assert_eq!(p.token, None);
+    }
+
+    #[test]
+    fn an_empty_token_is_refused_even_in_front_of_a_proxy() {
+        // `token: process.env.X ?? ''` with X unset: a mistake, not "no token".
+        for empty in ["", "  \n"] {
+            let e = client_config(&f(&[("token", s(empty)), ("baseUrl", s("/api/dreamina"))]))
+                .unwrap_err();
+            assert_eq!(e.field(), Some("token"));
+            assert!(e.to_string().contains("empty string"), "{e}");
+        }
+    }
+
+    #[test]
+    fn length_limits_say_they_count_bytes() {
+        // 600 characters, 1200 bytes: over the 1024-byte limit, and the message says bytes.
+        let id = "é".repeat(600);
+        let e = jobid("jobid", &s(&id)).unwrap_err().to_string();
+        assert!(e.contains("1024 bytes"), "{e}");
+        assert!(jobid("jobid", &s(&"é".repeat(512))).is_ok());
+        let r = f(&[("jobid", s(ID)), ("replyRef", s(&"€".repeat(342)))]);
+        let e = upscale_request(&r).unwrap_err();
+        assert_eq!(e.field(), Some("replyRef"));
+        assert!(e.to_string().contains("1024 bytes"), "{e}");
     }
 
     #[test]

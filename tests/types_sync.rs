@@ -3,6 +3,8 @@
 //! added on one side and not the other fails here, before a user meets it.
 #![cfg(not(target_arch = "wasm32"))]
 
+use dreamina_upscale::batch::{BATCH_FIELDS, UPSCALE_ALL_FIELDS};
+use dreamina_upscale::generate::{GENERATE_FIELDS, GENERATE_RESOLUTIONS, RATIOS};
 use dreamina_upscale::validate::{
     CALL_FIELDS, CLIENT_FIELDS, RESOLUTIONS, UPSCALE_FIELDS, WAIT_FIELDS,
 };
@@ -12,16 +14,20 @@ const TS: &str = include_str!("../src/types.d.ts");
 
 /// The property names declared in `export interface NAME { ... }`, in order.
 fn interface_fields(name: &str) -> Vec<String> {
-    let start = TS
-        .find(&format!("export interface {name} {{"))
-        .unwrap_or_else(|| panic!("interface {name} is not declared"));
+    let start = [
+        format!("export interface {name} {{"),
+        format!("export interface {name} extends "),
+    ]
+    .iter()
+    .find_map(|decl| TS.find(decl.as_str()))
+    .unwrap_or_else(|| panic!("interface {name} is not declared"));
     let body = &TS[start..];
     let body = &body[body.find('{').unwrap() + 1..body.find("\n}").unwrap()];
     body.lines()
         .map(str::trim)
         .filter(|l| !l.starts_with("/**") && !l.starts_with('*') && !l.starts_with('['))
         .filter_map(|l| l.split(['?', ':']).next())
-        .filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric()))
+        .filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
         .map(String::from)
         .collect()
 }
@@ -64,6 +70,32 @@ fn option_interfaces_match_the_validator() {
     );
     same(interface_fields("CallOptions"), &CALL_FIELDS, "CallOptions");
     same(interface_fields("WaitOptions"), &WAIT_FIELDS, "WaitOptions");
+    same(
+        interface_fields("GenerateFields"),
+        &GENERATE_FIELDS,
+        "GenerateFields",
+    );
+    same(
+        interface_fields("BatchOptions"),
+        BATCH_FIELDS,
+        "BatchOptions",
+    );
+    same(
+        interface_fields("UpscaleAllOptions"),
+        UPSCALE_ALL_FIELDS,
+        "UpscaleAllOptions",
+    );
+    assert!(TS.contains("export interface UpscaleAllOptions extends BatchOptions {"));
+}
+
+#[test]
+fn generate_needs_a_prompt_or_a_first_reference() {
+    assert!(TS.contains(
+        "export type GenerateRequest = GenerateFields & ({ prompt: string } | { imageRef_1: string });"
+    ));
+    for f in interface_fields("GenerateFields") {
+        assert!(TS.contains(&format!("  {f}?:")), "{f} should be optional");
+    }
 }
 
 #[test]
@@ -78,6 +110,12 @@ fn unions_match_the_rust_enums() {
         union_members("UpscaleResolution"),
         &RESOLUTIONS,
         "UpscaleResolution",
+    );
+    same(union_members("GenerateRatio"), &RATIOS, "GenerateRatio");
+    same(
+        union_members("GenerateResolution"),
+        &GENERATE_RESOLUTIONS,
+        "GenerateResolution",
     );
 }
 

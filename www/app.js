@@ -1,108 +1,27 @@
 // Demo page of dreamina-upscale. It uses the built package exactly as any web app would: the
 // public browser entry, the public DreaminaClient methods and DreaminaError; nothing private.
-import { DreaminaClient, DreaminaError } from '/pkg/browser.mjs';
+// Flow: prompt -> generateAndWait -> thumbnails -> upscaleMany (one) or upscaleAll -> compare.
+import { DreaminaClient } from '/pkg/browser.mjs';
+import { renderError, kindOf } from './errors.js';
+import { renderGallery, renderTile, tick } from './gallery.js';
+import { showCompare, hideCompare, wireCompare } from './compare.js';
+import { wireChecks, generateRequest, upscaleSettings, showFieldError } from './options.js';
+import * as store from './store.js';
 
 const SANDBOX_TOKEN = 'user:12345-sandbox';
 const LIVE_BASE_URL = 'https://api.useapi.net/v1/dreamina';
 const TOKEN_KEY = 'dreamina-demo-token';
 const SANDBOX_POLL_MS = 500; // the mock finishes in ~1.5 s; the real API uses the default schedule
 
-// The mock's seeded, completed generation jobs (SEEDED in tests/mock/server.mjs; the e2e test
-// checks these ids still match it).
-const MOCK_USER = '-u12345-US:user@example.com:dreamina';
-const SANDBOX_SOURCES = {
-  square: `j1125000000000000001i${MOCK_USER}`,
-  wide: `j1125000000000000002i${MOCK_USER}`,
-  failing: `j1125000000000000005i${MOCK_USER}`,
-};
-
-const FIELDS = ['jobid', 'imageIndex', 'upscaleResolution', 'originalImageStrength',
-  'detailStrength', 'maxJobs', 'replyRef', 'replyUrl'];
-const NUMERIC = new Set(['imageIndex', 'originalImageStrength', 'detailStrength', 'maxJobs']);
-
-const KIND_TITLES = {
-  validation: 'Invalid option: nothing was sent',
-  unauthorized: 'The API refused the token',
-  payment_required: 'No subscription or credits left',
-  not_found: 'Not found',
-  gone: 'The job has expired',
-  moderated: 'Refused by content moderation',
-  rate_limited: 'Rate limited: try again later',
-  account_error: 'The linked Dreamina account needs attention',
-  server: 'The API had a problem',
-  network: 'Could not reach the API',
-  timeout: 'Timed out',
-  aborted: 'Cancelled: stopped waiting',
-  job_failed: 'The upscale job failed',
-  invalid_response: 'The API sent something unexpected',
-};
-
 const $ = (id) => document.getElementById(id);
-const form = $('upscale-form');
 
 /** The token lives in this variable only (plus sessionStorage if the user asks). */
 let token = '';
-/** AbortController of the job in flight, or null. */
+
+/** Everything on screen: the source generation, one item per image, the selected one. */
+const view = { mode: 'sandbox', source: null, items: [], selected: null, busy: false };
+/** AbortController of the generation or batch in flight, or null. */
 let running = null;
-
-// ---------------------------------------------------------------------------------------
-// Validation through the package itself
-
-// Any client will do for checking: requests are validated before anything else, and with an
-// already-aborted signal a valid request rejects "aborted" before a single byte is sent.
-const checker = new DreaminaClient({ baseUrl: '/v1/dreamina' });
-const ALREADY_ABORTED = AbortSignal.abort();
-
-/** Resolves to the package's validation error for `request`, or null when it is valid. */
-async function validationError(request) {
-  try {
-    await checker.upscale(request, { signal: ALREADY_ABORTED });
-    return null; // unreachable in practice: the signal is aborted
-  } catch (e) {
-    if (e instanceof DreaminaError && e.kind === 'validation') return e;
-    return null;
-  }
-}
-
-/** A form value as the package should see it; empty optional fields are left out. */
-function readField(name) {
-  const el = $(name);
-  if (NUMERIC.has(name)) {
-    // "1e" or "--" in a number box reads as "", yet the user typed something: let the package say so.
-    if (el.validity.badInput) return NaN;
-    return el.value.trim() === '' ? undefined : Number(el.value);
-  }
-  if (name === 'jobid') return el.value;
-  return el.value === '' ? undefined : el.value;
-}
-
-function buildRequest() {
-  const request = {};
-  for (const name of FIELDS) {
-    const v = readField(name);
-    if (v !== undefined) request[name] = v;
-  }
-  return request;
-}
-
-const checkSeq = {}; // latest check per field, so a slow stale answer never wins
-
-/** Checks one field alone (with a stand-in jobid) and shows the package's message next to it. */
-async function checkField(name) {
-  const seq = (checkSeq[name] = (checkSeq[name] ?? 0) + 1);
-  const value = readField(name);
-  const request = name === 'jobid' ? { jobid: value } : { jobid: 'j-check', [name]: value };
-  const err = await validationError(request);
-  if (seq === checkSeq[name]) showFieldError(name, err?.message ?? '');
-}
-
-function showFieldError(name, message) {
-  const field = document.querySelector(`[data-field="${name}"]`);
-  if (!field) return;
-  field.querySelector('.error').textContent = message;
-  field.classList.toggle('invalid', !!message);
-  $(name).setAttribute('aria-invalid', message ? 'true' : 'false');
-}
 
 // ---------------------------------------------------------------------------------------
 // Mode and token
@@ -110,22 +29,25 @@ function showFieldError(name, message) {
 const mode = () => document.querySelector('input[name="mode"]:checked').value;
 
 function makeClient() {
-  if (mode() === 'sandbox') {
-    return new DreaminaClient({ baseUrl: `${location.origin}/v1/dreamina`, token: SANDBOX_TOKEN });
-  }
+  if (mode() === 'sandbox') return new DreaminaClient({ baseUrl: `${location.origin}/v1/dreamina`, token: SANDBOX_TOKEN });
   return new DreaminaClient({ baseUrl: LIVE_BASE_URL, token });
 }
+
+/** Wait options for this mode: the sandbox polls fast, the real API gets the package's schedule. */
+const pollOptions = () => (mode() === 'sandbox' ? { pollIntervalMs: SANDBOX_POLL_MS } : {});
 
 function applyMode() {
   const live = mode() === 'live';
   $('sandbox-panel').hidden = live;
   $('live-panel').hidden = !live;
-  const jobid = $('jobid');
-  const isSeed = Object.values(SANDBOX_SOURCES).includes(jobid.value);
-  if (!live) jobid.value = SANDBOX_SOURCES[$('source').value];
-  else if (isSeed) jobid.value = '';
-  showFieldError('jobid', '');
   showFieldError('token', '');
+}
+
+/** Another API: the jobs on the page belong to the other one, so start over. */
+function onModeChange() {
+  applyMode();
+  if (view.source && view.mode !== mode()) startOver();
+  view.mode = mode();
 }
 
 /** sessionStorage may be unavailable (privacy settings): the token then stays in memory only. */
@@ -155,221 +77,333 @@ function restoreToken() {
 }
 
 // ---------------------------------------------------------------------------------------
-// A run: submit, live status, result or error
+// Busy state: one generation or batch at a time
 
-const run = { started: 0, updates: 0, status: '', jobid: '', timer: 0, stage: 0, seq: 0 };
-
-const STAGE_OF = { submitting: 0, waiting: 1, done: 2 };
-
-/** Marks the stages reached; on error or cancel, the stage it stopped at turns red. */
-function setState(state) {
-  $('run').dataset.state = state;
-  const stopped = !(state in STAGE_OF);
-  if (!stopped) run.stage = STAGE_OF[state];
-  document.querySelectorAll('.stages li').forEach((li, i) => {
-    if (state === 'done' || i < run.stage) li.className = 'done';
-    else if (i === run.stage) li.className = stopped ? 'failed' : 'active';
-    else li.className = '';
-  });
-  const progress = $('progress');
-  if (state === 'done') progress.value = 1;
-  else if (stopped) progress.value = 0;
-  else progress.removeAttribute('value'); // indeterminate: the API reports no percentage
+function setBusy(busy, what) {
+  view.busy = busy;
+  $('generate').disabled = busy;
+  $('load').disabled = busy;
+  $('upscale-all').disabled = busy;
+  $('gen-cancel').hidden = !(busy && what === 'generate');
+  $('batch-cancel').hidden = !(busy && what === 'batch');
+  for (const r of document.querySelectorAll('input[name="mode"]')) r.disabled = busy;
+  view.items.forEach((_, i) => renderTile(view, i));
 }
 
-/** Polls = onUpdate calls minus the first one, which is the POST reply of upscaleAndWait. */
-function renderStatus() {
-  const secs = ((performance.now() - run.started) / 1000).toFixed(1);
-  const polls = Math.max(0, run.updates - 1);
-  const parts = [run.status, `${secs} s`, `${polls} poll${polls === 1 ? '' : 's'}`];
-  $('status').textContent = parts.join(' · ');
-  $('run-jobid').textContent = run.jobid || '—';
+// ---------------------------------------------------------------------------------------
+// Generation: prompt -> job -> images
+
+const gen = { started: 0, updates: 0, status: '', timer: 0, notPolls: 1 };
+
+function renderGen() {
+  const secs = ((performance.now() - gen.started) / 1000).toFixed(1);
+  const polls = Math.max(0, gen.updates - gen.notPolls); // generateAndWait's first update is the POST reply
+  $('gen-status').textContent = [gen.status, `${secs} s`, `${polls} poll${polls === 1 ? '' : 's'}`].join(' · ');
 }
 
-function startRun() {
-  Object.assign(run, { started: performance.now(), updates: 0, status: 'Submitting…', jobid: '', seq: run.seq + 1 });
-  $('run').hidden = false;
-  $('error').hidden = true;
-  $('result').hidden = true;
-  setState('submitting');
-  renderStatus();
-  run.timer = setInterval(renderStatus, 100);
-  $('submit').disabled = true;
-  $('submit').textContent = 'Upscaling…';
-  $('cancel').hidden = false;
-  for (const r of document.querySelectorAll('input[name="mode"]')) r.disabled = true;
-  $('run').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+function startGen(status, jobid = '', notPolls = 1) {
+  Object.assign(gen, { started: performance.now(), updates: 0, status, notPolls });
+  $('gen-run').hidden = false;
+  $('gen-run').dataset.state = 'running';
+  $('gen-error').hidden = true;
+  $('gen-jobid').textContent = jobid || '—';
+  $('gen-progress').removeAttribute('value'); // indeterminate: the API reports no percentage
+  clearInterval(gen.timer);
+  gen.timer = setInterval(renderGen, 100);
+  renderGen();
 }
 
-function endRun(status) {
-  clearInterval(run.timer);
-  run.status = status;
-  renderStatus();
-  running = null;
-  $('submit').disabled = false;
-  $('submit').textContent = 'Upscale';
-  $('cancel').hidden = true;
-  for (const r of document.querySelectorAll('input[name="mode"]')) r.disabled = false;
+function endGen(state, status) {
+  clearInterval(gen.timer);
+  gen.status = status;
+  $('gen-run').dataset.state = state;
+  $('gen-progress').value = state === 'done' ? 1 : 0;
+  renderGen();
 }
 
-function onUpdate(job) {
-  run.updates += 1;
-  run.jobid = job.jobid ?? run.jobid;
-  run.status = `Upscaling · status “${job.status}”`;
-  setState('waiting');
-  renderStatus();
+/** A job snapshot of the generation (the created job first, then each poll). */
+function onGenUpdate(job) {
+  gen.updates += 1;
+  gen.status = `Generating · status “${job.status}”`;
+  if (job.jobid && !view.source) {
+    // Known from the POST reply on: keep it, so a reload can pick the job up again.
+    view.source = { jobid: job.jobid, job: null, images: [], prompt: view.prompt };
+    view.items = [];
+    store.save(view);
+  }
+  $('gen-jobid').textContent = job.jobid ?? '—';
+  renderGen();
 }
 
-async function onSubmit(event) {
+async function onGenerate(event) {
   event.preventDefault();
-  if (running) return;
-  const request = buildRequest();
-  startRun();
+  if (view.busy) return;
+  startOver();
+  startGen('Submitting…');
+  const request = generateRequest();
+  view.prompt = request.prompt;
+  await runGeneration((client, signal) => client.generateAndWait(request, { signal, onUpdate: onGenUpdate, ...pollOptions() }));
+}
+
+/** Follows an existing generation job (loaded by id, or saved before a reload). */
+async function followSource(jobid, status = 'Loading the job…') {
+  startGen(status, jobid, 0);
+  view.source = { jobid, job: null, images: [], prompt: view.prompt };
+  await runGeneration((client, signal) => client.waitForJob(jobid, { signal, onUpdate: onGenUpdate, ...pollOptions() }));
+}
+
+async function runGeneration(start) {
   running = new AbortController();
+  setBusy(true, 'generate');
   try {
-    const client = makeClient();
-    const waitOptions = { signal: running.signal, onUpdate };
-    if (mode() === 'sandbox') waitOptions.pollIntervalMs = SANDBOX_POLL_MS;
-    const job = await client.upscaleAndWait(request, waitOptions);
-    run.jobid = job.jobid;
-    setState('done');
-    endRun('Completed');
-    await showResult(client, request, job);
+    const job = await start(makeClient(), running.signal);
+    endGen('done', 'Completed');
+    showSource(job);
   } catch (e) {
-    const outcome = { aborted: 'Cancelled', validation: 'Not sent' }[e?.kind] ?? 'Failed';
-    setState(e?.kind === 'aborted' ? 'cancelled' : 'error');
-    endRun(outcome);
-    showError(e);
+    const aborted = kindOf(e) === 'aborted';
+    endGen(aborted ? 'cancelled' : 'error', aborted ? 'Cancelled' : kindOf(e) === 'validation' ? 'Not sent' : 'Failed');
+    renderError($('gen-error'), e);
+    if (kindOf(e) === 'validation' && e.field) showFieldError(e.field, e.message);
+    if (['job_failed', 'not_found', 'gone', 'validation'].includes(kindOf(e))) {
+      // Nothing left to resume: a failed, unknown or refused generation is not kept. (After a
+      // network error or a cancel the job id stays saved: a reload tries it again.)
+      view.source = null;
+      store.clear();
+    }
+  } finally {
+    running = null;
+    setBusy(false);
   }
 }
 
-// ---------------------------------------------------------------------------------------
-// Errors
+function showSource(job, saved) {
+  const images = job.response?.images ?? [];
+  view.source = { jobid: job.jobid, job, images, prompt: view.source?.prompt ?? job.request?.prompt };
+  view.items = images.map((_, i) => ({ state: 'idle', polls: 0, ...(saved?.[i] ?? {}) }));
+  $('pick').hidden = false;
+  renderGallery(view, { onUpscale: (i) => upscale([i]), onSelect: select });
+  store.save(view);
+}
 
-function showError(e) {
-  const known = e instanceof DreaminaError;
-  const kind = known ? e.kind : 'unexpected';
-  $('error-kind').textContent = kind;
-  $('error-title').textContent = KIND_TITLES[kind] ?? 'Something went wrong';
-  $('error-message').textContent = String(e?.message ?? e);
-  const meta = $('error-meta');
-  meta.replaceChildren();
-  const add = (label, value) => {
-    if (value === undefined || value === null || value === '') return;
-    const dt = document.createElement('dt');
-    const dd = document.createElement('dd');
-    dt.textContent = label;
-    dd.textContent = typeof value === 'string' ? value : JSON.stringify(value);
-    meta.append(dt, dd);
-  };
-  add('kind', kind);
-  add('status', e?.status);
-  add('jobid', e?.jobid);
-  add('field', e?.field);
-  add('retry after', e?.retryAfterMs === undefined ? undefined : `${Math.ceil(e.retryAfterMs / 1000)} s`);
-  add('job error', e?.job?.error);
-  add('details', e?.job?.errorDetails);
-  if (kind === 'aborted' && e?.jobid) add('note', 'The job may still finish on the server; it was only the wait that stopped.');
-  $('error').hidden = false;
-  if (kind === 'validation' && e.field) {
-    const target = e.field === 'token' ? 'token' : FIELDS.includes(e.field) ? e.field : null;
-    if (target) showFieldError(target, e.message);
-  }
+function startOver() {
+  running?.abort();
+  view.source = null;
+  view.items = [];
+  view.selected = null;
+  $('pick').hidden = true;
+  $('gallery').replaceChildren();
+  $('batch-status').textContent = '';
+  $('batch-error').hidden = true;
+  $('gen-run').hidden = true;
+  $('gen-error').hidden = true;
+  hideCompare();
+  store.clear();
 }
 
 // ---------------------------------------------------------------------------------------
-// Result
+// Upscales: one image (upscaleMany of one) or all (upscaleAll), with progress per image
 
-async function showResult(client, request, job) {
-  const upscaled = job.response?.images?.[0];
-  const index = request.imageIndex ?? 0;
-  const seq = run.seq;
-  $('result').hidden = false;
-  if (!upscaled) showMissing('upscaled', 'The completed job has no image.');
-  let source = null;
+const batch = { started: 0, timer: 0 };
+
+function renderBatch() {
+  const count = (s) => view.items.filter((it) => it.state === s).length;
+  const parts = [`${count('done')} done`, `${count('running')} running`];
+  if (count('queued')) parts.push(`${count('queued')} queued`);
+  if (count('failed')) parts.push(`${count('failed')} failed`);
+  if (count('cancelled')) parts.push(`${count('cancelled')} cancelled`);
+  if (batch.started) parts.push(`${((performance.now() - batch.started) / 1000).toFixed(1)} s`);
+  $('batch-status').textContent = parts.join(' · ');
+  tick(view);
+}
+
+/** A job snapshot of item `index` (its created job first, then each poll). */
+function onItemUpdate(index, job) {
+  const it = view.items[index];
+  const first = !it.jobid || it.jobid !== job.jobid;
+  it.jobid = job.jobid ?? it.jobid;
+  it.status = job.status;
+  if (first) it.polls = 0;
+  else it.polls += 1;
+  it.state = 'running';
+  if (first) store.save(view); // the job id, as soon as it is known
+  renderTile(view, index);
+}
+
+/** Item `index` settled: `{status: 'fulfilled', value: job} | {status: 'rejected', reason}`. */
+function onItemResult(index, result) {
+  const it = view.items[index];
+  if (result.status === 'fulfilled') {
+    const image = result.value.response?.images?.[0];
+    Object.assign(it, { state: 'done', job: result.value, jobid: result.value.jobid, error: null, size: image ? `${image.width} × ${image.height}` : '' });
+    if (view.selected === null || view.selected === index) select(index);
+  } else {
+    const e = result.reason;
+    Object.assign(it, { state: kindOf(e) === 'aborted' ? 'cancelled' : 'failed', error: e, jobid: e?.jobid ?? it.jobid });
+  }
+  store.save(view);
+  renderTile(view, index);
+  renderBatch();
+}
+
+/** Upscales the images `indexes` of the source (all of them with upscaleAll). */
+async function upscale(indexes, all = false) {
+  if (view.busy || !view.source) return;
+  $('batch-error').hidden = true;
+  let settings;
   try {
-    const sourceJob = await client.getJob(request.jobid);
-    source = sourceJob.response?.images?.[index];
-    if (source) showImage('source', source, 'source.png');
-    else showMissing('source', `The source job has no image #${index}.`);
+    settings = upscaleSettings();
   } catch (e) {
-    showMissing('source', `Could not load the source job (${e.kind ?? 'error'}): ${e.message}`);
-  }
-  if (seq !== run.seq) return; // a newer run started while the source job loaded
-  if (upscaled) {
-    const factor = source?.width ? upscaled.width / source.width : 0;
-    const scale = factor ? `${Number(factor.toFixed(1))}× larger` : '';
-    showImage('upscaled', upscaled, `upscaled-${request.upscaleResolution ?? '4k'}.png`, scale);
-  }
-}
-
-function showImage(which, image, filename, scale = '') {
-  const img = $(`img-${which}`);
-  const frame = img.parentElement;
-  frame.classList.add('loading');
-  frame.classList.remove('broken');
-  img.onload = () => frame.classList.remove('loading');
-  img.onerror = () => {
-    frame.classList.remove('loading');
-    frame.classList.add('broken');
-    $(`dims-${which}`).textContent = 'image failed to load';
-  };
-  img.dataset.width = image.width;
-  img.dataset.height = image.height;
-  img.src = image.imageUrl;
-  $(`dims-${which}`).textContent = `${image.width} × ${image.height}`;
-  if (scale) $(`dims-${which}`).textContent += ` · ${scale}`;
-  const link = $(`dl-${which}`);
-  link.href = image.imageUrl;
-  link.download = filename;
-  link.hidden = false;
-}
-
-function showMissing(which, message) {
-  const img = $(`img-${which}`);
-  img.removeAttribute('src');
-  img.parentElement.classList.add('broken');
-  $(`dims-${which}`).textContent = message;
-  $(`dl-${which}`).hidden = true;
-}
-
-// ---------------------------------------------------------------------------------------
-// Wiring
-
-function onFieldInput(event) {
-  const el = event.target;
-  if (el.dataset.mirror) {
-    // A slider moves its number box, which is the field the package checks.
-    $(el.dataset.mirror).value = el.value;
-    checkField(el.dataset.mirror);
+    renderError($('batch-error'), e);
     return;
   }
-  if (!FIELDS.includes(el.id)) return;
-  const slider = form.querySelector(`input[data-mirror="${el.id}"]`);
-  if (slider && el.value !== '' && Number.isFinite(Number(el.value))) slider.value = el.value;
-  checkField(el.id);
+  for (const i of indexes) Object.assign(view.items[i], { state: 'queued', jobid: null, job: null, error: null, polls: 0, started: performance.now() });
+  store.save(view);
+  running = new AbortController();
+  setBusy(true, 'batch');
+  batch.started = performance.now();
+  clearInterval(batch.timer);
+  batch.timer = setInterval(renderBatch, 200);
+  const client = makeClient();
+  const { concurrency, ...request } = settings;
+  const options = {
+    signal: running.signal,
+    onUpdate: ({ index, job }) => onItemUpdate(all ? index : indexes[index], job),
+    onResult: (index, result) => onItemResult(all ? index : indexes[index], result),
+    ...pollOptions(),
+    ...(concurrency === undefined ? {} : { concurrency }),
+  };
+  let refused = false;
+  try {
+    if (all) await client.upscaleAll(view.source.jobid, { ...request, ...options });
+    else await client.upscaleMany(indexes.map((imageIndex) => ({ jobid: view.source.jobid, imageIndex, ...request })), options);
+  } catch (e) {
+    // upscaleMany settles per item; it rejects only when the batch itself is refused (bad options).
+    refused = true;
+    for (const i of indexes) if (view.items[i].state === 'queued') view.items[i].state = 'idle';
+    renderError($('batch-error'), e);
+    if (kindOf(e) === 'validation' && e.field) showFieldError(e.field, e.message);
+  } finally {
+    clearInterval(batch.timer);
+    renderBatch();
+    if (refused) $('batch-status').textContent = 'Not sent';
+    batch.started = 0;
+    running = null;
+    setBusy(false);
+    store.save(view);
+  }
+}
+
+/** After a reload: follow every saved upscale job that was running, show the finished ones. */
+async function resumeItems(saved) {
+  const follow = [];
+  saved.forEach((s, i) => {
+    const it = view.items[i];
+    if (!it) return;
+    if (s.jobid && (s.state === 'running' || s.state === 'queued' || s.state === 'done')) follow.push(i);
+    else if (s.state === 'queued' || s.state === 'running') it.state = 'interrupted';
+    else if (s.state === 'failed' || s.state === 'cancelled') it.state = s.state;
+    renderTile(view, i);
+  });
+  if (!follow.length) return;
+  running = new AbortController();
+  setBusy(true, 'batch');
+  batch.started = performance.now();
+  batch.timer = setInterval(renderBatch, 200);
+  const client = makeClient();
+  const signal = running.signal;
+  await Promise.all(follow.map(async (i) => {
+    const it = view.items[i];
+    Object.assign(it, { state: 'running', polls: 0, started: performance.now() });
+    renderTile(view, i);
+    try {
+      const job = await client.waitForJob(it.jobid, { signal, onUpdate: (job) => onItemUpdate(i, job), ...pollOptions() });
+      onItemResult(i, { status: 'fulfilled', value: job });
+    } catch (e) {
+      onItemResult(i, { status: 'rejected', reason: e });
+    }
+  }));
+  clearInterval(batch.timer);
+  batch.started = 0;
+  renderBatch();
+  running = null;
+  setBusy(false);
+}
+
+// ---------------------------------------------------------------------------------------
+// Compare
+
+function select(index) {
+  const it = view.items[index];
+  if (it?.state !== 'done') return;
+  view.selected = index;
+  view.items.forEach((_, i) => renderTile(view, i));
+  store.save(view);
+  const upscaled = it.job.response?.images?.[0];
+  const source = view.source.images[index];
+  if (!upscaled || !source) return;
+  showCompare({ source, upscaled, label: `image ${index + 1}`, jobid: it.jobid, resolution: it.job.request?.resolution ?? '4k' })
+    .catch((e) => renderError($('batch-error'), e));
+}
+
+// ---------------------------------------------------------------------------------------
+// Boot: wiring, then pick up what a previous page left running
+
+async function resume() {
+  const saved = store.load();
+  if (!saved?.source?.jobid) return;
+  if (saved.mode !== mode()) {
+    document.querySelector(`input[name="mode"][value="${saved.mode}"]`).checked = true;
+    applyMode();
+  }
+  view.mode = saved.mode;
+  if (typeof saved.source.prompt === 'string') $('prompt').value = saved.source.prompt;
+  if (saved.mode === 'live' && !token) {
+    renderError($('gen-error'), { kind: 'validation', message: `Enter your token to pick up job ${saved.source.jobid} again (the token is never saved with the jobs).` });
+    return;
+  }
+  view.prompt = saved.source.prompt;
+  await followSource(saved.source.jobid, saved.source.done ? 'Loading the job…' : 'Picking up the generation in flight…');
+  if (!view.source?.job) return;
+  const items = saved.items ?? [];
+  view.items.forEach((it, i) => {
+    if (items[i]?.jobid) it.jobid = items[i].jobid;
+    if (items[i]?.error) it.error = items[i].error;
+  });
+  view.selected = null;
+  await resumeItems(items);
+  if (Number.isInteger(saved.selected)) select(saved.selected);
 }
 
 function wire() {
-  form.addEventListener('input', onFieldInput);
-  form.addEventListener('change', onFieldInput);
-  form.addEventListener('submit', onSubmit);
-  $('cancel').addEventListener('click', () => running?.abort());
-  for (const r of document.querySelectorAll('input[name="mode"]')) r.addEventListener('change', applyMode);
-  $('source').addEventListener('change', () => {
-    $('jobid').value = SANDBOX_SOURCES[$('source').value];
-    checkField('jobid');
+  $('gen-form').addEventListener('submit', onGenerate);
+  $('upscale-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (view.source) upscale(view.source.images.map((_, i) => i), true);
   });
+  $('load').addEventListener('click', () => {
+    const jobid = $('jobid').value.trim();
+    if (view.busy) return;
+    startOver();
+    view.prompt = undefined; // the job's own prompt is shown once it is read
+    followSource(jobid);
+  });
+  $('gen-cancel').addEventListener('click', () => running?.abort());
+  $('batch-cancel').addEventListener('click', () => running?.abort());
+  for (const r of document.querySelectorAll('input[name="mode"]')) r.addEventListener('change', onModeChange);
   $('token').addEventListener('input', () => {
     token = $('token').value.trim();
     showFieldError('token', '');
     rememberToken();
   });
   $('remember').addEventListener('change', rememberToken);
+  wireChecks();
+  wireCompare();
 }
 
 $('sandbox-url').textContent = `${location.origin}/v1/dreamina`;
 restoreToken();
 wire();
 applyMode();
+view.mode = mode();
 document.documentElement.dataset.ready = '1';
+resume();

@@ -1,36 +1,41 @@
 //! The exported `DreaminaClient` class. Each method checks its input, builds a `JsTransport`
 //! for the call and hands the work to `crate::engine`; errors leave through `error_to_js`.
+//! `Inner` and its helpers are `pub(crate)` so other `#[wasm_bindgen] impl DreaminaClient`
+//! blocks (in their own files) can build on the same transport, retry policy and wait loop.
 
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::AbortSignal;
+use web_sys::{AbortSignal, Headers};
 
 use super::convert::{error_to_js, error_with_job, fields, prop};
+use super::fetch::Fetcher;
 use super::transport::{headers, JsTransport};
 use crate::engine::{self, WaitPlan};
 use crate::error::Result;
 use crate::retry::RetryPolicy;
 use crate::validate::{self, CallOptions, ClientConfig};
+use crate::value::Val;
 
-struct Inner {
-    config: ClientConfig,
-    /// The caller's `fetch` function, or `undefined` for the global one.
-    fetch: JsValue,
+/// One client's settings, shared by its calls (each call holds an `Rc` of it).
+pub(crate) struct Inner {
+    pub(crate) config: ClientConfig,
+    /// The caller's `fetch`, or the global one.
+    pub(crate) fetch: Fetcher,
     /// Request headers, built once: without and with `Content-Type: application/json`.
-    headers: Object,
-    json_headers: Object,
+    pub(crate) headers: Headers,
+    pub(crate) json_headers: Headers,
 }
 
 /// A client of the Dreamina upscale API. Cheap to create; share one per token.
 #[wasm_bindgen]
 pub struct DreaminaClient {
-    inner: Rc<Inner>,
+    pub(crate) inner: Rc<Inner>,
 }
 
 #[wasm_bindgen]
@@ -43,18 +48,20 @@ impl DreaminaClient {
         let config = fields(&options, "options", false)
             .and_then(|f| validate::client_config(&f))
             .map_err(|e| error_to_js(&e, None))?;
-        let fetch = prop(&options, "fetch");
+        let fetch = Fetcher::from_option(prop(&options, "fetch"));
+        if !fetch.available() {
+            let e = crate::Error::validation(
+                "fetch",
+                "is required here: this runtime has no global fetch, so pass one in the client options",
+            );
+            return Err(error_to_js(&e, None));
+        }
         let token = config.token.as_deref();
-        let (headers, json_headers) = (headers(token, false), headers(token, true));
         Ok(DreaminaClient {
             inner: Rc::new(Inner {
-                fetch: if fetch.is_function() {
-                    fetch
-                } else {
-                    JsValue::UNDEFINED
-                },
-                headers,
-                json_headers,
+                fetch,
+                headers: headers(token, false)?,
+                json_headers: headers(token, true)?,
                 config,
             }),
         })
@@ -98,8 +105,11 @@ impl DreaminaClient {
     ) -> Promise {
         let inner = self.inner.clone();
         let id = jobid.as_string();
-        spawn(id.clone(), async move {
-            let jobid = validate::jobid("jobid", &super::convert::to_val(&jobid))?;
+        let val = id
+            .clone()
+            .map_or_else(|| super::convert::to_val(&jobid), Val::Str);
+        spawn(id, async move {
+            let jobid = validate::jobid("jobid", &val)?;
             let opts = call_options(&options)?;
             let t = inner.transport(signal(&options));
             let f = engine::get_job(
@@ -163,7 +173,8 @@ impl DreaminaClient {
 }
 
 impl Inner {
-    fn transport(&self, signal: Option<AbortSignal>) -> JsTransport<'_> {
+    /// The platform for one call: this client's fetch and headers, the call's signal.
+    pub(crate) fn transport(&self, signal: Option<AbortSignal>) -> JsTransport<'_> {
         JsTransport {
             fetch: &self.fetch,
             headers: &self.headers,
@@ -173,11 +184,13 @@ impl Inner {
         }
     }
 
-    fn timeout(&self, opts: &CallOptions) -> u32 {
+    /// The per-request time limit of a call: its own, or the client's.
+    pub(crate) fn timeout(&self, opts: &CallOptions) -> u32 {
         opts.timeout_ms.unwrap_or(self.config.timeout_ms)
     }
 
-    fn policy(&self, max_retries: Option<u32>) -> RetryPolicy {
+    /// The client's retry policy, with a call's own `maxRetries` when given.
+    pub(crate) fn policy(&self, max_retries: Option<u32>) -> RetryPolicy {
         RetryPolicy {
             max_retries: max_retries.unwrap_or(self.config.max_retries),
             base_delay_ms: self.config.retry_base_delay_ms,
@@ -188,7 +201,7 @@ impl Inner {
 
     /// Polls `jobid`; every error leaves as a `DreaminaError` carrying the jobid, and a failed
     /// job's error carries the job object as the last poll fetched it.
-    async fn wait(
+    pub(crate) async fn wait(
         &self,
         jobid: &str,
         options: &JsValue,
@@ -219,35 +232,38 @@ impl Inner {
 }
 
 /// Runs `work` as a Promise; its error becomes a `DreaminaError` carrying `jobid` when known.
-fn spawn(jobid: Option<String>, work: impl Future<Output = Result<JsValue>> + 'static) -> Promise {
+pub(crate) fn spawn(
+    jobid: Option<String>,
+    work: impl Future<Output = Result<JsValue>> + 'static,
+) -> Promise {
     promise(Box::pin(async move {
         work.await.map_err(|e| error_to_js(&e, jobid.as_deref()))
     }))
 }
 
 /// Every exported method's work, boxed, so `future_to_promise` is compiled once, not per method.
-type JsWork = Pin<Box<dyn Future<Output = std::result::Result<JsValue, JsValue>>>>;
+pub(crate) type JsWork = Pin<Box<dyn Future<Output = std::result::Result<JsValue, JsValue>>>>;
 
-fn promise(work: JsWork) -> Promise {
+pub(crate) fn promise(work: JsWork) -> Promise {
     future_to_promise(work)
 }
 
-fn upscale_request(request: &JsValue) -> Result<validate::UpscaleRequest> {
+pub(crate) fn upscale_request(request: &JsValue) -> Result<validate::UpscaleRequest> {
     validate::upscale_request(&fields(request, "request", false)?)
 }
 
-fn call_options(options: &JsValue) -> Result<CallOptions> {
+pub(crate) fn call_options(options: &JsValue) -> Result<CallOptions> {
     validate::call_options(&fields(options, "options", true)?)
 }
 
-fn signal(options: &JsValue) -> Option<AbortSignal> {
+pub(crate) fn signal(options: &JsValue) -> Option<AbortSignal> {
     let s = prop(options, "signal");
     (!s.is_null_or_undefined()).then(|| s.unchecked_into())
 }
 
 /// Calls the user's `onUpdate(job)`. A throwing callback must not end the wait (the job would
 /// be left unwatched), so its error is reported on the console instead.
-fn notify(callback: &JsValue, job: &JsValue) {
+pub(crate) fn notify(callback: &JsValue, job: &JsValue) {
     let Some(f) = callback.dyn_ref::<Function>() else {
         return;
     };

@@ -1,9 +1,11 @@
 //! Conversions across the boundary: JS objects into the validator's `Val`s, and — in exactly one
-//! place — the crate's `Error` into the JS `DreaminaError`.
+//! place — the crate's `Error` into the JS `DreaminaError`, its properties serialised by
+//! serde-wasm-bindgen.
 
-use js_sys::{Array, Reflect};
+use js_sys::{Array, Object, Reflect};
+use serde::Serialize;
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{Error, Result};
 use crate::value::{Fields, Val};
@@ -25,7 +27,10 @@ fn is_array(v: &JsValue) -> bool {
 
 /// A JS value as the validator sees it.
 pub fn to_val(v: &JsValue) -> Val {
-    if v.is_undefined() {
+    // Strings first: job ids and statuses are most of what is read, one crossing each.
+    if let Some(s) = v.as_string() {
+        Val::Str(s)
+    } else if v.is_undefined() {
         Val::Missing
     } else if v.is_null() {
         Val::Null
@@ -33,8 +38,6 @@ pub fn to_val(v: &JsValue) -> Val {
         Val::Bool(b)
     } else if let Some(n) = v.as_f64() {
         Val::Num(n)
-    } else if let Some(s) = v.as_string() {
-        Val::Str(s)
     } else if v.is_function() {
         Val::Function
     } else if v.is_bigint() {
@@ -100,28 +103,34 @@ pub fn error_to_js(err: &Error, jobid: Option<&str>) -> JsValue {
 pub fn error_with_job(err: &Error, jobid: Option<&str>, job: &JsValue) -> JsValue {
     let e = js_sys::Error::new(&err.to_string());
     e.set_name("DreaminaError");
-    let set = |k: &str, v: JsValue| {
-        let _ = Reflect::set(&e, &JsValue::from_str(k), &v);
+    let props = ErrorProps {
+        kind: err.kind().as_str(),
+        status: err.status(),
+        jobid,
+        field: err.field(),
+        retry_after_ms: err.retry_after_ms().map(|ms| ms as f64),
+        job: match err {
+            Error::JobFailed { .. } => job.clone(),
+            _ => JsValue::UNDEFINED,
+        },
     };
-    set("kind", err.kind().as_str().into());
-    set(
-        "status",
-        err.status().map_or(JsValue::UNDEFINED, JsValue::from),
-    );
-    set("jobid", jobid.map_or(JsValue::UNDEFINED, JsValue::from_str));
-    set(
-        "field",
-        err.field().map_or(JsValue::UNDEFINED, JsValue::from_str),
-    );
-    set(
-        "retryAfterMs",
-        err.retry_after_ms()
-            .map_or(JsValue::UNDEFINED, |ms| JsValue::from(ms as f64)),
-    );
-    let job = match err {
-        Error::JobFailed { .. } => job.clone(),
-        _ => JsValue::UNDEFINED,
-    };
-    set("job", job);
+    // Serialising these few scalars cannot fail; were it to, the error still has its message.
+    if let Ok(props) = props.serialize(&serde_wasm_bindgen::Serializer::new()) {
+        Object::assign(&e, props.unchecked_ref());
+    }
     e.into()
+}
+
+/// The properties of a `DreaminaError` beyond its message (`undefined` when they do not apply).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorProps<'a> {
+    kind: &'a str,
+    status: Option<u16>,
+    jobid: Option<&'a str>,
+    field: Option<&'a str>,
+    retry_after_ms: Option<f64>,
+    /// The failed job, the very object the API's answer was parsed into.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    job: JsValue,
 }

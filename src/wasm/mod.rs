@@ -1,10 +1,13 @@
 //! The thin wasm-bindgen layer: JS values in, `fetch` and timers out. No business logic lives
 //! here; decisions come from the plain modules of the crate.
 
+mod batch;
 pub mod client;
 mod convert;
+pub(crate) mod fetch;
 #[cfg(feature = "edge")]
 mod proxy;
+pub(crate) mod timer;
 mod transport;
 mod types;
 #[cfg(feature = "edge")]

@@ -1,42 +1,25 @@
-//! `Transport` on the real JS platform: `fetch` from the global object (or the caller's),
-//! timers and the caller's `AbortSignal`, through the two promises of `js/platform.js`. Works
-//! without `window`. Every outcome is classified here, in Rust.
+//! `Transport` on the real JS platform: fetch through web-sys (`super::fetch`), timers and the
+//! caller's `AbortSignal` through gloo-timers futures (`super::timer`). Works without
+//! `window`. Every outcome is classified here, in Rust.
 
-use js_sys::{Array, JsString, Object, Promise, Reflect, JSON};
+use js_sys::{Array, JsString, Reflect, JSON};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::AbortSignal;
+use wasm_bindgen::JsValue;
+use web_sys::{AbortController, AbortSignal, Headers};
 
 use super::convert::to_val;
+use super::fetch::{guarded, head, header, request_init, text, Fetcher};
+use super::timer::{self, is_aborted, Raced};
 use crate::engine::{HttpRequest, Transport};
 use crate::error::{Error, Result};
 use crate::response::{
-    needs_excerpt, text, Facts, Parsed, Reply, BODY_START_CHARS, MAX_BODY_BYTES,
+    needs_error_text, needs_excerpt, text as message_text, Facts, Parsed, Reply, BODY_START_CHARS,
+    MAX_BODY_BYTES,
 };
 use crate::retry::proves_not_sent;
 use crate::url::redact;
 use crate::validate::{JsonObject, Scalar};
-
-#[wasm_bindgen(module = "/js/platform.js")]
-extern "C" {
-    /// One fetch + body read, with its timeout and the caller's signal (see platform.js).
-    #[allow(clippy::too_many_arguments)]
-    fn exchange(
-        fetch: &JsValue,
-        url: &str,
-        method: &str,
-        headers: &Object,
-        body: &JsValue,
-        timeout_ms: u32,
-        signal: &JsValue,
-        max_bytes: f64,
-    ) -> Promise;
-
-    /// Resolves after `ms`; rejects "aborted" as soon as the signal fires.
-    #[wasm_bindgen(js_name = sleep)]
-    fn sleep_js(ms: u32, signal: &JsValue) -> Promise;
-}
 
 #[wasm_bindgen]
 extern "C" {
@@ -47,55 +30,93 @@ extern "C" {
 
 /// One call's view of the platform: the fetch to use, the client's headers, the caller's signal.
 pub struct JsTransport<'a> {
-    /// The caller's `fetch`, or `undefined` for the global one.
-    pub fetch: &'a JsValue,
+    pub fetch: &'a Fetcher,
     /// `Accept` and `Authorization`, built once per client.
-    pub headers: &'a Object,
+    pub headers: &'a Headers,
     /// The same plus `Content-Type: application/json`, for POSTs.
-    pub json_headers: &'a Object,
+    pub json_headers: &'a Headers,
     /// The token, to be redacted from anything an answer quotes back.
     pub secret: Option<&'a str>,
     pub signal: Option<AbortSignal>,
+}
+
+/// An answer whose body was read in full.
+struct Got {
+    status: u16,
+    headers: Headers,
+    body: JsString,
+}
+
+/// Why an exchange ended without a body.
+enum Fail {
+    /// fetch threw or rejected: nothing was answered.
+    Send(JsValue),
+    /// `Content-Length` announced more than `MAX_BODY_BYTES`.
+    TooLarge(u16),
+    /// The body broke off after the status arrived.
+    Body(JsValue, u16),
 }
 
 impl Transport for JsTransport<'_> {
     type Doc = JsValue;
 
     async fn send(&self, req: &HttpRequest) -> Result<(Reply, JsValue)> {
-        let (headers, body) = match &req.body {
-            Some(obj) => (self.json_headers, json_body(obj)),
-            None => (self.headers, JsValue::UNDEFINED),
+        let signal = self.signal.as_ref();
+        if is_aborted(signal) {
+            return Err(Error::Aborted);
+        }
+        let (shared, body) = match &req.body {
+            Some(obj) => (self.json_headers, Some(json_body(obj))),
+            None => (self.headers, None),
         };
-        let promise = exchange(
-            self.fetch,
-            &req.url,
-            req.method.as_str(),
-            headers,
-            &body,
-            req.timeout_ms,
-            &self.signal_value(),
-            MAX_BODY_BYTES as f64,
-        );
-        let answer = JsFuture::from(promise)
-            .await
-            .map_err(|e| failure(&e, req))?;
-        let get = |i: u32| Reflect::get_u32(&answer, i).unwrap_or(JsValue::UNDEFINED);
-        let body: JsString = get(3).dyn_into().unwrap_or_else(|_| JsString::from(""));
+        let not_sent = |e: JsValue| self.failure(Fail::Send(e), req);
+        let controller = AbortController::new().map_err(not_sent)?;
+        let headers = self.fetch.headers_for(shared).map_err(not_sent)?;
+        let init = request_init(req.method.as_str(), &headers, body.as_ref(), &controller);
+        let exchange = async {
+            let resp = self.fetch.send(&req.url, &init).await.map_err(Fail::Send)?;
+            let (status, headers) = head(&resp).map_err(Fail::Send)?;
+            if header(&headers, "content-length")
+                .and_then(|n| n.trim().parse::<u64>().ok())
+                .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+            {
+                return Err(Fail::TooLarge(status));
+            }
+            let body = text(&resp).await.map_err(|e| Fail::Body(e, status))?;
+            Ok(Got {
+                status,
+                headers,
+                body,
+            })
+        };
+        let got = match guarded(exchange, &controller, req.timeout_ms, signal).await {
+            Raced::Done(Ok(got)) => got,
+            Raced::Done(Err(fail)) => {
+                controller.abort();
+                return Err(self.failure(fail, req));
+            }
+            Raced::TimedOut => return Err(timed_out(req)),
+            Raced::Aborted => return Err(aborted_in_flight(req)),
+        };
         // The body stays in JS: it is parsed once there, and only a short start is copied in.
-        let (mut parsed, doc) = parse(&body);
-        let status = get(0).as_f64().unwrap_or(0.0) as u16;
-        let mut body_start = match needs_excerpt(status, &parsed) {
-            true => body.slice(0, BODY_START_CHARS as u32).into(),
+        let (mut parsed, doc) = parse(&got.body, got.status);
+        let mut body_start = match needs_excerpt(got.status, &parsed) {
+            true => got.body.slice(0, BODY_START_CHARS as u32).into(),
             false => String::new(),
         };
         if let Some(secret) = self.secret {
             redact_reply(&mut parsed, &mut body_start, secret);
         }
+        // Only an error answer's classification reads these two headers.
+        let error_header = |name| match (200..300).contains(&got.status) {
+            true => None,
+            false => header(&got.headers, name),
+        };
         let reply = Reply {
-            status,
-            retry_after: get(1).as_string(),
-            content_type: get(2).as_string(),
-            body_len: body.length() as usize,
+            status: got.status,
+            retry_after: error_header("retry-after"),
+            content_type: error_header("content-type"),
+            body_len: got.body.length() as usize,
             body_start,
             parsed,
         };
@@ -103,9 +124,8 @@ impl Transport for JsTransport<'_> {
     }
 
     async fn sleep(&self, ms: u32) -> Result<()> {
-        JsFuture::from(sleep_js(ms, &self.signal_value()))
+        timer::sleep(ms, self.signal.as_ref())
             .await
-            .map(|_| ())
             .map_err(|_| Error::Aborted)
     }
 
@@ -118,19 +138,52 @@ impl Transport for JsTransport<'_> {
     }
 
     fn is_aborted(&self) -> bool {
-        // Read through Reflect (which catches): the signal is only duck-typed, and a getter that
-        // throws must not unwind through wasm.
-        self.signal.as_ref().is_some_and(|s| {
-            Reflect::get(s, &"aborted".into()).is_ok_and(|a| a.as_bool() == Some(true))
-        })
+        is_aborted(self.signal.as_ref())
     }
 }
 
 impl JsTransport<'_> {
-    fn signal_value(&self) -> JsValue {
-        self.signal
-            .clone()
-            .map_or(JsValue::UNDEFINED, JsValue::from)
+    /// What an exchange that ended without a body means.
+    fn failure(&self, fail: Fail, req: &HttpRequest) -> Error {
+        match fail {
+            Fail::TooLarge(status) => Error::InvalidResponse {
+                status,
+                message: format!("The API answered HTTP {status} with a body larger than the {MAX_BODY_BYTES} bytes accepted"),
+            },
+            Fail::Body(e, status) => body_error(&e, req, status),
+            Fail::Send(e) if !self.fetch.available() => Error::Network {
+                message: format!(
+                    "Cannot send {} {}: this runtime has no global fetch; pass `fetch` in the client options ({})",
+                    req.method.as_str(),
+                    path_of(&req.url),
+                    describe_js_error(&e)
+                ),
+                not_sent: true,
+            },
+            Fail::Send(e) => network_from(&e, req),
+        }
+    }
+}
+
+fn timed_out(req: &HttpRequest) -> Error {
+    Error::Timeout {
+        message: format!(
+            "{} {} got no answer within {} ms",
+            req.method.as_str(),
+            path_of(&req.url),
+            req.timeout_ms
+        ),
+        status: None,
+    }
+}
+
+fn aborted_in_flight(req: &HttpRequest) -> Error {
+    Error::AbortedInFlight {
+        message: format!(
+            "The operation was aborted while {} {} was on its way",
+            req.method.as_str(),
+            path_of(&req.url)
+        ),
     }
 }
 
@@ -146,81 +199,44 @@ fn redact_reply(parsed: &mut Parsed, body_start: &mut String, secret: &str) {
 
 /// The client's constant request headers: `Accept`, `Authorization` when there is a token,
 /// and `Content-Type` when `json`.
-pub fn headers(token: Option<&str>, json: bool) -> Object {
-    let h = Object::new();
-    let put = |k: &str, v: &str| {
-        let _ = Reflect::set(&h, &k.into(), &v.into());
-    };
-    put("Accept", "application/json");
+pub fn headers(token: Option<&str>, json: bool) -> std::result::Result<Headers, JsValue> {
+    let h = Headers::new()?;
+    h.set("Accept", "application/json")?;
     if let Some(token) = token {
-        put("Authorization", &format!("Bearer {token}"));
+        h.set("Authorization", &format!("Bearer {token}"))?;
     }
     if json {
-        put("Content-Type", "application/json");
+        h.set("Content-Type", "application/json")?;
     }
-    h
+    Ok(h)
 }
 
-/// What a rejected `exchange` means: our timeout, the caller's abort, a body cut off, a body
-/// too large, or fetch's own failure.
-fn failure(e: &JsValue, req: &HttpRequest) -> Error {
-    match e.as_string().as_deref() {
-        Some("timeout") => {
-            return Error::Timeout {
-                message: format!(
-                    "{} {} got no answer within {} ms",
-                    req.method.as_str(),
-                    path_of(&req.url),
-                    req.timeout_ms
-                ),
-                status: None,
-            }
-        }
-        Some("aborted") => return Error::Aborted,
-        Some("aborted_in_flight") => {
-            return Error::AbortedInFlight {
-                message: format!(
-                    "The operation was aborted while {} {} was on its way",
-                    req.method.as_str(),
-                    path_of(&req.url)
-                ),
-            }
-        }
-        _ => {}
-    }
-    if Array::is_array(e) {
-        let tag = Reflect::get_u32(e, 0).ok().and_then(|t| t.as_string());
-        let detail = Reflect::get_u32(e, 1).unwrap_or(JsValue::UNDEFINED);
-        if tag.as_deref() == Some("too_large") {
-            let status = detail.as_f64().unwrap_or(0.0) as u16;
-            return Error::InvalidResponse {
-                status,
-                message: format!("The API answered HTTP {status} with a body larger than the {MAX_BODY_BYTES} bytes accepted"),
-            };
-        }
-        let status = Reflect::get_u32(e, 2)
-            .ok()
-            .and_then(|s| s.as_f64())
-            .unwrap_or(0.0);
-        return body_error(&detail, req, status as u16);
-    }
-    network_from(e, req)
-}
-
-/// `JSON.stringify` of a flat object: JS formats the numbers, so the binary does not have to.
+/// A request body: the flat object serialised into a JS object by serde-wasm-bindgen, then
+/// `JSON.stringify` (JS formats the numbers, so the binary does not have to).
 fn json_body(obj: &JsonObject) -> JsValue {
-    let o = Object::new();
-    for (key, value) in obj {
-        let v = match value {
-            Scalar::Str(s) => JsValue::from_str(s),
-            Scalar::Int(n) => JsValue::from_f64(*n as f64),
-            Scalar::Num(n) => JsValue::from_f64(*n),
-        };
-        let _ = Reflect::set(&o, &JsValue::from_str(key), &v);
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    Body(obj)
+        .serialize(&serializer)
+        .ok()
+        .and_then(|o| JSON::stringify(&o).ok())
+        .map_or_else(|| "{}".into(), JsValue::from)
+}
+
+/// A `JsonObject` as a JSON object, keys in order.
+struct Body<'a>(&'a JsonObject);
+
+impl Serialize for Body<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (key, value) in self.0 {
+            match value {
+                Scalar::Str(v) => map.serialize_entry(key, v)?,
+                Scalar::Int(v) => map.serialize_entry(key, &(*v as f64))?,
+                Scalar::Num(v) => map.serialize_entry(key, v)?,
+            }
+        }
+        map.end()
     }
-    JSON::stringify(&o)
-        .map(JsValue::from)
-        .unwrap_or_else(|_| "{}".into())
 }
 
 /// The property names read from every body, made into JS strings once per thread.
@@ -242,7 +258,7 @@ thread_local! {
 
 /// Parses a body once with `JSON.parse`: the facts the classifier needs, and the object that
 /// is handed to the caller as the job.
-fn parse(body: &JsString) -> (Parsed, JsValue) {
+fn parse(body: &JsString, status: u16) -> (Parsed, JsValue) {
     let Ok(doc) = json_parse(body) else {
         return (Parsed::NotJson, JsValue::UNDEFINED);
     };
@@ -253,18 +269,21 @@ fn parse(body: &JsString) -> (Parsed, JsValue) {
         let get = |v: &JsValue, key: &JsValue| Reflect::get(v, key).unwrap_or(JsValue::UNDEFINED);
         // `error` / `message` as text: a string, or an upstream object's `message` / `error`.
         let as_text = |v: JsValue| match v.as_string() {
-            Some(s) => text(&s),
+            Some(s) => message_text(&s),
             None if v.is_object() => get(&v, &k.message)
                 .as_string()
                 .or_else(|| get(&v, &k.error).as_string())
-                .and_then(|s| text(&s)),
+                .and_then(|s| message_text(&s)),
             None => None,
         };
+        let jobid = to_val(&get(&doc, &k.jobid));
+        let job_status = to_val(&get(&doc, &k.status));
+        let texts = needs_error_text(status, &job_status);
         let facts = Facts {
-            jobid: to_val(&get(&doc, &k.jobid)),
-            status: to_val(&get(&doc, &k.status)),
-            error: as_text(get(&doc, &k.error)),
-            message: as_text(get(&doc, &k.message)),
+            error: texts.then(|| as_text(get(&doc, &k.error))).flatten(),
+            message: texts.then(|| as_text(get(&doc, &k.message))).flatten(),
+            jobid,
+            status: job_status,
         };
         (Parsed::Object(facts), doc)
     })

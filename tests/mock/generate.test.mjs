@@ -109,9 +109,11 @@ describe('POST /images (generation)', () => {
       assert.equal(mock.jobsCreated(), 0);
     });
   }
-  test('400 on a body that is not JSON; 1600 characters pass', async () => {
+  test('400 on a body that is not JSON; 1600 characters (code points) pass', async () => {
     assert.deepEqual((await call(mock, 'POST', '/images', { raw: '{' })).body, { error: 'Invalid JSON body', code: 400 });
     assert.equal((await generate(mock, { prompt: 'y'.repeat(1600) })).status, 200);
+    assert.equal((await generate(mock, { prompt: '🏔'.repeat(1600) })).status, 200, 'code points, not UTF-16 units');
+    assert.equal((await generate(mock, { prompt: '🏔'.repeat(1601) })).status, 400);
   });
 
   test('upscales of a generation: running source refused, then the same picture upscaled', async () => {

@@ -76,6 +76,27 @@ function fbm(u, seed, f0, persistence, samples) {
   return norm ? sum / norm : 0.5;
 }
 
+const TREE_SPACING = 0.007; // scene units between pines
+
+/**
+ * Height of the pines at x (scene units) on a range: a row of trees of seeded heights, their
+ * tiers of branches drawn only where a tree is wide enough in samples to show them.
+ */
+function treeLift(x, seed, samplesPerUnit) {
+  const t = x / TREE_SPACING;
+  const i = Math.floor(t);
+  if (h1(i, seed + 11) < 0.2) return 0; // a gap in the forest
+  const height = 0.012 + 0.022 * h1(i, seed + 12);
+  const f = t - i;
+  const width = 0.7 + 0.3 * h1(i, seed + 13); // of the spacing
+  const d = Math.abs(f - 0.5) / (width / 2); // 0 at the trunk, 1 at the edge
+  if (d >= 1) return 0;
+  const treeSamples = TREE_SPACING * width * samplesPerUnit;
+  const tiersShown = clamp01((treeSamples - 5) / 12);
+  const tiers = 1 - tiersShown * 0.35 * ((d * 5 + (1 - d) * 0.5) % 1);
+  return height * (1 - d) * tiers;
+}
+
 /** The scene described by a seed and theme: horizon, sun, ranges, water, stars. */
 export function sceneOf(seed, theme) {
   const rnd = prng(seed ^ 0x5bd1e995);
@@ -93,6 +114,7 @@ export function sceneOf(seed, theme) {
       f0: pal.dunes ? 1.5 + rnd() : 2 + rnd() * 3 + depth * 2,
       persistence: pal.dunes ? 0.3 : 0.5 + rnd() * 0.08,
       depth,
+      trees: !pal.dunes && l === count - 1, // a pine forest on the nearest range
     });
   }
   return {
@@ -140,20 +162,24 @@ function draw(width, height, seed, theme) {
   // Per sample column: each range's ridge (v of its top) and its lighting from the slope.
   const ridge = scene.ranges.map(() => new Float32Array(cols + 2));
   const light = scene.ranges.map(() => new Float32Array(cols + 2));
+  const snowLine = scene.ranges.map(() => new Float32Array(cols + 2)); // v above which it is snow
   const colSamples = cols; // octaves stop at the sampling limit of this picture
   scene.ranges.forEach((r, l) => {
     for (let c = -1; c <= cols; c++) {
       const u = ((c + 0.5) * k) / width;
-      ridge[l][c + 1] = r.base - r.height * fbm(u * Math.max(1, aspect), r.seed, r.f0, r.persistence, colSamples / Math.max(1, aspect));
+      const x = u * Math.max(1, aspect);
+      ridge[l][c + 1] = r.base - r.height * fbm(x, r.seed, r.f0, r.persistence, colSamples / Math.max(1, aspect));
+      if (r.trees) ridge[l][c + 1] -= treeLift(x, r.seed, colSamples / Math.max(1, aspect));
     }
-    // Lighting from the slope over a fixed width of the scene, so it is the same at every size.
-    const d = Math.max(1, Math.round(0.006 * cols));
+    // Lighting from the slope of the broad shape only (a few octaves, whatever the size), so it
+    // is the same at every size and does not streak.
+    const d = Math.max(1, Math.round(0.004 * cols));
+    const broad = (c) => fbm((((c + 0.5) * k) / width) * Math.max(1, aspect), r.seed, r.f0, r.persistence, r.f0 * 24);
     for (let c = 0; c < cols; c++) {
-      const a = ridge[l][Math.max(0, c + 1 - d)];
-      const b = ridge[l][Math.min(cols + 1, c + 1 + d)];
-      const slope = ((b - a) * cols) / (2 * d); // dv/du
+      const slope = ((broad(c - d) - broad(c + d)) * r.height * cols) / (2 * d); // dv/du, v down
       const side = ((c + 0.5) * k) / width < scene.sunU ? 1 : -1;
-      light[l][c + 1] = clamp01(0.7 + 0.18 * slope * side);
+      light[l][c + 1] = clamp01(0.7 + 0.22 * slope * side);
+      if (pal.snow) snowLine[l][c + 1] = r.base - r.height * (0.52 + 0.08 * (noise((c * k) / width * 30, r.seed + 3) - 0.5));
     }
   });
 
@@ -182,7 +208,7 @@ function draw(width, height, seed, theme) {
         const below = clamp01((v - top) / 0.35);
         const haze = 0.65 * (1 - r.depth) + 0.05;
         const lit = light[l][c + 1] * (1 - 0.35 * below);
-        const snowy = pal.snow && v - top < 0.03 + 0.05 * (1 - r.depth) && top < r.base - r.height * 0.45;
+        const snowy = pal.snow && r.depth < 1 && v < snowLine[l][c + 1];
         for (let ch = 0; ch < 3; ch++) {
           const baseC = snowy ? 245 : mix(pal.far[ch], pal.near[ch], r.depth) * (0.55 + 0.6 * lit);
           out[ch] = Math.min(255, mix(baseC, pal.horizon[ch], haze * (snowy ? 0.3 : 1)));

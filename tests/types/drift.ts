@@ -22,6 +22,10 @@ export type Drift = [
   Expect<AllTrue<Agree<'getJob'>>>,
   Expect<AllTrue<Agree<'waitForJob'>>>,
   Expect<AllTrue<Agree<'upscaleAndWait'>>>,
+  Expect<AllTrue<Agree<'generate'>>>,
+  Expect<AllTrue<Agree<'generateAndWait'>>>,
+  Expect<AllTrue<Agree<'upscaleMany'>>>,
+  Expect<AllTrue<Agree<'upscaleAll'>>>,
   Expect<AllTrue<Agree<'free'>>>,
   Expect<Equal<Public['baseUrl'], Generated['baseUrl']>>,
 ];

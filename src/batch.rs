@@ -1,0 +1,353 @@
+//! `upscaleMany` / `upscaleAll`: many upscale-and-wait items at once, within the account's
+//! capacity. At most `concurrency` jobs are created and not yet finished (what the provider's
+//! `maxJobs` counts); a 429 on submit is back-pressure, not failure; every item settles on its
+//! own, in input order, and a job that was created keeps its id whatever happens next.
+
+use std::cell::RefCell;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::task::Poll;
+
+use crate::engine::{self, Transport, WaitPlan};
+use crate::error::{Error, Result};
+use crate::response::{Fetched, JobStatus, JobSummary};
+use crate::retry::backoff_ms;
+use crate::validate::{self, opt_int, reject_unknown, UpscaleRequest, WaitOptions};
+use crate::value::{get, Fields, Val};
+
+/// Jobs in flight when `concurrency` is not given: the provider's default account `maxJobs`.
+pub const DEFAULT_CONCURRENCY: usize = 10;
+/// Upper bound of `concurrency`: the highest `maxJobs` an account can have.
+pub const MAX_CONCURRENCY: i64 = 50;
+
+/// Every option of `upscaleAll`: those of `upscaleMany` (`BATCH_FIELDS`), then the settings
+/// applied to every image (`UPSCALE_ALL_FIELDS`).
+pub const UPSCALE_ALL_OPTIONS: [&str; 14] = [
+    "concurrency",
+    "onUpdate",
+    "onResult",
+    "signal",
+    "pollIntervalMs",
+    "timeoutMs",
+    "requestTimeoutMs",
+    "maxRetries",
+    "upscaleResolution",
+    "originalImageStrength",
+    "detailStrength",
+    "replyUrl",
+    "replyRef",
+    "maxJobs",
+];
+pub const BATCH_FIELDS: &[&str] = UPSCALE_ALL_OPTIONS.split_at(8).0;
+pub const UPSCALE_ALL_FIELDS: &[&str] = UPSCALE_ALL_OPTIONS.split_at(8).1;
+
+/// Checked options of one batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchOptions {
+    pub concurrency: usize,
+    /// Applied to each item's wait (and `timeoutMs` also bounds its back-pressure).
+    pub wait: WaitOptions,
+}
+
+/// Checks the `upscaleMany` options object.
+pub fn batch_options(fields: &Fields) -> Result<BatchOptions> {
+    reject_unknown(fields, BATCH_FIELDS, "batch")?;
+    checked_batch_options(fields)
+}
+
+/// Checks the `upscaleAll` options object; also returns the per-image request fields.
+pub fn upscale_all_options(fields: &Fields) -> Result<(BatchOptions, Fields)> {
+    reject_unknown(fields, &UPSCALE_ALL_OPTIONS, "upscaleAll")?;
+    let mut extras = Fields::new();
+    for (k, v) in fields {
+        if UPSCALE_ALL_FIELDS.contains(&k.as_str()) {
+            extras.push((k.clone(), v.clone()));
+        }
+    }
+    // Checked once, up front, with the upscale rules and messages.
+    validate::upscale_request(&with_image("x", 0, &extras))?;
+    Ok((checked_batch_options(fields)?, extras))
+}
+
+fn checked_batch_options(fields: &Fields) -> Result<BatchOptions> {
+    match get(fields, "onResult") {
+        v if v.is_absent() => {}
+        Val::Function => {}
+        v => {
+            return Err(Error::validation(
+                "onResult",
+                format!("must be a function, got {}", v.type_name()),
+            ))
+        }
+    }
+    let concurrency = opt_int(fields, "concurrency", 1, MAX_CONCURRENCY)?;
+    Ok(BatchOptions {
+        concurrency: concurrency.map_or(DEFAULT_CONCURRENCY, |n| n as usize),
+        // Unknown keys were refused by the caller; the wait options are checked as waitForJob's.
+        wait: validate::wait_settings(fields)?,
+    })
+}
+
+/// The request fields of image `index` of `source`, plus the shared `extras`.
+fn with_image(source: &str, index: usize, extras: &Fields) -> Fields {
+    let mut f = extras.clone();
+    f.push(("jobid".to_string(), Val::Str(source.to_string())));
+    f.push(("imageIndex".to_string(), Val::Num(index as f64)));
+    f
+}
+
+/// How many images of the source job `upscaleAll` upscales: all it has (at most 4, the
+/// highest `imageIndex` being 3), once it has completed.
+pub fn source_images(job: &JobSummary, images: usize) -> Result<usize> {
+    match job.status {
+        JobStatus::Completed => Ok(images.min(4)),
+        _ => Err(Error::validation(
+            "sourceJobid",
+            format!(
+                "must be a completed generation job; {} is {} (wait for it first, e.g. with generateAndWait)",
+                job.jobid,
+                job.status.as_str()
+            ),
+        )),
+    }
+}
+
+/// `upscaleAll`'s requests: one per image of `source`, each with the same `extras`.
+pub fn upscale_all_requests(
+    source: &str,
+    images: usize,
+    extras: &Fields,
+) -> Vec<Result<UpscaleRequest>> {
+    (0..images)
+        .map(|i| validate::upscale_request(&with_image(source, i, extras)))
+        .collect()
+}
+
+/// Why one item failed: the error, and the job when one was created (so it is never lost).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemFailure<D> {
+    pub error: Error,
+    /// The created job's id, when the item got that far.
+    pub jobid: Option<String>,
+    /// The last snapshot of the job seen, for a failed job (`job_failed`).
+    pub job: Option<D>,
+}
+
+pub type ItemResult<D> = std::result::Result<D, ItemFailure<D>>;
+
+/// `onUpdate`: an item's index and a job snapshot.
+pub type OnUpdate<'a, D> = &'a mut dyn FnMut(usize, &Fetched<D>);
+/// Receives each item's outcome.
+pub type Settle<'a, D> = &'a mut dyn FnMut(usize, ItemResult<D>);
+
+/// One batch run's settings and platform.
+pub struct Batch<'a, T> {
+    /// Carries the caller's signal: waits, back-pressure sleeps and the check before each
+    /// submit stop when it fires.
+    pub t: &'a T,
+    /// The same platform without the signal, for the POST itself: a submit on its way
+    /// finishes, so a job the server creates always gets its id into the result.
+    pub post: &'a T,
+    pub base_url: &'a str,
+    pub concurrency: usize,
+    /// Each item's wait.
+    pub plan: WaitPlan,
+    /// Time limit of each submit request.
+    pub submit_timeout_ms: u32,
+}
+
+/// Runs every item; `settle(index, result)` receives each one's outcome as it settles (every
+/// index exactly once). An invalid item (`Err`) settles at once and sends nothing.
+/// `on_update` sees every job snapshot of every item (the created job, then each poll).
+pub async fn upscale_many<T: Transport>(
+    b: &Batch<'_, T>,
+    items: Vec<Result<UpscaleRequest>>,
+    on_update: OnUpdate<'_, T::Doc>,
+    settle: Settle<'_, T::Doc>,
+) where
+    T::Doc: Clone,
+{
+    let settle = RefCell::new(settle);
+    // Reversed, so `pop` hands the items out in input order.
+    let mut queue = Vec::new();
+    for (index, item) in items.into_iter().enumerate().rev() {
+        match item {
+            Ok(request) => queue.push((index, request)),
+            Err(error) => (settle.borrow_mut())(index, Err(failure(error, None, None))),
+        }
+    }
+    let workers = b.concurrency.clamp(1, queue.len().max(1));
+    let queue = RefCell::new(queue);
+    let on_update = RefCell::new(on_update);
+    let mut running = Vec::new();
+    for _ in 0..workers {
+        running.push(worker(b, &queue, &on_update, &settle));
+    }
+    join_all(running).await;
+}
+
+/// Takes the next item until none is left; so at most one job per worker is in flight.
+async fn worker<T: Transport>(
+    b: &Batch<'_, T>,
+    queue: &RefCell<Vec<(usize, UpscaleRequest)>>,
+    on_update: &RefCell<OnUpdate<'_, T::Doc>>,
+    settle: &RefCell<Settle<'_, T::Doc>>,
+) where
+    T::Doc: Clone,
+{
+    loop {
+        // The borrow ends before the item's first await.
+        let next = queue.borrow_mut().pop();
+        let Some((index, request)) = next else { return };
+        let result = run_item(b, index, &request, on_update).await;
+        (settle.borrow_mut())(index, result);
+    }
+}
+
+fn failure<D>(error: Error, jobid: Option<String>, job: Option<D>) -> ItemFailure<D> {
+    ItemFailure { error, jobid, job }
+}
+
+/// One item: submit (waiting out capacity), then wait for the job.
+async fn run_item<T: Transport>(
+    b: &Batch<'_, T>,
+    index: usize,
+    request: &UpscaleRequest,
+    on_update: &RefCell<OnUpdate<'_, T::Doc>>,
+) -> ItemResult<T::Doc>
+where
+    T::Doc: Clone,
+{
+    let fail = failure;
+    let created = submit(b, request).await.map_err(|e| fail(e, None, None))?;
+    (on_update.borrow_mut())(index, &created);
+    let jobid = created.job.jobid;
+    if b.t.is_aborted() {
+        return Err(fail(aborted_after_creation(&jobid), Some(jobid), None));
+    }
+    let last = RefCell::new(None);
+    let waited = engine::wait_for_job(b.t, b.base_url, &jobid, &b.plan, |f| {
+        last.replace(Some(f.doc.clone()));
+        (on_update.borrow_mut())(index, f)
+    })
+    .await;
+    match waited {
+        Ok(done) => Ok(done.doc),
+        Err(Error::Aborted) => Err(fail(aborted_after_creation(&jobid), Some(jobid), None)),
+        Err(error) => {
+            let job = matches!(error, Error::JobFailed { .. })
+                .then(|| last.into_inner())
+                .flatten();
+            Err(fail(error, Some(jobid), job))
+        }
+    }
+}
+
+/// `POST /images/upscale`, submitted again after each 429 (which created nothing) until it is
+/// accepted, the signal fires, or the item's `timeoutMs` would pass.
+async fn submit<T: Transport>(
+    b: &Batch<'_, T>,
+    request: &UpscaleRequest,
+) -> Result<Fetched<T::Doc>> {
+    let deadline = b.t.now_ms() + b.plan.timeout_ms as f64;
+    let url = crate::url::upscale_url(b.base_url);
+    let mut attempt = 0;
+    loop {
+        if b.t.is_aborted() {
+            return Err(Error::Aborted);
+        }
+        let body = request.entries();
+        let policy = &b.plan.policy;
+        let e = match engine::submit(
+            b.post,
+            url.clone(),
+            body,
+            b.submit_timeout_ms,
+            policy,
+            false,
+        )
+        .await
+        {
+            Err(e) if e.status() == Some(429) => e,
+            other => return other,
+        };
+        let delay = capacity_delay(b, attempt, e.retry_after_ms());
+        if b.t.now_ms() + delay as f64 >= deadline {
+            return Err(capacity_exhausted(e, b.plan.timeout_ms));
+        }
+        b.t.sleep(delay).await?;
+        attempt += 1;
+    }
+}
+
+/// How long to wait after a 429 on submit: what the server asked, else the client's backoff.
+fn capacity_delay<T: Transport>(
+    b: &Batch<'_, T>,
+    attempt: u32,
+    retry_after_ms: Option<u64>,
+) -> u32 {
+    match retry_after_ms {
+        Some(ms) => ms.min(u32::MAX as u64) as u32,
+        None => backoff_ms(&b.plan.policy, attempt.min(30), b.t.random()),
+    }
+}
+
+fn aborted_after_creation(jobid: &str) -> Error {
+    Error::AbortedInFlight {
+        message: format!(
+            "The batch was aborted after job {jobid} was created; it may still complete (wait for it with waitForJob)"
+        ),
+    }
+}
+
+/// A 429 that outlasted an item's time limit.
+fn capacity_exhausted(e: Error, timeout_ms: u32) -> Error {
+    match e {
+        Error::Api {
+            kind,
+            status,
+            message,
+            retry_after_ms,
+            from_provider,
+        } => Error::Api {
+            kind,
+            status,
+            message: format!(
+                "{message} (still at capacity after waiting up to the item's timeoutMs of {timeout_ms} ms; nothing was created)"
+            ),
+            retry_after_ms,
+            from_provider,
+        },
+        other => other,
+    }
+}
+
+/// Runs futures side by side on the current task and waits for them all: every wake polls
+/// each one still running (a batch has at most 50), so no executor or extra crate is needed.
+pub async fn join_all<F: Future<Output = ()>>(futures: Vec<F>) {
+    let mut running: Vec<Option<Pin<Box<F>>>> = Vec::new();
+    for f in futures {
+        running.push(Some(Box::pin(f)));
+    }
+    poll_fn(|cx| {
+        let mut pending = false;
+        for slot in running.iter_mut() {
+            if let Some(f) = slot {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(()) => *slot = None,
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "batch_tests.rs"]
+mod tests;
