@@ -116,6 +116,7 @@ results.runSeconds = (performance.now() - started) / 1000;
 const round = (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v);
 fs.writeFileSync(path.join(BENCH, 'results.json'), JSON.stringify(results, round, 2) + '\n');
 fs.writeFileSync(path.join(BENCH, 'RESULTS.md'), renderMarkdown(results));
+if (!onlyArg || only.has('cloudflare')) await step('cloudflare batch: 2,000 items in workerd (writes its RESULTS.md section)', () => import('./cloudflare.mjs').then((m) => m.runCloudflare()));
 console.log(`[bench] wrote bench/results.json and bench/RESULTS.md in ${results.runSeconds.toFixed(0)} s`);
 for (const [name, fig] of Object.entries(f)) {
   if (fig.target) console.log(`[bench] target ${name}: ${fig.target.met ? 'met' : 'MISSED'} — ${fig.target.what}`);

@@ -56,6 +56,7 @@ suite "demo page end-to-end (headless Chromium)" node --test tests/e2e/
 suite "fault injection" node --test tests/faults/
 suite "load + memory" node --test tests/load/
 suite "edge proxy + webhooks (workerd, Chromium)" node --test tests/proxy/
+suite "cloudflare batch (workerd: Queues + Durable Objects)" node --test examples/cloudflare-batch/tests/
 
 printf '\n=== summary\n'
 for s in "${passed[@]}"; do echo "ok   $s"; done

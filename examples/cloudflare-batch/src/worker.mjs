@@ -1,0 +1,177 @@
+// A Cloudflare Worker that upscales batches of up to 10,000 images through a Queue, within the
+// account's MAX_JOBS, with a Durable Object as the ledger (ledger.mjs) and every decision in
+// decide.mjs. Routes: POST /batches, GET /batches/{id}, POST /webhook.
+import { DreaminaClient, handleWebhook } from 'dreamina-upscale';
+import * as D from './decide.mjs';
+
+export { Ledger } from './ledger.mjs';
+
+const MAX_BODY_BYTES = 16 << 20;
+const json = (status, body) => Response.json(body, { status, headers: { 'Cache-Control': 'no-store' } });
+
+let cached; // per isolate: settings, client and webhook secret for this env
+
+async function setup(env) {
+  if (cached?.env === env) return cached;
+  const cfg = D.config(env);
+  // A long Retry-After is not waited out in the consumer: the message is retried instead.
+  const client = new DreaminaClient({ token: cfg.token, maxRetryAfterMs: 5_000, ...(cfg.upstream ? { baseUrl: cfg.upstream } : {}) });
+  const secret = await webhookSecret(cfg.token);
+  cached = { env, cfg, client, secret, replyUrl: `${cfg.publicUrl}/webhook?k=${secret}` };
+  return cached;
+}
+
+/** The `k` of replyUrl: derived from the token, so a forger who does not know it gets a 403. */
+async function webhookSecret(token) {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(token), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode('dreamina-batch webhook')));
+  return [...mac.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function sameSecret(a, b) {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+const ledger = (env, cfg) => env.LEDGER.get(env.LEDGER.idFromName(cfg.account));
+
+/** Validates one item with the package's own rules: an already-aborted call checks and sends nothing. */
+async function validate(client, item, replyUrl) {
+  const own = D.ownFieldError(item);
+  if (own) return own;
+  const isObject = item !== null && typeof item === 'object' && !Array.isArray(item);
+  try {
+    await client.upscale(isObject ? { ...item, replyUrl, replyRef: 'check' } : item, { signal: AbortSignal.abort() });
+  } catch (e) {
+    if (e?.kind === 'aborted') return null; // valid: it got as far as sending
+    return D.errorInfo(e);
+  }
+  return { kind: 'internal', message: 'validation sent a request' };
+}
+
+async function postBatch(request, env, s, hooks) {
+  if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) return json(413, { error: `body over ${MAX_BODY_BYTES} bytes` });
+  const idemKey = request.headers.get('idempotency-key');
+  const keyError = D.idempotencyKeyError(idemKey);
+  if (keyError) return json(400, { error: keyError });
+  let body;
+  try {
+    body = await request.json();
+  } catch {
+    return json(400, { error: 'body is not JSON' });
+  }
+  const parsed = D.parseBatchBody(body);
+  if (parsed.error) return json(parsed.status, { error: parsed.error });
+  const entries = [];
+  for (const item of parsed.items) {
+    const error = await validate(s.client, item, s.replyUrl);
+    entries.push(error ? { error } : { request: item });
+  }
+  // With an Idempotency-Key, a retried POST (after a timeout or a 5xx) finds its batch again.
+  const id = idemKey === null ? crypto.randomUUID() : await D.batchIdFor(idemKey);
+  const digest = idemKey === null ? null : await D.sha256(JSON.stringify(parsed.items));
+  const stored = await ledger(env, s.cfg).createBatch(id, entries, digest);
+  if (stored.conflict) return json(409, { error: 'this Idempotency-Key was used for a different batch', id });
+  await hooks.afterStore?.(id, env);
+  // A replay sends the messages again: the first attempt may have died before sending them all,
+  // and a duplicate message is harmless.
+  const messages = entries.flatMap((e, i) => (e.error ? [] : [{ body: { k: D.itemKey(id, i) } }]));
+  try {
+    for (let i = 0; i < messages.length; i += 100) await env.QUEUE.sendBatch(messages.slice(i, i + 100));
+  } catch (e) {
+    // Stored, not all enqueued: the alarm sends the missing messages after ORPHAN_MS.
+    return json(503, { error: `the batch is stored but not all of it was enqueued (${e?.message ?? e}); it will be, or retry with the same Idempotency-Key`, id });
+  }
+  const rejected = entries.flatMap((e, index) => (e.error ? [{ index, error: e.error }] : []));
+  return json(202, { id, total: entries.length, accepted: messages.length, rejected, ...(stored.existing ? { replayed: true } : {}) });
+}
+
+async function getBatch(url, id, env, s) {
+  let page;
+  try {
+    page = D.parsePage(url.searchParams);
+  } catch (e) {
+    return json(400, { error: e.message });
+  }
+  const status = D.isBatchId(id) ? await ledger(env, s.cfg).status(id, page) : null;
+  return status ? json(200, status) : json(404, { error: 'no such batch' });
+}
+
+async function webhook(request, url, env, s) {
+  if (!sameSecret(url.searchParams.get('k') ?? '', s.secret)) return json(403, { error: 'bad webhook key' });
+  let confirmed;
+  try {
+    confirmed = await handleWebhook(request, { client: s.client, timeoutMs: 10_000 });
+  } catch (e) {
+    // Unreadable or forged (not_found): nothing was trusted. Other failures: the alarm polls.
+    const status = e?.kind === 'validation' ? 400 : e?.kind === 'not_found' ? 404 : 502;
+    return json(status, { ignored: true, error: D.errorInfo(e) });
+  }
+  const r = await ledger(env, s.cfg).jobSeen({ job: confirmed.job, replyRef: confirmed.replyRef, replyRefSource: confirmed.replyRefSource });
+  return json(200, { ...r, jobid: confirmed.jobid });
+}
+
+/** Processes one queue message; an unexpected throw fails the batch (redelivery is safe). */
+async function consume(msg, env, s, hooks) {
+  const key = msg.body?.k;
+  if (!D.parseKey(key)) return msg.ack(); // not ours
+  const stub = ledger(env, s.cfg);
+  const d = await stub.deliver(key, msg.attempts);
+  if (d.action === 'retry') return msg.retry({ delaySeconds: d.delaySeconds });
+  if (d.action === 'requeue') {
+    await env.QUEUE.send({ k: key }, { delaySeconds: d.delaySeconds });
+    return msg.ack();
+  }
+  if (d.action !== 'submit') return msg.ack();
+  let job;
+  try {
+    // 3 tries × 30 s at most: well inside SUBMIT_LEASE_MS, so no second delivery takes over meanwhile.
+    job = await s.client.upscale({ ...d.request, replyUrl: s.replyUrl, replyRef: key }, { maxRetries: 2, timeoutMs: 30_000 });
+  } catch (e) {
+    const r = await stub.postFailed(key, D.errorInfo(e));
+    return r.action === 'retry' ? msg.retry({ delaySeconds: r.delaySeconds }) : msg.ack();
+  }
+  await hooks.afterPost?.(msg, job, env);
+  const created = { jobid: job.jobid, status: job.status, response: job.response, error: job.error };
+  try {
+    await stub.posted(key, created);
+  } catch {
+    await ledger(env, s.cfg).posted(key, created); // once more, on a fresh stub: the object may have restarted
+  }
+  await hooks.afterRecord?.(msg, job, env);
+  msg.ack();
+}
+
+/** The Worker; `hooks` ({afterStore, afterPost, afterRecord}) let tests crash it at those points. */
+export function makeWorker(hooks = {}) {
+  return {
+    async fetch(request, env) {
+      const url = new URL(request.url);
+      let s;
+      try {
+        s = await setup(env);
+      } catch (e) {
+        return json(500, { error: `misconfigured: ${e.message}` });
+      }
+      if (request.method === 'POST' && url.pathname === '/webhook') return webhook(request, url, env, s);
+      const m = /^\/batches(?:\/([^/]+))?$/.exec(url.pathname);
+      if (!m) return json(404, { error: 'not found' });
+      if (!sameSecret(request.headers.get('authorization') ?? '', `Bearer ${s.cfg.apiKey}`)) return json(401, { error: 'Authorization: Bearer <API_KEY> required' });
+      if (!m[1] && request.method === 'POST') return postBatch(request, env, s, hooks);
+      if (m[1] && request.method === 'GET') return getBatch(url, m[1], env, s);
+      return json(405, { error: 'method not allowed' });
+    },
+
+    async queue(batch, env) {
+      const s = await setup(env);
+      const results = await Promise.allSettled(batch.messages.map((msg) => consume(msg, env, s, hooks)));
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+  };
+}
+
+export default makeWorker();

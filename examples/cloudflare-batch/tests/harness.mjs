@@ -1,0 +1,187 @@
+// Runs the batch Worker locally in workerd (Miniflare) with a real Queue and a real SQLite
+// Durable Object, built by wrangler and configured from wrangler.toml, in front of the project's mock API; webhooks go
+// through a relay that can drop them (as a network can). Used by the tests and bench/cloudflare.mjs.
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+import { startMock, SEEDED } from '../../../tests/mock/server.mjs';
+
+export { SEEDED };
+export const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const EXAMPLE = path.resolve(HERE, '..');
+export const TOKEN = 'user:12345-sandbox';
+export const API_KEY = 'test-api-key';
+const COMPAT_DATE = '2026-04-01'; // workerd refuses a date newer than its build
+
+/** The few TOML shapes wrangler.toml uses: [table], [[array]], key = "str" | number | ["str"]. */
+export function readWranglerToml(file = path.join(EXAMPLE, 'wrangler.toml')) {
+  const root = {};
+  let cur = root;
+  for (const raw of fs.readFileSync(file, 'utf8').split('\n')) {
+    const line = raw.replace(/\s+#.*$/, '').replace(/^#.*$/, '').trim();
+    if (!line) continue;
+    let m;
+    if ((m = /^\[\[([\w.]+)\]\]$/.exec(line))) {
+      const keys = m[1].split('.');
+      const parent = keys.slice(0, -1).reduce((o, k) => (o[k] ??= {}), root);
+      (parent[keys.at(-1)] ??= []).push((cur = {}));
+    } else if ((m = /^\[([\w.]+)\]$/.exec(line))) {
+      cur = m[1].split('.').reduce((o, k) => (o[k] ??= {}), root);
+    } else if ((m = /^([\w]+)\s*=\s*(.+)$/.exec(line))) {
+      cur[m[1]] = JSON.parse(m[2]);
+    } else throw new Error(`wrangler.toml: cannot read ${JSON.stringify(raw)}`);
+  }
+  return root;
+}
+
+/** Miniflare options for the bindings wrangler.toml declares (one copy of those facts). */
+export function bindingsFromToml(toml) {
+  const producer = toml.queues.producers[0];
+  const consumer = toml.queues.consumers[0];
+  const dObj = toml.durable_objects.bindings[0];
+  return {
+    queueProducers: { [producer.binding]: { queueName: producer.queue } },
+    queueConsumers: {
+      [consumer.queue]: {
+        maxBatchSize: consumer.max_batch_size, maxBatchTimeout: consumer.max_batch_timeout,
+        maxRetries: consumer.max_retries, retryDelay: consumer.retry_delay,
+      },
+    },
+    durableObjects: { [dObj.name]: { className: dObj.class_name, useSQLite: toml.migrations[0].new_sqlite_classes.includes(dObj.class_name) } },
+    vars: toml.vars,
+  };
+}
+
+const WRANGLER = path.resolve(EXAMPLE, '../../node_modules/.bin/wrangler');
+
+/**
+ * Bundles `entry` with wrangler itself (`wrangler deploy --dry-run`: the same bundler, package
+ * conditions and wasm handling as a real deploy, with this wrangler.toml). Returns its stdout.
+ */
+export async function wranglerBuild(entry, outdir) {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve, reject) => {
+    execFile(WRANGLER, ['deploy', entry, '--dry-run', '--outdir', outdir], {
+      cwd: EXAMPLE, timeout: 120_000, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0' },
+    }, (err, stdout, stderr) => (err ? reject(new Error(`wrangler: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout)));
+  });
+}
+
+let built; // one build of tests/entry.mjs per process
+function bundle() {
+  built ??= (async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-batch-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    await wranglerBuild('tests/entry.mjs', dir);
+    return { dir, script: path.join(dir, 'entry.js') };
+  })();
+  return built;
+}
+
+/** A relay in front of the Worker's /webhook: forwards, or drops (503) calls `drop(body)` picks. */
+export async function startRelay() {
+  const relay = { target: null, drop: () => false, forwarded: [], dropped: [] };
+  const server = http.createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body = null;
+    try { body = JSON.parse(text); } catch { /* forwarded as is */ }
+    if (relay.drop(body)) {
+      relay.dropped.push(body);
+      return res.writeHead(503).end('dropped by the test relay');
+    }
+    try {
+      const r = await fetch(relay.target + req.url, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? 'application/json' }, body: text });
+      relay.forwarded.push({ body, status: r.status });
+      res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
+    } catch (e) {
+      res.writeHead(502).end(String(e));
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  relay.url = `http://127.0.0.1:${server.address().port}`;
+  relay.close = () => new Promise((r) => { server.closeAllConnections(); server.close(r); });
+  return relay;
+}
+
+/** Overlap of the mock's upscale jobs (created → completeAt): the most running at once. */
+export function mostRunning(mock) {
+  if (typeof mock.maxRunning === 'function') return mock.maxRunning();
+  const events = [];
+  for (const j of mock.state.jobs.values()) if (j.type === 'upscale') events.push([j.createdAt, 1], [j.completeAt, -1]);
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let n = 0;
+  let most = 0;
+  for (const [, d] of events) most = Math.max(most, (n += d));
+  return most;
+}
+
+/**
+ * Starts mock + relay + the Worker in workerd. `vars` override wrangler.toml's [vars].
+ * Returns { mock, relay, mf, url, api(method, path, body), close() }.
+ */
+export async function startBatchStack({ completeAfterMs = 300, vars = {}, mockOptions = {} } = {}) {
+  const { dir, script } = await bundle();
+  const mock = await startMock({ completeAfterMs, ...mockOptions });
+  const relay = await startRelay();
+  const b = bindingsFromToml(readWranglerToml());
+  const mf = new Miniflare({
+    modules: true, scriptPath: script, modulesRoot: dir,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }, { type: 'ESModule', include: ['**/*.js'] }],
+    compatibilityDate: COMPAT_DATE, host: '127.0.0.1', port: 0,
+    queueProducers: b.queueProducers, queueConsumers: b.queueConsumers, durableObjects: b.durableObjects,
+    bindings: { ...b.vars, USEAPI_TOKEN: TOKEN, API_KEY, UPSTREAM: mock.baseUrl, PUBLIC_URL: relay.url, ...vars },
+  });
+  const url = (await mf.ready).href.replace(/\/$/, '');
+  relay.target = url;
+  const api = async (method, p, body, headers = { authorization: `Bearer ${API_KEY}` }) => {
+    const r = await fetch(url + p, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await r.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: r.status, json, text };
+  };
+  return {
+    mock, relay, mf, url, api,
+    async close() {
+      await mf.dispose();
+      await relay.close();
+      await mock.close();
+    },
+  };
+}
+
+/** Every item of a batch, through all pages. */
+export async function allItems(api, id, limit = 1000) {
+  const items = [];
+  let summary;
+  for (let offset = 0; offset !== undefined;) {
+    const r = await api('GET', `/batches/${id}?offset=${offset}&limit=${limit}`);
+    if (r.status !== 200) throw new Error(`GET /batches/${id}: ${r.status} ${r.text}`);
+    summary = r.json;
+    items.push(...r.json.items);
+    offset = r.json.next;
+  }
+  return { ...summary, items };
+}
+
+/** Polls `GET /batches/{id}` (counters only) until `done(summary)` or `timeoutMs`. */
+export async function waitFor(api, id, done, timeoutMs, everyMs = 250) {
+  const t0 = Date.now();
+  let last;
+  while (Date.now() - t0 < timeoutMs) {
+    last = (await api('GET', `/batches/${id}?limit=1`)).json;
+    if (done(last)) return last;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`batch ${id} not done within ${timeoutMs} ms: ${JSON.stringify(last)}`);
+}
+
+/** `n` valid upscale requests over the mock's seeded sources. */
+export const requests = (n) => Array.from({ length: n }, (_, i) => ({
+  jobid: [SEEDED.square, SEEDED.wide, SEEDED.weird][i % 3], imageIndex: i % 4, upscaleResolution: ['2k', '4k'][i % 2],
+}));

@@ -1,0 +1,262 @@
+// The batch Worker for real: workerd (Miniflare) with a real Queue and a real SQLite Durable
+// Object, configured from wrangler.toml, against the project's mock API on 127.0.0.1.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBatchStack, requests, waitFor, allItems, mostRunning, TOKEN, API_KEY } from './harness.mjs';
+
+const FAST = { EXPECTED_JOB_MS: '400', POLL_AFTER_MS: '1500', POLL_EVERY_MS: '500', UNKNOWN_HOLD_MS: '3000', SUBMIT_LEASE_MS: '1000' };
+const settled = (s) => s.queued === 0 && s.running === 0;
+
+/** POST /images/upscale requests the mock received, counted per replyRef of batch `id`. */
+function postsPerItem(mock, id) {
+  const counts = new Map();
+  for (const r of mock.requests()) {
+    if (r.method !== 'POST' || !r.path.endsWith('/images/upscale')) continue;
+    const ref = JSON.parse(r.body).replyRef;
+    if (ref?.startsWith(`${id}/`)) counts.set(ref, (counts.get(ref) ?? 0) + 1);
+  }
+  return counts;
+}
+/** Upscale jobs the mock created for batch `id`. */
+const jobsOf = (mock, id) => [...mock.state.jobs.values()].filter((j) => j.type === 'upscale' && j.request.replyRef?.startsWith(`${id}/`));
+
+describe('200 items, MAX_JOBS=10', () => {
+  let st;
+  before(async () => { st = await startBatchStack({ completeAfterMs: 300, vars: { ...FAST, MAX_JOBS: '10' } }); });
+  after(() => st?.close());
+
+  test('all complete, one job per item, never more than 10 running; bad items are reported, not queued', async () => {
+    const items = [...requests(100), { ...requests(1)[0], imageIndex: 9 }, ...requests(100), { jobid: 'x', replyRef: 'mine' }];
+    const posted = await st.api('POST', '/batches', { items });
+    assert.equal(posted.status, 202, posted.text);
+    const { id, total, accepted, rejected } = posted.json;
+    assert.deepEqual([total, accepted], [202, 200]);
+    assert.deepEqual(rejected.map((r) => [r.index, r.error.kind, r.error.field]), [[100, 'validation', 'imageIndex'], [201, 'validation', 'replyRef']]);
+
+    const t0 = Date.now();
+    const done = await waitFor(st.api, id, settled, 90_000);
+    const all = await allItems(st.api, id, 64); // several pages
+    assert.deepEqual([done.completed, done.failed, done.unknown], [200, 2, 0]);
+    assert.equal(all.items.length, 202);
+    assert.deepEqual(all.items.map((i) => i.index), [...Array(202).keys()], 'every index once, in order');
+    for (const it of all.items.filter((i) => i.index !== 100 && i.index !== 201)) {
+      assert.equal(it.status, 'completed', JSON.stringify(it));
+      assert.match(it.imageUrl, /^http:\/\/127\.0\.0\.1:\d+\/files\/upscale-/);
+      assert.ok(it.width >= 2048 && it.height >= 1536, JSON.stringify(it));
+      assert.ok(it.jobid.includes('I-u12345'));
+    }
+    assert.equal(new Set(all.items.filter((i) => i.jobid).map((i) => i.jobid)).size, 200, 'distinct job ids');
+    assert.equal(st.mock.jobsCreated(), 200, 'jobs created = items');
+    const posts = postsPerItem(st.mock, id);
+    assert.equal(posts.size, 200);
+    assert.ok([...posts.values()].every((n) => n === 1), 'one POST per item: the mock (capacity 10) never had to answer 429');
+    const most = mostRunning(st.mock);
+    assert.ok(most <= 10, `the mock saw ${most} running at once`);
+    assert.ok(most >= 5, `capacity was used (${most} at once)`);
+    const stats = (await st.api('GET', '/__test/stats')).json;
+    assert.equal(stats.running, 0, 'every slot released');
+    console.log(`# 200 items, MAX_JOBS=10, 300 ms jobs: ${Date.now() - t0} ms after the 202 (bound ${200 / 10 * 300} ms); most running ${most}; slot estimate ${stats.slotMs} ms`);
+  });
+
+  test('the HTTP API: key required, bodies checked, unknown batches 404, pages', async () => {
+    assert.equal((await st.api('POST', '/batches', { items: requests(1) }, {})).status, 401);
+    assert.equal((await st.api('POST', '/batches', { items: requests(1) }, { authorization: 'Bearer nope' })).status, 401);
+    assert.equal((await st.api('POST', '/batches', { items: [] })).status, 400);
+    assert.equal((await st.api('POST', '/batches', { items: requests(2), more: 1 })).status, 400);
+    assert.equal((await st.api('POST', '/batches', { items: requests(1) }, { authorization: `Bearer ${API_KEY}`, 'idempotency-key': ' ' })).status, 400);
+    assert.equal((await st.api('POST', '/batches', { items: Array(10_001).fill(requests(1)[0]) })).status, 413);
+    assert.equal((await st.api('GET', '/batches/0b6f9c1e-2d3a-4b5c-8d7e-9f0a1b2c3d4e')).status, 404);
+    assert.equal((await st.api('GET', '/batches/..%2f')).status, 404);
+    assert.equal((await st.api('GET', '/nope')).status, 404);
+    const before = st.mock.requests().length;
+    const bad = await st.api('POST', '/batches', { items: [{ jobid: 1 }, { nope: true }, 'x'] });
+    assert.equal(bad.status, 202);
+    assert.deepEqual(bad.json.rejected.map((r) => r.error.field), ['jobid', 'nope', 'request']);
+    assert.equal(st.mock.requests().length, before, 'validation sent nothing');
+    const page = await st.api('GET', `/batches/${bad.json.id}?offset=1&limit=1`);
+    assert.deepEqual([page.json.failed, page.json.items.length, page.json.items[0].index, page.json.next], [3, 1, 1, 2]);
+    assert.equal((await st.api('GET', `/batches/${bad.json.id}?limit=5000`)).status, 400);
+  });
+
+  test('10,000 items (the most per batch) are validated, stored and enqueued in one request', async () => {
+    const big = await st.api('POST', '/batches', { items: requests(10_000) });
+    assert.equal(big.status, 202, big.text);
+    assert.deepEqual([big.json.total, big.json.accepted, big.json.rejected.length], [10_000, 10_000, 0]);
+    const s = (await st.api('GET', `/batches/${big.json.id}?offset=9999&limit=1`)).json;
+    assert.equal(s.queued + s.running + s.completed, 10_000, JSON.stringify({ ...s, items: undefined }));
+    assert.deepEqual(s.items.map((i) => i.index), [9999]);
+    assert.ok(s.running <= 10);
+  });
+});
+
+describe('crashes, lost webhooks, forged webhooks', () => {
+  let st;
+  before(async () => {
+    st = await startBatchStack({ completeAfterMs: 300, vars: { ...FAST, CRASH_AFTER_POST: '3,13', CRASH_AFTER_RECORD: '5,25' } });
+  });
+  after(() => st?.close());
+
+  test('a consumer that dies after its POST (before recording or before acking) loses nothing and sends nothing twice; the alarm finds jobs whose webhook was dropped', async () => {
+    const dropped = new Set([7, 17, 27]);
+    st.relay.drop = (body) => dropped.has(Number(String(body?.replyRef).split('/')[1]));
+    const { id } = (await st.api('POST', '/batches', { items: requests(60) })).json;
+    await waitFor(st.api, id, settled, 60_000);
+    // The crashed deliveries come back after the consumer's retry_delay: wait for them too.
+    let stats;
+    for (const t0 = Date.now(); Date.now() - t0 < 30_000; await new Promise((r) => setTimeout(r, 250))) {
+      stats = (await st.api('GET', '/__test/stats')).json;
+      const crashed = stats.crashes.filter((c) => c.key.startsWith(id));
+      if (crashed.length === 4 && crashed.every((c) => stats.deliveries[c.key] >= 2)) break;
+    }
+    const done = (await st.api('GET', `/batches/${id}?limit=1`)).json;
+    assert.deepEqual([done.completed, done.failed, done.unknown], [60, 0, 0], JSON.stringify(done));
+    const { items } = await allItems(st.api, id);
+    assert.ok(items.every((i) => i.status === 'completed' && i.imageUrl), 'all completed with an image');
+    assert.equal(jobsOf(st.mock, id).length, 60, 'jobs created = items');
+    assert.ok([...postsPerItem(st.mock, id).values()].every((n) => n === 1), 'one POST per item');
+    // 3 and 13 died before recording their job id: the webhook's replyRef (as the provider recorded it) found it.
+    for (const i of [3, 13]) assert.equal(items[i].reconciled, true, `item ${i} reconciled`);
+    for (const i of [5, 25]) assert.equal(items[i].reconciled, undefined, `item ${i} had its job id recorded`);
+    const crashed = stats.crashes.filter((c) => c.key.startsWith(id));
+    assert.deepEqual(crashed.map((c) => `${c.point} ${c.key.split('/')[1]}`).sort(),
+      ['CRASH_AFTER_POST 13', 'CRASH_AFTER_POST 3', 'CRASH_AFTER_RECORD 25', 'CRASH_AFTER_RECORD 5']);
+    for (const c of crashed) {
+      assert.ok(stats.deliveries[c.key] >= 2, `${c.key} was redelivered`);
+      assert.equal(items[Number(c.key.split('/')[1])].jobid, c.jobid, 'the job the crashed consumer created is the one recorded');
+    }
+    // Dropped webhooks: the relay answered 503, the mock does not call twice, so only the alarm's GET could tell.
+    const droppedRefs = st.relay.dropped.map((b) => b.replyRef).filter((r) => r.startsWith(id));
+    assert.deepEqual(droppedRefs.map((r) => Number(r.split('/')[1])).sort((a, b) => a - b), [7, 17, 27]);
+    for (const i of dropped) {
+      const call = st.mock.webhooks().find((w) => w.jobid === items[i].jobid);
+      assert.equal(call.status, 503);
+      const polls = st.mock.requests().filter((r) => r.method === 'GET' && r.jobid === items[i].jobid && r.time > call.time);
+      assert.ok(polls.length >= 1, `item ${i} polled after its webhook was lost`);
+      assert.equal(polls[0].headers.authorization, `Bearer ${TOKEN}`);
+    }
+    assert.ok(mostRunning(st.mock) <= 10);
+  });
+
+  test('forged, duplicate and stranger webhooks change nothing', async () => {
+    const { id } = (await st.api('POST', '/batches', { items: requests(3) })).json;
+    await waitFor(st.api, id, settled, 30_000);
+    const before = await allItems(st.api, id);
+    const calls = st.mock.webhooks().filter((w) => w.body.replyRef?.startsWith(id));
+    const k = new URL(calls[0].url).searchParams.get('k');
+    const hook = (body, key = k) => fetch(`${st.url}/webhook?k=${key}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      .then(async (r) => ({ status: r.status, json: await r.json() }));
+    const gets = () => st.mock.requests().filter((r) => r.method === 'GET').length;
+
+    let n = gets();
+    assert.equal((await hook({ jobid: before.items[0].jobid, status: 'failed' }, 'wrong')).status, 403);
+    assert.equal(gets(), n, 'a call without the key is not even looked up');
+
+    const forgedId = 'j0101000000000000999I-u12345-US:attacker@example.com:dreamina';
+    const forged = await hook({ jobid: forgedId, status: 'completed', replyRef: `${id}/0`, response: { images: [{ imageUrl: 'https://evil.example/x.png' }] } });
+    assert.equal(forged.status, 404);
+    assert.equal(forged.json.ignored, true);
+    assert.equal(st.mock.requests().filter((r) => r.jobid === forgedId).length, 1, 'looked up once, not believed');
+
+    const lie = await hook({ jobid: before.items[1].jobid, status: 'failed', replyRef: `${id}/1` });
+    assert.deepEqual([lie.status, lie.json.matched, lie.json.changed, lie.json.status], [200, true, false, 'completed'], 'GET says completed, the body is not believed');
+
+    const replay = await hook(calls[2].body);
+    assert.deepEqual([replay.status, replay.json.changed], [200, false], 'a duplicate webhook');
+
+    // A real job made outside this Worker whose replyRef names an item that has its own job.
+    const stranger = await fetch(`${st.mock.baseUrl}/images/upscale`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...requests(1)[0], replyRef: `${id}/2` }),
+    }).then((r) => r.json());
+    await new Promise((r) => setTimeout(r, 400));
+    const claimed = await hook({ jobid: stranger.jobid });
+    assert.deepEqual([claimed.status, claimed.json.changed], [200, false]);
+
+    const after = await allItems(st.api, id);
+    assert.deepEqual(after.items, before.items, 'the ledger is unchanged');
+  });
+});
+
+describe('ambiguous POST failures (connection reset after the job was created)', () => {
+  let st;
+  before(async () => { st = await startBatchStack({ completeAfterMs: 300, vars: FAST }); });
+  after(() => st?.close());
+
+  test('reset mid-request: the item is not re-sent; its webhook reconciles it', async () => {
+    st.mock.addFault({ method: 'POST', path: '/images/upscale', action: 'reset-after', times: 2 });
+    const { id } = (await st.api('POST', '/batches', { items: requests(20) })).json;
+    const done = await waitFor(st.api, id, settled, 60_000);
+    assert.deepEqual([done.completed, done.unknown], [20, 0], JSON.stringify(done));
+    const { items } = await allItems(st.api, id);
+    const resets = st.mock.requests().filter((r) => r.fault === 'reset-after').map((r) => JSON.parse(r.body).replyRef);
+    assert.equal(resets.length, 2);
+    for (const ref of resets) assert.equal(items[Number(ref.split('/')[1])].reconciled, true, `${ref} reconciled`);
+    assert.equal(jobsOf(st.mock, id).length, 20, 'jobs created = items');
+    assert.ok([...postsPerItem(st.mock, id).values()].every((n) => n === 1), 'never sent twice');
+  });
+
+  test('the account busy with other jobs (mock capacity 4 < MAX_JOBS 10): 429s are retried later, nothing is created twice', async () => {
+    st.mock.setConfig({ capacity: 4 });
+    try {
+      const { id } = (await st.api('POST', '/batches', { items: requests(20) })).json;
+      const done = await waitFor(st.api, id, settled, 60_000);
+      assert.deepEqual([done.completed, done.failed, done.unknown], [20, 0, 0], JSON.stringify(done));
+      const posts = [...postsPerItem(st.mock, id).values()];
+      assert.ok(posts.some((n) => n > 1), 'some POSTs were refused with 429 and sent again');
+      assert.equal(jobsOf(st.mock, id).length, 20, 'jobs created = items: a 429 creates nothing');
+      assert.ok(st.mock.maxRunning() <= 10);
+    } finally {
+      st.mock.setConfig({ capacity: 10 });
+    }
+  });
+
+  test('reset mid-request and its webhook lost: reported as unknown (needs reconciliation), never sent twice', async () => {
+    st.mock.addFault({ method: 'POST', path: '/images/upscale', action: 'reset-after', times: 1 });
+    let batch = null;
+    st.relay.drop = (body) => batch !== null && String(body?.replyRef).startsWith(batch);
+    batch = (await st.api('POST', '/batches', { items: requests(1) })).json.id;
+    const s = await waitFor(st.api, batch, (x) => x.unknown === 1, 20_000);
+    // Past the hold (3 s) and several poll periods: still unknown, still one POST.
+    await new Promise((r) => setTimeout(r, 4_000));
+    const listed = (await st.api('GET', `/batches/${batch}?status=unknown`)).json;
+    assert.deepEqual([s.unknown, listed.unknown, listed.items.length], [1, 1, 1]);
+    const it = listed.items[0];
+    assert.equal(it.status, 'unknown');
+    assert.equal(it.error.kind, 'network');
+    assert.match(it.error.message, /may have been created/);
+    assert.equal(it.jobid, undefined);
+    assert.deepEqual([...postsPerItem(st.mock, batch).values()], [1], 'one POST');
+    assert.equal(jobsOf(st.mock, batch).length, 1, 'the job exists upstream: sending again would bill twice');
+    const stats = (await st.api('GET', '/__test/stats')).json;
+    assert.equal(stats.running, 0, 'its slot was released after UNKNOWN_HOLD_MS');
+  });
+});
+
+describe('a Worker that dies while enqueueing a batch', () => {
+  let st;
+  before(async () => { st = await startBatchStack({ completeAfterMs: 300, vars: { ...FAST, CRASH_AFTER_STORE: '1', ORPHAN_MS: '2000' } }); });
+  after(() => st?.close());
+
+  test('the stored items whose messages were never sent are found by the alarm and sent; nothing twice', async () => {
+    const headers = { authorization: `Bearer ${API_KEY}`, 'idempotency-key': 'catalogue-2026-12' };
+    const r = await st.api('POST', '/batches', { items: requests(20) }, headers);
+    assert.equal(r.status, 500, 'the caller saw the crash');
+    const crash = (await st.api('GET', '/__test/stats')).json.crashes.find((c) => c.point === 'CRASH_AFTER_STORE');
+    const id = crash.batch;
+    const done = await waitFor(st.api, id, settled, 30_000);
+    assert.deepEqual([done.total, done.completed, done.unknown], [20, 20, 0], JSON.stringify(done));
+    const stats = (await st.api('GET', '/__test/stats')).json;
+    assert.ok(stats.resent >= 20, `the alarm sent the lost messages (${stats.resent})`);
+    assert.equal(jobsOf(st.mock, id).length, 20, 'jobs created = items');
+    assert.ok([...postsPerItem(st.mock, id).values()].every((n) => n === 1), 'one POST per item, duplicates of messages included');
+
+    // The caller retries its POST with the same Idempotency-Key: the same batch, nothing new.
+    const again = await st.api('POST', '/batches', { items: requests(20) }, headers);
+    assert.deepEqual([again.status, again.json.id, again.json.replayed], [202, id, true]);
+    const other = await st.api('POST', '/batches', { items: requests(21) }, headers);
+    assert.equal(other.status, 409, 'the same key for other items');
+    await new Promise((res) => setTimeout(res, 1_500)); // the replayed messages are delivered
+    assert.equal(jobsOf(st.mock, id).length, 20, 'still one job per item');
+    assert.ok([...postsPerItem(st.mock, id).values()].every((n) => n === 1));
+  });
+});
