@@ -189,13 +189,7 @@ fn choice(field: &str, v: &Val, allowed: &'static [&'static str]) -> Result<&'st
 mod tests {
     use super::*;
     use crate::validate::json_text;
-
-    fn f(pairs: &[(&str, Val)]) -> Fields {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
-    }
+    use crate::value::fields_of as f;
 
     fn s(x: &str) -> Val {
         Val::Str(x.into())

@@ -73,6 +73,15 @@ pub fn get<'a>(fields: &'a Fields, key: &str) -> &'a Val {
         .unwrap_or(&Val::Missing)
 }
 
+/// `Fields` from literal pairs, for tests.
+#[cfg(test)]
+pub(crate) fn fields_of(pairs: &[(&str, Val)]) -> Fields {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
