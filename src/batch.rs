@@ -280,15 +280,17 @@ async fn submit<T: Transport>(
     }
 }
 
-/// How long to wait after a 429 on submit: what the server asked, else the client's backoff.
+/// How long to wait after a 429 on submit: what the server asked, but never less than the
+/// client's jittered backoff (so a `Retry-After: 0` does not spin, and waiting items spread out).
 fn capacity_delay<T: Transport>(
     b: &Batch<'_, T>,
     attempt: u32,
     retry_after_ms: Option<u64>,
 ) -> u32 {
+    let backoff = backoff_ms(&b.plan.policy, attempt.min(30), b.t.random());
     match retry_after_ms {
-        Some(ms) => ms.min(u32::MAX as u64) as u32,
-        None => backoff_ms(&b.plan.policy, attempt.min(30), b.t.random()),
+        Some(ms) => (ms.min(u32::MAX as u64) as u32).max(backoff),
+        None => backoff,
     }
 }
 

@@ -363,6 +363,17 @@ fn retry_after_is_honoured_between_submits_of_an_item() {
 }
 
 #[test]
+fn a_retry_after_of_zero_does_not_spin() {
+    let mut sim = Sim::new(1, |_| 3_000.0);
+    sim.retry_after = Some("0");
+    let r = run(&sim, 3, plan(250), requests(3));
+    assert!(r.results.iter().all(|x| x.is_ok()));
+    // 5 ms per POST: without a floor on the delay this would be hundreds of POSTs.
+    let posts = sim.posts.borrow().len();
+    assert!(posts < 40, "{posts} POSTs");
+}
+
+#[test]
 fn back_pressure_gives_up_at_the_items_time_limit_having_created_nothing() {
     let sim = Sim::new(0, |_| 1_000.0);
     let r = run(
