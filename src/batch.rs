@@ -208,7 +208,8 @@ fn failure<D>(error: Error, jobid: Option<String>, job: Option<D>) -> ItemFailur
     ItemFailure { error, jobid, job }
 }
 
-/// One item: submit (waiting out capacity), then wait for the job.
+/// One item: `POST /images/upscale`, submitted again after each 429 (which created nothing)
+/// until it is accepted, the signal fires, or the item's `timeoutMs` would pass; then the wait.
 async fn run_item<T: Transport>(
     b: &Batch<'_, T>,
     index: usize,
@@ -219,7 +220,37 @@ where
     T::Doc: Clone,
 {
     let fail = failure;
-    let created = submit(b, request).await.map_err(|e| fail(e, None, None))?;
+    let deadline = b.t.now_ms() + b.plan.timeout_ms as f64;
+    let url = crate::url::upscale_url(b.base_url);
+    let mut attempt = 0;
+    let created = loop {
+        if b.t.is_aborted() {
+            return Err(fail(Error::Aborted, None, None));
+        }
+        let policy = &b.plan.policy;
+        let timeout = b.submit_timeout_ms;
+        let sent = engine::submit(
+            b.post,
+            url.clone(),
+            request.entries(),
+            timeout,
+            policy,
+            false,
+        );
+        let e = match sent.await {
+            Ok(created) => break created,
+            Err(e) if e.status() == Some(429) => e,
+            Err(e) => return Err(fail(e, None, None)),
+        };
+        let delay = capacity_delay(b, attempt, e.retry_after_ms());
+        if b.t.now_ms() + delay as f64 >= deadline {
+            return Err(fail(capacity_exhausted(e, b.plan.timeout_ms), None, None));
+        }
+        if let Err(e) = b.t.sleep(delay).await {
+            return Err(fail(e, None, None));
+        }
+        attempt += 1;
+    };
     (on_update.borrow_mut())(index, &created);
     let jobid = created.job.jobid;
     if b.t.is_aborted() {
@@ -240,43 +271,6 @@ where
                 .flatten();
             Err(fail(error, Some(jobid), job))
         }
-    }
-}
-
-/// `POST /images/upscale`, submitted again after each 429 (which created nothing) until it is
-/// accepted, the signal fires, or the item's `timeoutMs` would pass.
-async fn submit<T: Transport>(
-    b: &Batch<'_, T>,
-    request: &UpscaleRequest,
-) -> Result<Fetched<T::Doc>> {
-    let deadline = b.t.now_ms() + b.plan.timeout_ms as f64;
-    let url = crate::url::upscale_url(b.base_url);
-    let mut attempt = 0;
-    loop {
-        if b.t.is_aborted() {
-            return Err(Error::Aborted);
-        }
-        let body = request.entries();
-        let policy = &b.plan.policy;
-        let e = match engine::submit(
-            b.post,
-            url.clone(),
-            body,
-            b.submit_timeout_ms,
-            policy,
-            false,
-        )
-        .await
-        {
-            Err(e) if e.status() == Some(429) => e,
-            other => return other,
-        };
-        let delay = capacity_delay(b, attempt, e.retry_after_ms());
-        if b.t.now_ms() + delay as f64 >= deadline {
-            return Err(capacity_exhausted(e, b.plan.timeout_ms));
-        }
-        b.t.sleep(delay).await?;
-        attempt += 1;
     }
 }
 
