@@ -8,13 +8,15 @@ import { SEEDED } from '../tests/mock/server.mjs';
 const CHILD = path.join(BENCH, 'child/calls.mjs');
 /** Budgets (issue 10): package/plain-JS median ratios. */
 export const TARGETS = { sequential: 1.10, concurrent: 1.5, inMemoryFetch: 1.5 };
-const env = (pkg = PKG) => ({ BENCH_PKG: pkg, BENCH_PLAIN: path.join(BENCH, 'baseline/plain.mjs'), BENCH_JOBID: SEEDED.square });
+const env = (pkg = PKG) => ({ BENCH_PKG: pkg, BENCH_PLAIN: path.join(BENCH, 'baseline/plain.mjs'), BENCH_GUARDED: path.join(BENCH, 'baseline/guarded.mjs'), BENCH_JOBID: SEEDED.square });
 
 function compare(res) {
   const pkg = summary(res.pkg);
   const plain = summary(res.plain);
+  const guarded = res.guarded?.length ? summary(res.guarded) : undefined;
   return {
-    pkg, plain,
+    pkg, plain, guarded,
+    guardedRatio: guarded && guarded.median / plain.median,
     medianRatio: pkg.median / plain.median,
     p99Ratio: pkg.p99 / plain.p99,
     extraMicrosPerCall: (pkg.median - plain.median) * 1000,

@@ -83,6 +83,7 @@ function calls(c) {
     ]),
     '',
     `Throughput with ${c.concurrent.width} in flight: package ${n0(c.concurrent.throughput.pkg)} calls/s, plain JS ${n0(c.concurrent.throughput.plain)} calls/s.`,
+    ...(c.sequential.guardedRatio ? ['', `Diagnosis: plain JS plus, written by hand, the per-call JS objects of the package's fetch layer (a \`Request\` from \`RequestInit\` + \`Headers\` for the global fetch, or \`(url, init)\` with a copy of the headers for a caller's fetch; an \`AbortController\`; a timeout set and cleared: bench/baseline/guarded.mjs) costs ${f(c.sequential.guardedRatio)}× plain JS sequential on loopback, ${f(c.concurrent.guardedRatio)}× with ${c.concurrent.width} in flight, ${f(c.inMemoryFetch.guardedRatio)}× with the in-memory fetch. That much of each ratio above is the runtime's price for the card's fetch form; the rest is wasm and its glue.`] : []),
   ].join('\n');
 }
 

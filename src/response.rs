@@ -317,7 +317,7 @@ pub fn excerpt(body: &str) -> String {
         return "(empty)".into();
     }
     let mut out: String = flat.chars().take(EXCERPT_CHARS).collect();
-    if flat.chars().count() > EXCERPT_CHARS {
+    if flat.chars().nth(EXCERPT_CHARS).is_some() {
         out.push('…');
     }
     format!("\"{out}\"")

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const [mode, baseUrl] = process.argv.slice(2);
-const { BENCH_PKG: PKG, BENCH_PLAIN: PLAIN, BENCH_JOBID: JOBID } = process.env;
+const { BENCH_PKG: PKG, BENCH_PLAIN: PLAIN, BENCH_GUARDED: GUARDED, BENCH_JOBID: JOBID } = process.env;
 const SEQ = Number(process.env.BENCH_SEQ ?? 5000);
 const CONC = Number(process.env.BENCH_CONC ?? 5000);
 const WIDTH = Number(process.env.BENCH_WIDTH ?? 100);
@@ -16,6 +16,7 @@ const token = 'user:12345-sandbox';
 
 const { DreaminaClient } = await import(pathToFileURL(path.join(PKG, 'node.mjs')).href);
 const { createClient } = await import(pathToFileURL(PLAIN).href);
+const guardedModule = GUARDED ? await import(pathToFileURL(GUARDED).href) : null;
 
 /** Real body of the job from the mock, served from memory by the fake fetch. */
 const body = await (await fetch(`${baseUrl}/images/${encodeURIComponent(JOBID)}`, { headers: { Authorization: `Bearer ${token}` } })).text();
@@ -25,6 +26,9 @@ const fetchOpt = mode === 'loopback' ? {} : { fetch: memoryFetch };
 const pkg = new DreaminaClient({ token, baseUrl, ...fetchOpt });
 const plain = createClient({ token, baseUrl, ...fetchOpt });
 const clients = { pkg: () => pkg.getJob(JOBID), plain: () => plain.getJob(JOBID) };
+// Diagnosis only: plain JS plus the per-call JS objects of the package's fetch layer.
+const guarded = guardedModule?.createClient({ token, baseUrl, ...fetchOpt });
+if (guarded) clients.guarded = () => guarded.getJob(JOBID);
 
 // Both clients must return the same job, or the comparison means nothing.
 const [a, b] = [await clients.pkg(), await clients.plain()];
@@ -83,9 +87,11 @@ if (mode.startsWith('profile-')) {
     await sequential(c, 500, []);
     await concurrent(c, 500, [], []);
   }
-  const res = { seq: { pkg: [], plain: [] }, conc: { pkg: [], plain: [] }, concWallMs: { pkg: [], plain: [] } };
+  const names = Object.keys(clients);
+  const per = () => Object.fromEntries(names.map((n) => [n, []]));
+  const res = { seq: per(), conc: per(), concWallMs: per() };
   for (let r = 0; r < ROUNDS; r++) {
-    const order = r % 2 ? ['plain', 'pkg'] : ['pkg', 'plain'];
+    const order = r % 2 ? [...names].reverse() : names;
     await reset();
     await sequentialPaired(order, SEQ / ROUNDS, res.seq);
     if (mode === 'memory') continue;
