@@ -272,17 +272,20 @@ async function upscale(indexes, all = false) {
     ...pollOptions(),
     ...(concurrency === undefined ? {} : { concurrency }),
   };
+  let refused = false;
   try {
     if (all) await client.upscaleAll(view.source.jobid, { ...request, ...options });
     else await client.upscaleMany(indexes.map((imageIndex) => ({ jobid: view.source.jobid, imageIndex, ...request })), options);
   } catch (e) {
     // upscaleMany settles per item; it rejects only when the batch itself is refused (bad options).
+    refused = true;
     for (const i of indexes) if (view.items[i].state === 'queued') view.items[i].state = 'idle';
     renderError($('batch-error'), e);
     if (kindOf(e) === 'validation' && e.field) showFieldError(e.field, e.message);
   } finally {
     clearInterval(batch.timer);
     renderBatch();
+    if (refused) $('batch-status').textContent = 'Not sent';
     batch.started = 0;
     running = null;
     setBusy(false);

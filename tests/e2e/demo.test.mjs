@@ -321,6 +321,7 @@ test('options are checked as you type by the package, and nothing is sent', asyn
   await page.click('#upscale-all');
   await page.waitForSelector('#batch-error:not([hidden])');
   assert.match(await text(page, '#batch-error'), /validation/);
+  assert.equal(await text(page, '#batch-status'), 'Not sent');
   assert.equal(upscalePosts().length, 0, 'no upscale request reached the API');
   assert.deepEqual(page.pageErrors, []);
   await shot(page, '09-validation');

@@ -12,6 +12,15 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { encodePng, prng, MAX_SIDE } from './png.mjs';
 import { encodePicture, themeFor, THEMES, PICTURE_MAX_SIDE } from './picture.mjs';
+import {
+  RESOLUTIONS, isObject, given, validateUpscale, validateGenerate, promptMarkers, scaleToLongSide,
+  generationSize, delayRange, checkConfig,
+} from './rules.mjs';
+
+export {
+  validateUpscale, validateGenerate, promptMarkers, scaleToLongSide, generationSize, delayRange,
+  KNOWN_MODELS, RATIOS, GEN_RESOLUTIONS, MAX_PROMPT,
+} from './rules.mjs';
 
 export const API_PREFIX = '/v1/dreamina';
 export const DEFAULT_TOKENS = ['user:12345-sandbox'];
@@ -21,12 +30,6 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_CAPACITY = 10;
 /** The account that runs jobs whose request names none (it is in every job id's user part). */
 export const DEFAULT_ACCOUNT = 'user@example.com';
-/** Models the mock knows (any other string is accepted too, as a model newer than this list). */
-export const KNOWN_MODELS = Object.freeze(['seedream-4.0', 'seedream-4.1', 'seedream-4.5', 'nano-banana', 'seedream-3.0']);
-export const RATIOS = Object.freeze({ auto: [1, 1], '1:1': [1, 1], '3:4': [3, 4], '16:9': [16, 9], '4:3': [4, 3], '9:16': [9, 16], '2:3': [2, 3], '3:2': [3, 2], '21:9': [21, 9] });
-/** Long side of a generated image per `resolution` (default 1k, which keeps the PNGs small). */
-export const GEN_RESOLUTIONS = Object.freeze({ '1k': 1024, '2k': 2048, '4k': 4096 });
-export const MAX_PROMPT = 1600;
 /** Text of the 429 a POST gets when the account runs its maxJobs jobs already. */
 export const CAPACITY_ERROR = 'Dreamina: all accounts at capacity (maxJobs jobs running), retry later';
 
@@ -34,7 +37,6 @@ const userSuffix = (account) => `-u12345-US:${account}:dreamina`;
 const USER_SUFFIX = userSuffix(DEFAULT_ACCOUNT);
 const SEED_CREATED = '2025-11-25T00:00:00.000Z';
 const SEED_UPDATED = '2025-11-25T00:00:42.000Z';
-const RESOLUTIONS = { '2k': 2048, '4k': 4096, '8k': 8192 };
 const FAIL_ERROR = 'fail_code: 2043';
 const FAIL_DETAILS = 'Upscale failed: the image could not be processed (mock failing source)';
 const GEN_FAIL_DETAILS = 'Generation failed: the prompt could not be processed (mock [mock:fail] marker)';
@@ -100,11 +102,6 @@ function hash(str) {
   return h >>> 0;
 }
 
-/** Scale (w, h) so the long side is `side`, keeping the aspect ratio. */
-export function scaleToLongSide(w, h, side) {
-  const k = side / Math.max(w, h);
-  return { width: Math.max(1, Math.round(w * k)), height: Math.max(1, Math.round(h * k)) };
-}
 
 /** Plain image descriptor; its URLs are rendered per request (see renderImage). `picture`:
  * `{scene, theme}` of the landscape it shows (an upscale keeps its source image's). */
@@ -113,20 +110,6 @@ function imageSpec(name, width, height, picture) {
   return { name, width, height, seed, ...picture, assetId: String(7e15 + hash(name + 'a')), itemId: String(7e15 + hash(name + 'i')) };
 }
 
-/** Prompt markers that steer the mock (documented in README.md); stripped before drawing. */
-const MARKER = /\[mock:([a-z-]+)(?:=([^\]]*))?\]/gi;
-
-/** The markers of a prompt: `{fail, images, failUpscale: Set of imageIndex}`, plus the prompt without them. */
-export function promptMarkers(prompt = '') {
-  const out = { fail: false, images: 4, failUpscale: new Set(), clean: String(prompt).replace(MARKER, '').replace(/\s+/g, ' ').trim() };
-  for (const [, name, value = ''] of String(prompt).matchAll(MARKER)) {
-    const key = name.toLowerCase();
-    if (key === 'fail') out.fail = true;
-    if (key === 'images' && /^[1-4]$/.test(value.trim())) out.images = Number(value);
-    if (key === 'fail-upscale') for (const v of value.split(',')) if (/^[0-3]$/.test(v.trim())) out.failUpscale.add(Number(v));
-  }
-  return out;
-}
 
 /** The pictures of a generation: `count` scenes drawn from the prompt (markers removed) and the seed. */
 function generationImages(prefix, prompt, seed, width, height, count) {
@@ -137,11 +120,6 @@ function generationImages(prefix, prompt, seed, width, height, count) {
   });
 }
 
-/** Size of a generated image: long side per resolution, short side per ratio. */
-export function generationSize(ratio = 'auto', resolution = '1k') {
-  const [a, b] = RATIOS[ratio] ?? RATIOS.auto;
-  return scaleToLongSide(a, b, GEN_RESOLUTIONS[resolution] ?? GEN_RESOLUTIONS['1k']);
-}
 
 /** The documented image object, with an absolute imageUrl on this mock (like a signed CDN URL). */
 function renderImage(img, base) {
@@ -212,70 +190,6 @@ function renderJob(job, base, now = Date.now(), withUpdated = true) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Validation of POST /images/upscale (order and messages per the brief)
-
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const given = (v) => v !== undefined && v !== null; // null counts as "not given" for optional fields
-const inRange = (v, lo, hi) => typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi;
-
-function isHttpUrl(v) {
-  if (typeof v !== 'string') return false;
-  try {
-    const u = new URL(v);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && !!u.host;
-  } catch {
-    return false;
-  }
-}
-
-/** Returns an error message, or null when the body is valid. */
-export function validateUpscale(body) {
-  if (!isObject(body)) return 'Invalid JSON body';
-  if (typeof body.jobid !== 'string' || body.jobid.trim() === '') return 'Parameter jobid is required';
-  if (given(body.imageIndex) && !(Number.isInteger(body.imageIndex) && inRange(body.imageIndex, 0, 3))) {
-    return 'Parameter imageIndex must be an integer 0-3';
-  }
-  if (given(body.upscaleResolution) && !Object.hasOwn(RESOLUTIONS, body.upscaleResolution)) {
-    return 'Parameter upscaleResolution must be one of 2k, 4k, 8k';
-  }
-  for (const f of ['originalImageStrength', 'detailStrength']) {
-    if (given(body[f]) && !inRange(body[f], 0, 1)) return `Parameter ${f} must be a number 0-1`;
-  }
-  return validateCommon(body);
-}
-
-/** Checks shared by both POSTs: maxJobs, replyUrl, replyRef (in that order). */
-function validateCommon(body) {
-  if (given(body.maxJobs) && !(Number.isInteger(body.maxJobs) && inRange(body.maxJobs, 1, 50))) {
-    return 'Parameter maxJobs must be an integer 1-50';
-  }
-  if (given(body.replyUrl) && !isHttpUrl(body.replyUrl)) return 'Parameter replyUrl must be a valid URL';
-  if (given(body.replyRef) && typeof body.replyRef !== 'string') return 'Parameter replyRef must be a string';
-  return null;
-}
-
-/** POST /images: returns an error message, or null when the body is valid. Any model string
- * passes (the list of models grows; KNOWN_MODELS is what the mock knows of). */
-export function validateGenerate(body) {
-  if (!isObject(body)) return 'Invalid JSON body';
-  for (let n = 1; n <= 6; n++) {
-    const ref = body[`imageRef_${n}`];
-    if (!given(ref)) continue;
-    if (typeof ref !== 'string' || ref.trim() === '') return `Parameter imageRef_${n} must be a non-empty string`;
-    if (n > 1 && !given(body[`imageRef_${n - 1}`])) return `Parameter imageRef_${n - 1} is required when imageRef_${n} is given`;
-  }
-  if (given(body.prompt) && typeof body.prompt !== 'string') return 'Parameter prompt must be a string';
-  if (!given(body.imageRef_1) && (!given(body.prompt) || body.prompt.trim() === '')) return 'Parameter prompt is required';
-  // Characters as Unicode code points (as the client counts them), not UTF-16 units.
-  if (given(body.prompt) && [...body.prompt].length > MAX_PROMPT) return `Parameter prompt must be at most ${MAX_PROMPT} characters`;
-  if (given(body.model) && (typeof body.model !== 'string' || body.model.trim() === '')) return 'Parameter model must be a non-empty string';
-  if (given(body.ratio) && !Object.hasOwn(RATIOS, body.ratio)) return `Parameter ratio must be one of ${Object.keys(RATIOS).join(', ')}`;
-  if (given(body.resolution) && !Object.hasOwn(GEN_RESOLUTIONS, body.resolution)) return 'Parameter resolution must be one of 1k, 2k, 4k';
-  if (given(body.account) && (typeof body.account !== 'string' || body.account.trim() === '')) return 'Parameter account must be a non-empty string';
-  return validateCommon(body);
-}
-
-// ---------------------------------------------------------------------------------------
 // Fault rules
 
 /** Does a fault rule match this request? `path`: substring, or RegExp (object or source string). */
@@ -314,53 +228,6 @@ function takeFault(faults, method, rawPath) {
 const DEFAULT_HTML = (status) =>
   `<!DOCTYPE html>\n<html><head><title>${status} Bad Gateway</title></head>` +
   `<body><center><h1>${status} Bad Gateway</h1></center><hr><center>mock-proxy</center></body></html>\n`;
-
-// ---------------------------------------------------------------------------------------
-// Config
-
-/** `completeAfterMs` as `{min, max}`: a number, `{min, max}` or a string "N" / "MIN-MAX"; null if bad. */
-export function delayRange(v) {
-  if (typeof v === 'string') {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(v);
-    return m ? delayRange(m[2] === undefined ? Number(m[1]) : { min: Number(m[1]), max: Number(m[2]) }) : null;
-  }
-  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? { min: Math.round(v), max: Math.round(v) } : null;
-  if (isObject(v) && typeof v.min === 'number' && typeof v.max === 'number' && Number.isFinite(v.min) && Number.isFinite(v.max) && v.min >= 0 && v.max >= v.min) {
-    return { min: Math.round(v.min), max: Math.round(v.max) };
-  }
-  return null;
-}
-
-/** `old` updated with the given (not undefined) fields of `cfg`; throws a TypeError naming a bad one. */
-function checkConfig(old, cfg) {
-  const out = { ...old, tokens: [...old.tokens] };
-  const bad = (f, what) => {
-    throw new TypeError(`config ${f} must be ${what}`);
-  };
-  if (cfg.completeAfterMs !== undefined) {
-    const r = delayRange(cfg.completeAfterMs);
-    if (!r) bad('completeAfterMs', 'a number >= 0, {min, max} or "MIN-MAX"');
-    out.completeAfterMs = r.min === r.max ? r.min : r;
-  }
-  if (cfg.tokens !== undefined) {
-    if (!Array.isArray(cfg.tokens)) bad('tokens', 'an array of strings');
-    out.tokens = cfg.tokens.map(String);
-  }
-  if (cfg.capacity !== undefined) {
-    if (cfg.capacity !== null && !(Number.isInteger(cfg.capacity) && cfg.capacity >= 1)) bad('capacity', 'an integer >= 1 or null (no limit)');
-    out.capacity = cfg.capacity;
-  }
-  if (cfg.capacityRetryAfterSec !== undefined) {
-    const v = cfg.capacityRetryAfterSec;
-    if (v !== null && !(Number.isInteger(v) && v >= 0)) bad('capacityRetryAfterSec', 'an integer >= 0 or null (no header)');
-    out.capacityRetryAfterSec = v;
-  }
-  if (cfg.seed !== undefined) {
-    if (!Number.isInteger(cfg.seed)) bad('seed', 'an integer');
-    out.seed = cfg.seed;
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------
 // The server
