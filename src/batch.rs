@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use crate::engine::{self, Transport, WaitPlan};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::response::{Fetched, JobStatus, JobSummary};
 use crate::retry::backoff_ms;
 use crate::validate::{self, opt_int, reject_unknown, UpscaleRequest, WaitOptions};
@@ -264,7 +264,10 @@ where
     .await;
     match waited {
         Ok(done) => Ok(done.doc),
-        Err(Error::Aborted) => Err(fail(aborted_after_creation(&jobid), Some(jobid), None)),
+        // Aborted between polls or with a poll on its way: either way the job exists.
+        Err(e) if e.kind() == ErrorKind::Aborted => {
+            Err(fail(aborted_after_creation(&jobid), Some(jobid), None))
+        }
         Err(error) => {
             let job = matches!(error, Error::JobFailed { .. })
                 .then(|| last.into_inner())
