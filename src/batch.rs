@@ -179,11 +179,7 @@ pub async fn upscale_many<T: Transport>(
     let workers = b.concurrency.clamp(1, queue.len().max(1));
     let queue = RefCell::new(queue);
     let on_update = RefCell::new(on_update);
-    let mut running = Vec::new();
-    for _ in 0..workers {
-        running.push(worker(b, &queue, &on_update, &settle));
-    }
-    join_all(running).await;
+    join_all(workers, || worker(b, &queue, &on_update, &settle)).await;
 }
 
 /// Takes the next item until none is left; so at most one job per worker is in flight.
@@ -323,10 +319,10 @@ fn capacity_exhausted(e: Error, timeout_ms: u32) -> Error {
 
 /// Runs futures side by side on the current task and waits for them all: every wake polls
 /// each one still running (a batch has at most 50), so no executor or extra crate is needed.
-pub async fn join_all<F: Future<Output = ()>>(futures: Vec<F>) {
-    let mut running: Vec<Option<Pin<Box<F>>>> = Vec::new();
-    for f in futures {
-        running.push(Some(Box::pin(f)));
+pub async fn join_all<F: Future<Output = ()>>(count: usize, mut start: impl FnMut() -> F) {
+    let mut running: Vec<Option<Pin<Box<F>>>> = Vec::with_capacity(count);
+    for _ in 0..count {
+        running.push(Some(Box::pin(start())));
     }
     poll_fn(|cx| {
         let mut pending = false;
