@@ -118,9 +118,11 @@ pub fn upscale_all_requests(
     images: usize,
     extras: &Fields,
 ) -> Vec<Result<UpscaleRequest>> {
-    (0..images)
-        .map(|i| validate::upscale_request(&with_image(source, i, extras)))
-        .collect()
+    let mut requests = Vec::with_capacity(images);
+    for i in 0..images {
+        requests.push(validate::upscale_request(&with_image(source, i, extras)));
+    }
+    requests
 }
 
 /// Why one item failed: the error, and the job when one was created (so it is never lost).
@@ -161,7 +163,7 @@ pub struct Batch<'a, T> {
 /// `on_update` sees every job snapshot of every item (the created job, then each poll).
 pub async fn upscale_many<T: Transport>(
     b: &Batch<'_, T>,
-    items: Vec<Result<UpscaleRequest>>,
+    mut items: Vec<Result<UpscaleRequest>>,
     on_update: OnUpdate<'_, T::Doc>,
     settle: Settle<'_, T::Doc>,
 ) where
@@ -169,8 +171,9 @@ pub async fn upscale_many<T: Transport>(
 {
     let settle = RefCell::new(settle);
     // Reversed, so `pop` hands the items out in input order.
-    let mut queue = Vec::new();
-    for (index, item) in items.into_iter().enumerate().rev() {
+    let mut queue = Vec::with_capacity(items.len());
+    while let Some(item) = items.pop() {
+        let index = items.len();
         match item {
             Ok(request) => queue.push((index, request)),
             Err(error) => (settle.borrow_mut())(index, Err(failure(error, None, None))),
