@@ -11,11 +11,11 @@ use std::rc::Rc;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::{AbortSignal, Headers};
+use web_sys::AbortSignal;
 
 use super::convert::{error_to_js, error_with_job, fields, prop};
 use super::fetch::Fetcher;
-use super::transport::{headers, JsTransport};
+use super::transport::{JsTransport, RequestHeaders};
 use crate::engine::{self, WaitPlan};
 use crate::error::Result;
 use crate::retry::RetryPolicy;
@@ -27,9 +27,8 @@ pub(crate) struct Inner {
     pub(crate) config: ClientConfig,
     /// The caller's `fetch`, or the global one.
     pub(crate) fetch: Fetcher,
-    /// Request headers, built once: without and with `Content-Type: application/json`.
-    pub(crate) headers: Headers,
-    pub(crate) json_headers: Headers,
+    /// Request headers, built at the first request.
+    pub(crate) headers: RequestHeaders,
 }
 
 /// A client of the Dreamina upscale API. Cheap to create; share one per token.
@@ -60,8 +59,7 @@ impl DreaminaClient {
         Ok(DreaminaClient {
             inner: Rc::new(Inner {
                 fetch,
-                headers: headers(token, false)?,
-                json_headers: headers(token, true)?,
+                headers: RequestHeaders::new(token),
                 config,
             }),
         })
@@ -178,7 +176,6 @@ impl Inner {
         JsTransport {
             fetch: &self.fetch,
             headers: &self.headers,
-            json_headers: &self.json_headers,
             secret: self.config.token.as_deref(),
             signal,
         }

@@ -37,11 +37,12 @@ impl Fetcher {
         }
     }
 
-    /// False when no `fetch` option was given and the runtime has no global `fetch`.
+    /// False when no `fetch` option was given and the runtime has no global `fetch`. Asks
+    /// `"fetch" in globalThis` rather than reading it: Node's `fetch` is a lazy getter that
+    /// loads the whole fetch implementation, which a constructor must not pay for.
     pub(crate) fn available(&self) -> bool {
         matches!(self, Fetcher::Custom(_))
-            || Reflect::get(&js_sys::global(), &JsValue::from_str("fetch"))
-                .is_ok_and(|f| f.is_function())
+            || Reflect::has(&js_sys::global(), &JsValue::from_str("fetch")).unwrap_or(false)
     }
 
     /// Headers a request may keep: a caller's fetch gets its own copy, since it may change

@@ -2,6 +2,8 @@
 //! caller's `AbortSignal` through gloo-timers futures (`super::timer`). Works without
 //! `window`. Every outcome is classified here, in Rust.
 
+use std::cell::OnceCell;
+
 use js_sys::{Array, JsString, Reflect, JSON};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -31,10 +33,8 @@ extern "C" {
 /// One call's view of the platform: the fetch to use, the client's headers, the caller's signal.
 pub struct JsTransport<'a> {
     pub fetch: &'a Fetcher,
-    /// `Accept` and `Authorization`, built once per client.
-    pub headers: &'a Headers,
-    /// The same plus `Content-Type: application/json`, for POSTs.
-    pub json_headers: &'a Headers,
+    /// The client's headers, built once per client.
+    pub headers: &'a RequestHeaders,
     /// The token, to be redacted from anything an answer quotes back.
     pub secret: Option<&'a str>,
     pub signal: Option<AbortSignal>,
@@ -65,11 +65,9 @@ impl Transport for JsTransport<'_> {
         if is_aborted(signal) {
             return Err(Error::Aborted);
         }
-        let (shared, body) = match &req.body {
-            Some(obj) => (self.json_headers, Some(json_body(obj))),
-            None => (self.headers, None),
-        };
+        let body = req.body.as_ref().map(json_body);
         let not_sent = |e: JsValue| self.failure(Fail::Send(e), req);
+        let shared = self.headers.get(body.is_some()).map_err(not_sent)?;
         let controller = AbortController::new().map_err(not_sent)?;
         let headers = self.fetch.headers_for(shared).map_err(not_sent)?;
         let init = request_init(req.method.as_str(), &headers, body.as_ref(), &controller);
@@ -197,18 +195,41 @@ fn redact_reply(parsed: &mut Parsed, body_start: &mut String, secret: &str) {
     }
 }
 
-/// The client's constant request headers: `Accept`, `Authorization` when there is a token,
-/// and `Content-Type` when `json`.
-pub fn headers(token: Option<&str>, json: bool) -> std::result::Result<Headers, JsValue> {
-    let h = Headers::new()?;
-    h.set("Accept", "application/json")?;
-    if let Some(token) = token {
-        h.set("Authorization", &format!("Bearer {token}"))?;
+/// A client's constant request headers: `Accept`, `Authorization` when there is a token, and
+/// `Content-Type` for JSON bodies. Built at the first request, not in the constructor: in Node,
+/// touching `Headers` loads the whole fetch implementation (tens of ms), which plain JS pays at
+/// its first `fetch` too.
+pub struct RequestHeaders {
+    authorization: Option<String>,
+    plain: OnceCell<Headers>,
+    json: OnceCell<Headers>,
+}
+
+impl RequestHeaders {
+    pub fn new(token: Option<&str>) -> Self {
+        RequestHeaders {
+            authorization: token.map(|t| format!("Bearer {t}")),
+            plain: OnceCell::new(),
+            json: OnceCell::new(),
+        }
     }
-    if json {
-        h.set("Content-Type", "application/json")?;
+
+    /// The headers without (`json: false`) or with `Content-Type: application/json`.
+    pub fn get(&self, json: bool) -> std::result::Result<&Headers, JsValue> {
+        let cell = if json { &self.json } else { &self.plain };
+        if let Some(h) = cell.get() {
+            return Ok(h);
+        }
+        let h = Headers::new()?;
+        h.set("Accept", "application/json")?;
+        if let Some(auth) = &self.authorization {
+            h.set("Authorization", auth)?;
+        }
+        if json {
+            h.set("Content-Type", "application/json")?;
+        }
+        Ok(cell.get_or_init(|| h))
     }
-    Ok(h)
 }
 
 /// A request body: the flat object serialised into a JS object by serde-wasm-bindgen, then
