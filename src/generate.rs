@@ -62,6 +62,11 @@ impl GenerateRequest {
     }
 }
 
+/// `{base}/images`, where a generation is started.
+pub fn generate_url(base: &str) -> String {
+    format!("{base}/images")
+}
+
 /// How one field is checked.
 #[derive(Clone, Copy)]
 enum Rule {
