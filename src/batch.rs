@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use crate::engine::{self, Transport, WaitPlan};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::response::{Fetched, JobStatus, JobSummary};
 use crate::retry::backoff_ms;
 use crate::validate::{self, opt_int, reject_unknown, UpscaleRequest, WaitOptions};
@@ -118,9 +118,11 @@ pub fn upscale_all_requests(
     images: usize,
     extras: &Fields,
 ) -> Vec<Result<UpscaleRequest>> {
-    (0..images)
-        .map(|i| validate::upscale_request(&with_image(source, i, extras)))
-        .collect()
+    let mut requests = Vec::with_capacity(images);
+    for i in 0..images {
+        requests.push(validate::upscale_request(&with_image(source, i, extras)));
+    }
+    requests
 }
 
 /// Why one item failed: the error, and the job when one was created (so it is never lost).
@@ -161,7 +163,7 @@ pub struct Batch<'a, T> {
 /// `on_update` sees every job snapshot of every item (the created job, then each poll).
 pub async fn upscale_many<T: Transport>(
     b: &Batch<'_, T>,
-    items: Vec<Result<UpscaleRequest>>,
+    mut items: Vec<Result<UpscaleRequest>>,
     on_update: OnUpdate<'_, T::Doc>,
     settle: Settle<'_, T::Doc>,
 ) where
@@ -169,8 +171,9 @@ pub async fn upscale_many<T: Transport>(
 {
     let settle = RefCell::new(settle);
     // Reversed, so `pop` hands the items out in input order.
-    let mut queue = Vec::new();
-    for (index, item) in items.into_iter().enumerate().rev() {
+    let mut queue = Vec::with_capacity(items.len());
+    while let Some(item) = items.pop() {
+        let index = items.len();
         match item {
             Ok(request) => queue.push((index, request)),
             Err(error) => (settle.borrow_mut())(index, Err(failure(error, None, None))),
@@ -179,11 +182,7 @@ pub async fn upscale_many<T: Transport>(
     let workers = b.concurrency.clamp(1, queue.len().max(1));
     let queue = RefCell::new(queue);
     let on_update = RefCell::new(on_update);
-    let mut running = Vec::new();
-    for _ in 0..workers {
-        running.push(worker(b, &queue, &on_update, &settle));
-    }
-    join_all(running).await;
+    join_all(workers, || worker(b, &queue, &on_update, &settle)).await;
 }
 
 /// Takes the next item until none is left; so at most one job per worker is in flight.
@@ -208,7 +207,8 @@ fn failure<D>(error: Error, jobid: Option<String>, job: Option<D>) -> ItemFailur
     ItemFailure { error, jobid, job }
 }
 
-/// One item: submit (waiting out capacity), then wait for the job.
+/// One item: `POST /images/upscale`, submitted again after each 429 (which created nothing)
+/// until it is accepted, the signal fires, or the item's `timeoutMs` would pass; then the wait.
 async fn run_item<T: Transport>(
     b: &Batch<'_, T>,
     index: usize,
@@ -219,7 +219,37 @@ where
     T::Doc: Clone,
 {
     let fail = failure;
-    let created = submit(b, request).await.map_err(|e| fail(e, None, None))?;
+    let deadline = b.t.now_ms() + b.plan.timeout_ms as f64;
+    let url = crate::url::upscale_url(b.base_url);
+    let mut attempt = 0;
+    let created = loop {
+        if b.t.is_aborted() {
+            return Err(fail(Error::Aborted, None, None));
+        }
+        let policy = &b.plan.policy;
+        let timeout = b.submit_timeout_ms;
+        let sent = engine::submit(
+            b.post,
+            url.clone(),
+            request.entries(),
+            timeout,
+            policy,
+            false,
+        );
+        let e = match sent.await {
+            Ok(created) => break created,
+            Err(e) if e.status() == Some(429) => e,
+            Err(e) => return Err(fail(e, None, None)),
+        };
+        let delay = capacity_delay(b, attempt, e.retry_after_ms());
+        if b.t.now_ms() + delay as f64 >= deadline {
+            return Err(fail(capacity_exhausted(e, b.plan.timeout_ms), None, None));
+        }
+        if let Err(e) = b.t.sleep(delay).await {
+            return Err(fail(e, None, None));
+        }
+        attempt += 1;
+    };
     (on_update.borrow_mut())(index, &created);
     let jobid = created.job.jobid;
     if b.t.is_aborted() {
@@ -233,7 +263,10 @@ where
     .await;
     match waited {
         Ok(done) => Ok(done.doc),
-        Err(Error::Aborted) => Err(fail(aborted_after_creation(&jobid), Some(jobid), None)),
+        // Aborted between polls or with a poll on its way: either way the job exists.
+        Err(e) if e.kind() == ErrorKind::Aborted => {
+            Err(fail(aborted_after_creation(&jobid), Some(jobid), None))
+        }
         Err(error) => {
             let job = matches!(error, Error::JobFailed { .. })
                 .then(|| last.into_inner())
@@ -243,52 +276,17 @@ where
     }
 }
 
-/// `POST /images/upscale`, submitted again after each 429 (which created nothing) until it is
-/// accepted, the signal fires, or the item's `timeoutMs` would pass.
-async fn submit<T: Transport>(
-    b: &Batch<'_, T>,
-    request: &UpscaleRequest,
-) -> Result<Fetched<T::Doc>> {
-    let deadline = b.t.now_ms() + b.plan.timeout_ms as f64;
-    let url = crate::url::upscale_url(b.base_url);
-    let mut attempt = 0;
-    loop {
-        if b.t.is_aborted() {
-            return Err(Error::Aborted);
-        }
-        let body = request.entries();
-        let policy = &b.plan.policy;
-        let e = match engine::submit(
-            b.post,
-            url.clone(),
-            body,
-            b.submit_timeout_ms,
-            policy,
-            false,
-        )
-        .await
-        {
-            Err(e) if e.status() == Some(429) => e,
-            other => return other,
-        };
-        let delay = capacity_delay(b, attempt, e.retry_after_ms());
-        if b.t.now_ms() + delay as f64 >= deadline {
-            return Err(capacity_exhausted(e, b.plan.timeout_ms));
-        }
-        b.t.sleep(delay).await?;
-        attempt += 1;
-    }
-}
-
-/// How long to wait after a 429 on submit: what the server asked, else the client's backoff.
+/// How long to wait after a 429 on submit: what the server asked, but never less than the
+/// client's jittered backoff (so a `Retry-After: 0` does not spin, and waiting items spread out).
 fn capacity_delay<T: Transport>(
     b: &Batch<'_, T>,
     attempt: u32,
     retry_after_ms: Option<u64>,
 ) -> u32 {
+    let backoff = backoff_ms(&b.plan.policy, attempt.min(30), b.t.random());
     match retry_after_ms {
-        Some(ms) => ms.min(u32::MAX as u64) as u32,
-        None => backoff_ms(&b.plan.policy, attempt.min(30), b.t.random()),
+        Some(ms) => (ms.min(u32::MAX as u64) as u32).max(backoff),
+        None => backoff,
     }
 }
 
@@ -324,10 +322,10 @@ fn capacity_exhausted(e: Error, timeout_ms: u32) -> Error {
 
 /// Runs futures side by side on the current task and waits for them all: every wake polls
 /// each one still running (a batch has at most 50), so no executor or extra crate is needed.
-pub async fn join_all<F: Future<Output = ()>>(futures: Vec<F>) {
-    let mut running: Vec<Option<Pin<Box<F>>>> = Vec::new();
-    for f in futures {
-        running.push(Some(Box::pin(f)));
+pub async fn join_all<F: Future<Output = ()>>(count: usize, mut start: impl FnMut() -> F) {
+    let mut running: Vec<Option<Pin<Box<F>>>> = Vec::with_capacity(count);
+    for _ in 0..count {
+        running.push(Some(Box::pin(start())));
     }
     poll_fn(|cx| {
         let mut pending = false;

@@ -139,7 +139,7 @@ pub async fn generate<T: Transport>(
     timeout_ms: u32,
     policy: &RetryPolicy,
 ) -> Result<Fetched<T::Doc>> {
-    let url = format!("{base_url}/images");
+    let url = crate::generate::generate_url(base_url);
     submit(t, url, request.entries(), timeout_ms, policy, true).await
 }
 

@@ -62,6 +62,11 @@ impl GenerateRequest {
     }
 }
 
+/// `{base}/images`, where a generation is started.
+pub fn generate_url(base: &str) -> String {
+    format!("{base}/images")
+}
+
 /// How one field is checked.
 #[derive(Clone, Copy)]
 enum Rule {
@@ -189,13 +194,7 @@ fn choice(field: &str, v: &Val, allowed: &'static [&'static str]) -> Result<&'st
 mod tests {
     use super::*;
     use crate::validate::json_text;
-
-    fn f(pairs: &[(&str, Val)]) -> Fields {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
-    }
+    use crate::value::fields_of as f;
 
     fn s(x: &str) -> Val {
         Val::Str(x.into())

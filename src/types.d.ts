@@ -1,6 +1,3 @@
-// `DreaminaError` is declared with the package's public class (index.d.ts).
-import type { DreaminaError } from "./index.js";
-
 /** Options of `new DreaminaClient(options)`. */
 export interface ClientOptions {
   /** API token (`user:12345-…`). Required for api.useapi.net; optional when `baseUrl` is your own proxy. */
@@ -153,10 +150,24 @@ export interface BatchUpdate {
   job: Job;
 }
 
+/**
+ * A `DreaminaError` as seen from these declarations (the class itself is declared with the
+ * package's entry, index.d.ts; tests/types checks the two are the same type).
+ */
+export interface DreaminaErrorShape extends Error {
+  name: "DreaminaError";
+  kind: DreaminaErrorKind;
+  status?: number;
+  jobid?: string;
+  field?: string;
+  retryAfterMs?: number;
+  job?: Job;
+}
+
 /** One item's outcome, shaped as in `Promise.allSettled`. A rejection after the job was created carries its `jobid`. */
 export type BatchResult =
   | { status: "fulfilled"; value: Job }
-  | { status: "rejected"; reason: DreaminaError };
+  | { status: "rejected"; reason: DreaminaErrorShape };
 
 /** Options of `upscaleMany`; the wait options apply to each item. */
 export interface BatchOptions {

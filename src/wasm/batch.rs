@@ -8,7 +8,7 @@ use js_sys::{Array, Function, Promise};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::client::{call_options, notify, promise, signal, upscale_request, Inner};
+use super::client::{create_job, notify, promise, signal, upscale_request, Inner};
 use super::convert::{error_to_js, error_with_job, fields, prop, to_val};
 use crate::batch::{self, Batch, BatchOptions, ItemResult};
 use crate::engine::{self, WaitPlan};
@@ -32,9 +32,12 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "GenerateRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        promise(Box::pin(generation(
+        let body = generate_request(&request).map(|r| r.entries());
+        let url = generate::generate_url(&self.inner.config.base_url);
+        promise(Box::pin(create_job(
             self.inner.clone(),
-            request,
+            url,
+            body,
             options,
             false,
         )))
@@ -48,9 +51,12 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "GenerateRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        promise(Box::pin(generation(
+        let body = generate_request(&request).map(|r| r.entries());
+        let url = generate::generate_url(&self.inner.config.base_url);
+        promise(Box::pin(create_job(
             self.inner.clone(),
-            request,
+            url,
+            body,
             options,
             true,
         )))
@@ -130,37 +136,6 @@ async fn batch_call(
     .await;
     let (opts, items) = prepared.map_err(|e: Error| error_to_js(&e, source.as_deref()))?;
     Ok(run(&inner, &options, &opts, items).await)
-}
-
-/// `generate` (call options) or `generateAndWait` (wait options): one body for both, so the
-/// binary carries it once.
-async fn generation(
-    inner: Rc<Inner>,
-    request: JsValue,
-    options: JsValue,
-    and_wait: bool,
-) -> std::result::Result<JsValue, JsValue> {
-    let created = async {
-        let req = generate_request(&request)?;
-        let (timeout, retries) = if and_wait {
-            let wait = validate::wait_options(&fields(&options, "options", true)?)?;
-            (wait.request_timeout_ms, wait.max_retries)
-        } else {
-            let call = call_options(&options)?;
-            (call.timeout_ms, call.max_retries)
-        };
-        let t = inner.transport(signal(&options));
-        let timeout = timeout.unwrap_or(inner.config.timeout_ms);
-        let policy = inner.policy(retries);
-        engine::generate(&t, &inner.config.base_url, &req, timeout, &policy).await
-    }
-    .await
-    .map_err(|e| error_to_js(&e, None))?;
-    if !and_wait {
-        return Ok(created.doc);
-    }
-    notify(&prop(&options, "onUpdate"), &created.doc);
-    inner.wait(&created.job.jobid, &options, true).await
 }
 
 /// Runs a checked batch and returns the array of settled results.

@@ -19,7 +19,7 @@ use super::transport::{JsTransport, RequestHeaders};
 use crate::engine::{self, WaitPlan};
 use crate::error::Result;
 use crate::retry::RetryPolicy;
-use crate::validate::{self, CallOptions, ClientConfig};
+use crate::validate::{self, CallOptions, ClientConfig, JsonObject};
 use crate::value::Val;
 
 /// One client's settings, shared by its calls (each call holds an `Rc` of it).
@@ -78,20 +78,15 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "UpscaleRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        spawn(None, async move {
-            let (req, opts) = (upscale_request(&request)?, call_options(&options)?);
-            let t = inner.transport(signal(&options));
-            let f = engine::upscale(
-                &t,
-                &inner.config.base_url,
-                &req,
-                inner.timeout(&opts),
-                &inner.policy(opts.max_retries),
-            )
-            .await?;
-            Ok(f.doc)
-        })
+        let body = upscale_request(&request).map(|r| r.entries());
+        let url = crate::url::upscale_url(&self.inner.config.base_url);
+        promise(Box::pin(create_job(
+            self.inner.clone(),
+            url,
+            body,
+            options,
+            false,
+        )))
     }
 
     /// Fetches a job's current state (`GET /images/{jobid}`).
@@ -146,27 +141,15 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "UpscaleRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(Box::pin(async move {
-            let created = async {
-                let req = upscale_request(&request)?;
-                let wait = validate::wait_options(&fields(&options, "options", true)?)?;
-                let t = inner.transport(signal(&options));
-                let timeout = wait.request_timeout_ms.unwrap_or(inner.config.timeout_ms);
-                engine::upscale(
-                    &t,
-                    &inner.config.base_url,
-                    &req,
-                    timeout,
-                    &inner.policy(wait.max_retries),
-                )
-                .await
-            }
-            .await
-            .map_err(|e| error_to_js(&e, None))?;
-            notify(&prop(&options, "onUpdate"), &created.doc);
-            inner.wait(&created.job.jobid, &options, true).await
-        }))
+        let body = upscale_request(&request).map(|r| r.entries());
+        let url = crate::url::upscale_url(&self.inner.config.base_url);
+        promise(Box::pin(create_job(
+            self.inner.clone(),
+            url,
+            body,
+            options,
+            true,
+        )))
     }
 }
 
@@ -226,6 +209,39 @@ impl Inner {
         .await;
         outcome.map_err(|e| error_with_job(&e, Some(jobid), &last.borrow()))
     }
+}
+
+/// The body of every job-creating call: `generate` / `upscale` (call options) and
+/// `generateAndWait` / `upscaleAndWait` (wait options), so the binary carries it once. `body`
+/// is the request as checked (an error is a validation error, and nothing is sent).
+pub(crate) async fn create_job(
+    inner: Rc<Inner>,
+    url: String,
+    body: Result<JsonObject>,
+    options: JsValue,
+    and_wait: bool,
+) -> std::result::Result<JsValue, JsValue> {
+    let created = async {
+        let body = body?;
+        let (timeout, retries) = if and_wait {
+            let wait = validate::wait_options(&fields(&options, "options", true)?)?;
+            (wait.request_timeout_ms, wait.max_retries)
+        } else {
+            let call = call_options(&options)?;
+            (call.timeout_ms, call.max_retries)
+        };
+        let t = inner.transport(signal(&options));
+        let timeout = timeout.unwrap_or(inner.config.timeout_ms);
+        let policy = inner.policy(retries);
+        engine::submit(&t, url, body, timeout, &policy, true).await
+    }
+    .await
+    .map_err(|e| error_to_js(&e, None))?;
+    if !and_wait {
+        return Ok(created.doc);
+    }
+    notify(&prop(&options, "onUpdate"), &created.doc);
+    inner.wait(&created.job.jobid, &options, true).await
 }
 
 /// Runs `work` as a Promise; its error becomes a `DreaminaError` carrying `jobid` when known.
