@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm start`: installs what is missing, builds the package, then serves the demo page and the
-# local mock API on one origin until stopped (Ctrl-C). PORT=NNNN picks the port (default 8787).
+# `npm start`: installs what the build needs (not the test tools: `npm test` adds those), builds
+# the package, then serves the demo page and the local mock API on one origin until stopped
+# (Ctrl-C). PORT=NNNN picks the port (default 8787).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
