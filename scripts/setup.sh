@@ -32,8 +32,11 @@ step() { printf '[setup] %s\n' "$*"; }
 fail() {
   printf '\n[setup] FAILED: %s\n[setup] %s\n' "$1" "$2" >&2
   if [ -n "${3:-}" ] && [ -s "$3" ]; then
-    printf '[setup] last lines of %s:\n' "${3#"$ROOT"/}" >&2
-    grep -v '^ *\(Compiling\|Downloaded\|Downloading\)' "$3" | tail -n 8 | sed 's/^/    /' >&2
+    # The error lines if the tool marks them, else the last lines (never a backtrace's tail).
+    local lines
+    lines=$(grep -iE '^(error|npm error|E:|fatal)' "$3" | grep -vE '^npm error +at ' | head -n 5)
+    [ -n "$lines" ] || lines=$(tail -n 6 "$3")
+    printf '[setup] from %s:\n%s\n' "${3#"$ROOT"/}" "$(sed 's/^/    /' <<< "$lines")" >&2
   fi
   exit 1
 }
@@ -139,7 +142,7 @@ if [ -n "$tools_pid" ]; then
   tools_pid=""
   if [ -s "$LOGS/tools.failed" ]; then
     tool=$(cat "$LOGS/tools.failed")
-    fail "cargo install $tool did not finish" "$(offline_hint "crates.io" "$LOGS/$tool.log")" "$LOGS/$tool.log"
+    fail "cargo could not install $tool" "$(offline_hint "crates.io" "$LOGS/$tool.log")" "$LOGS/$tool.log"
   fi
   step "wasm tools installed in $CARGO_BIN (waited $((SECONDS - t0)) s for them)"
 fi
