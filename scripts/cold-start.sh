@@ -29,8 +29,10 @@ real_home=$HOME
 
 tmp=$(mktemp -d /tmp/dreamina-cold.XXXXXX)
 pgid=""
+sampler=""
 cleanup() {
   [ -z "$pgid" ] || kill -- -"$pgid" 2>/dev/null || true
+  [ -z "$sampler" ] || kill "$sampler" 2>/dev/null || true
   if [ "$keep" = 1 ]; then echo "[cold] kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -59,11 +61,12 @@ answers() {
 stamped() { local t0=$1 l; while IFS= read -r l; do printf '%4ds %s\n' $(($(date +%s) - t0)) "$l"; done; }
 export -f stamped
 
-# time_start LOG: runs `npm start` until the page answers, then stops it; sets $secs.
+# time_start LOG: runs `npm start` until the page answers, then stops it; sets $secs and $cpu
+# (CPU seconds of npm start and everything it ran, which the load of the machine barely changes).
 time_start() {
-  local log=$1 t0
+  local log=$1 t0 p
   t0=$(date +%s)
-  setsid bash -c "PORT=$port npm start 2>&1 | stamped $t0" > "$log" 2>&1 &
+  setsid bash -c "TIMEFORMAT='%U %S'; time { PORT=$port npm start 2>&1 | stamped $t0; }" > "$log" 2> "$log.cpu" &
   pgid=$!
   until answers; do
     if ! kill -0 "$pgid" 2>/dev/null; then
@@ -73,41 +76,49 @@ time_start() {
     sleep 0.5
   done
   secs=$(($(date +%s) - t0))
-  kill -- -"$pgid" 2>/dev/null || true
+  # Stop the server and npm, not the session leader: it then prints the CPU time.
+  for p in $(pgrep -g "$pgid"); do [ "$p" = "$pgid" ] || kill "$p" 2>/dev/null || true; done
   wait "$pgid" 2>/dev/null || true
   pgid=""
+  cpu=$(awk 'NF == 2 { printf "%d", $1 + $2 }' "$log.cpu")
 }
-# time_test LOG: runs `npm test`; sets $secs and $summary.
+# time_test LOG: runs `npm test`; sets $secs, $cpu and $summary.
 time_test() {
   local log=$1 t0 rc=0
   t0=$(date +%s)
-  npm test 2>&1 | stamped "$t0" > "$log" || rc=$?
+  local TIMEFORMAT='%U %S'
+  { time { npm test 2>&1 | stamped "$t0" > "$log" || rc=$?; } ; } 2> "$log.cpu"
   secs=$(($(date +%s) - t0))
+  cpu=$(awk 'NF == 2 { printf "%d", $1 + $2 }' "$log.cpu")
   summary="exit $rc, $(grep -Eo 'suites: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)"
 }
+# The mean 1-minute load average over the run, sampled every 10 s (other work on the machine).
+( while sleep 10; do cut -d' ' -f1 /proc/loadavg; done ) > "$tmp/load" &
+sampler=$!
+mean_load() { awk '{ s += $1; n++ } END { if (n) printf "%.1f", s / n; else print "?" }' "$tmp/load"; }
 
 load0=$(uptime)
 echo "[cold] fresh clone of $(git -C "$SRC" log -1 --format='%h %s' "$commit" | cut -c1-70) in $tmp"
 echo "[cold] load average before: ${load0##*load average: }"
-time_start "$tmp/start-cold.log"; s_cold=$secs
-echo "[cold] cold npm start: demo answering after ${s_cold}s; its setup lines:"
+time_start "$tmp/start-cold.log"; s_cold=$secs c_cold=$cpu
+echo "[cold] cold npm start: demo answering after ${s_cold}s (${c_cold} CPU-s); its setup lines:"
 grep -F '[setup]' "$tmp/start-cold.log" | sed 's/^/        /'
-time_test "$tmp/test-cold.log"; t_cold=$secs t_cold_sum=$summary
-echo "[cold] cold npm test right after: ${t_cold}s ($t_cold_sum); its setup lines:"
+time_test "$tmp/test-cold.log"; t_cold=$secs ct_cold=$cpu t_cold_sum=$summary
+echo "[cold] cold npm test right after: ${t_cold}s (${ct_cold} CPU-s; $t_cold_sum); its setup lines:"
 grep -F '[setup]' "$tmp/test-cold.log" | sed 's/^/        /'
 time_start "$tmp/start-warm.log"; s_warm=$secs
 echo "[cold] warm npm start: demo answering after ${s_warm}s"
 if [ "$warm_test" = 1 ]; then
-  time_test "$tmp/test-warm.log"; t_warm=$secs t_warm_sum=$summary
-  echo "[cold] warm npm test: ${t_warm}s ($t_warm_sum)"
+  time_test "$tmp/test-warm.log"; t_warm=$secs ct_warm=$cpu t_warm_sum=$summary
+  echo "[cold] warm npm test: ${t_warm}s (${ct_warm} CPU-s; $t_warm_sum)"
 fi
 load1=$(uptime)
 
 printf '\n=== cold-start figures (%s, %s cores, %s)\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$(git -C "$SRC" log -1 --format=%h "$commit")"
-echo "cold npm start -> demo answering: ${s_cold}s"
-echo "cold npm test right after:        ${t_cold}s ($t_cold_sum)"
+echo "cold npm start -> demo answering: ${s_cold}s  (${c_cold} CPU-s)"
+echo "cold npm test right after:        ${t_cold}s  (${ct_cold} CPU-s; $t_cold_sum)"
 echo "together:                         $((s_cold + t_cold))s"
 echo "warm npm start -> demo answering: ${s_warm}s"
-[ "$warm_test" = 0 ] || echo "warm npm test:                    ${t_warm}s ($t_warm_sum)"
-echo "load average before: ${load0##*load average: }; after: ${load1##*load average: }"
+[ "$warm_test" = 0 ] || echo "warm npm test:                    ${t_warm}s  (${ct_warm} CPU-s; $t_warm_sum)"
+echo "load average: before ${load0##*load average: }; after ${load1##*load average: }; mean over the run $(mean_load) (on $(nproc) cores)"
 [ "$keep" = 0 ] || echo "logs: $tmp/*.log"
