@@ -89,7 +89,7 @@ trap '[ -z "$tools_pid" ] || kill_tree "$tools_pid"' EXIT
 trap 'exit 130' INT TERM
 rm -f "$LOGS/tools.failed"
 if [ $((need_wb + need_wp)) -gt 0 ]; then
-  [ "$need_wb" = 1 ] && step "wasm-bindgen-cli $WB_VERSION: makes the JS glue of the wasm (build) and runs the wasm tests (test); compiling from crates.io in the background (about 1-2 min, once)"
+  [ "$need_wb" = 1 ] && step "wasm-bindgen-cli $WB_VERSION: makes the JS glue of the wasm (build) and runs the wasm tests (test); compiling from crates.io in the background (about 2 min, once)"
   [ "$need_wp" = 1 ] && step "wasm-pack $WASM_PACK_VERSION: drives the wasm build and the wasm tests; compiling from crates.io after it (about 1 min, once)"
   (
     export CARGO_TARGET_DIR=$ROOT/.cache/cargo-tools CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
@@ -120,7 +120,7 @@ npm_ci() {
   fi
 }
 if [ "$want_tools" = 1 ] && ! fresh "$stamp_tools"; then
-  step "npm test tools ($(node -p 'Object.keys(require("./package.json").devDependencies).join(", ")')): the runtime, browser, type and bench suites use them (about 30-60 s, once)"
+  step "npm test tools ($(node -p 'Object.keys(require("./package.json").devDependencies).join(", ")')): the runtime, browser, type and bench suites use them (about 10-30 s, once)"
   npm_ci
   touch "$stamp_build" "$stamp_tools"
 elif ! fresh "$stamp_build" && ! fresh "$stamp_tools"; then
