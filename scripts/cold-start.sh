@@ -76,8 +76,10 @@ time_start() {
     sleep 0.5
   done
   secs=$(($(date +%s) - t0))
-  # Stop the server and npm, not the session leader: it then prints the CPU time.
-  for p in $(pgrep -g "$pgid"); do [ "$p" = "$pgid" ] || kill "$p" 2>/dev/null || true; done
+  # Stop the server only: npm then reaps it and ends, so the CPU time of all it ran adds up.
+  for p in $(pgrep -g "$pgid" -f 'tests/mock/server.mjs'); do kill "$p" 2>/dev/null || true; done
+  for _ in $(seq 100); do kill -0 "$pgid" 2>/dev/null || break; sleep 0.1; done
+  kill -- -"$pgid" 2>/dev/null || true
   wait "$pgid" 2>/dev/null || true
   pgid=""
   cpu=$(awk 'NF == 2 { printf "%d", $1 + $2 }' "$log.cpu")
