@@ -43,7 +43,8 @@ export HOME=$tmp/home CARGO_HOME=$tmp/home/.cargo npm_config_cache=$tmp/npm-cach
 mkdir -p "$CARGO_HOME/bin"
 [ ! -f "$real_home/.npmrc" ] || cp "$real_home/.npmrc" "$HOME/.npmrc"
 for p in cargo rustc rustup rustdoc rustfmt cargo-fmt cargo-clippy clippy-driver; do ln -s "$rustup_bin" "$CARGO_HOME/bin/$p"; done
-export PATH="$CARGO_HOME/bin:$(dirname "$(readlink -f "$(command -v node)")"):/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
+node_dir=$(dirname "$(readlink -f "$(command -v node)")")
+export PATH="$CARGO_HOME/bin:$node_dir:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
 for t in wasm-pack wasm-bindgen wasm-opt; do
   if command -v "$t" >/dev/null; then echo "[cold] $t is on the simulated PATH ($(command -v "$t")): not a cold machine" >&2; exit 1; fi
 done

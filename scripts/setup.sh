@@ -6,7 +6,7 @@
 #   scripts/setup.sh --test     everything `npm test` needs (= --tools --browser)
 # Each step prints one line: what, why, about how long the first time. Logs go to .cache/setup/.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 
 # Pinned tool versions. The wasm-bindgen CLI must equal the crate pinned in Cargo.toml.
@@ -101,7 +101,10 @@ if [ $((need_wb + need_wp)) -gt 0 ]; then
         --bin wasm-bindgen --bin wasm-bindgen-test-runner > "$LOGS/wasm-bindgen-cli.log" 2>&1 || { echo wasm-bindgen-cli > "$LOGS/tools.failed"; exit 1; }
     fi
     if [ "$need_wp" = 1 ]; then
-      nice cargo install --force wasm-pack --version "$WASM_PACK_VERSION" > "$LOGS/wasm-pack.log" 2>&1 || { echo wasm-pack > "$LOGS/tools.failed"; exit 1; }
+      # Should a newer shared crate ever break it, wasm-pack's own lock file is the fallback.
+      nice cargo install --force wasm-pack --version "$WASM_PACK_VERSION" > "$LOGS/wasm-pack.log" 2>&1 ||
+        nice cargo install --force --locked wasm-pack --version "$WASM_PACK_VERSION" >> "$LOGS/wasm-pack.log" 2>&1 ||
+        { echo wasm-pack > "$LOGS/tools.failed"; exit 1; }
     fi
     rm -rf "$CARGO_TARGET_DIR" # only needed while installing
   ) &

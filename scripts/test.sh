@@ -3,7 +3,7 @@
 # only the suites need), then runs every suite and prints a summary. One `suite` line per suite.
 # Each suite runs even when an earlier one failed; the exit code is non-zero if any failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$ROOT/node_modules/.bin:$PATH"
 
