@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# `npm test`: installs what is missing, then runs every suite and prints a summary.
+# `npm test`: installs what is missing (the build tools, then the test tools and Chromium that
+# only the suites need), then runs every suite and prints a summary. One `suite` line per suite.
 # Each suite runs even when an earlier one failed; the exit code is non-zero if any failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
-export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$ROOT/node_modules/.bin:$PATH"
 
-bash scripts/setup.sh --browser || exit 1
+bash scripts/setup.sh --test || exit 1
 
 passed=(); failed=()
 suite() {
