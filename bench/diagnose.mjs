@@ -11,7 +11,7 @@ import { sizes } from './size.mjs';
 const TWIGGY = path.join(ROOT, '.tools/bin/twiggy');
 const NAMED = path.join(OUT, 'named');
 export const NAMED_PKG = path.join(OUT, 'named-pkg');
-const WASM_OPT_FLAGS = ['-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+const WASM_OPT_FLAGS = ['-Os', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
   '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
 
 function which(cmd, extra = []) {
@@ -22,7 +22,7 @@ function which(cmd, extra = []) {
   return null;
 }
 
-/** One build again with names kept: wasm-bindgen --keep-debug, then wasm-opt -Oz -g (and a
+/** One build again with names kept: wasm-bindgen --keep-debug, then wasm-opt -Os -g (as scripts/build.sh) (and a
  * stripped copy, to check the named build is the shipped one, names aside). */
 function buildOneNamed(id, bindgen, wasmOpt) {
   const b = BUILDS[id];

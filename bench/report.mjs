@@ -135,7 +135,7 @@ function sizeOf(id, b) {
   const out = [`### What the ${BUILD_TITLE[id] ?? id} is made of`, ''];
   out.push(table(['section of the shipped .wasm', 'raw', 'gzip', 'brotli'], b.sections.slice(0, 4).map((s) => [s.section, n0(s.raw), n0(s.gzip), n0(s.brotli)])));
   if (!b.categories) return [...out, '', `Breakdown skipped: ${b.skipped}`, ''];
-  out.push('', `By origin, from twiggy on a build with names (wasm-bindgen --keep-debug, before wasm-opt: ${n0(b.preOptShippableBytes)} B without names; after wasm-opt -Oz this build strips to ${n0(b.namedBuildStrippedBytes)} B vs ${n0(b.shippedBytes)} B shipped). Async code of the client is monomorphised into js-sys \`future_to_promise\` closures, so part of "wasm-bindgen" is the client's own state machines.`, '');
+  out.push('', `By origin, from twiggy on a build with names (wasm-bindgen --keep-debug, before wasm-opt: ${n0(b.preOptShippableBytes)} B without names; after wasm-opt -Os this build strips to ${n0(b.namedBuildStrippedBytes)} B vs ${n0(b.shippedBytes)} B shipped). Async code of the client is monomorphised into js-sys \`future_to_promise\` closures, so part of "wasm-bindgen" is the client's own state machines.`, '');
   out.push(table(['origin', 'bytes', 'share'], b.categories.map((c) => [c.category, n0(c.bytes), `${f(c.pct, 1)}%`])));
   out.push('', 'Largest items after wasm-opt (inlining merges callees into callers):', '');
   out.push(table(['bytes', 'item'], b.topAfterWasmOpt.map((t) => [n0(t.bytes), code(t.name)])));

@@ -146,7 +146,7 @@ pub fn generate_request(fields: &Fields) -> Result<GenerateRequest> {
 /// emoji is one, though JS `.length` says 2).
 fn prompt(v: &Val) -> Result<String> {
     let s = name("prompt", v, usize::MAX)?;
-    let count = s.chars().count();
+    let count = crate::text::char_count(&s);
     if count > MAX_PROMPT_CHARS {
         return Err(Error::validation(
             "prompt",
@@ -166,7 +166,9 @@ fn name(field: &str, v: &Val, max: usize) -> Result<String> {
         Val::Str(s) if field != "prompt" && s.chars().any(char::is_control) => {
             "must not contain control characters".into()
         }
-        Val::Str(s) if s.chars().count() > max => format!("is longer than {max} characters"),
+        Val::Str(s) if crate::text::char_count(s) > max => {
+            format!("is longer than {max} characters")
+        }
         Val::Str(s) => return Ok(s.clone()),
         v => format!("must be a string, got {}", v.type_name()),
     };

@@ -309,7 +309,7 @@ pub fn excerpt(body: &str) -> String {
         return "(empty)".into();
     }
     let mut out: String = flat.chars().take(EXCERPT_CHARS).collect();
-    if flat.chars().nth(EXCERPT_CHARS).is_some() {
+    if crate::text::char_count(flat) > EXCERPT_CHARS {
         out.push('…');
     }
     format!("\"{out}\"")

@@ -27,6 +27,12 @@ pub fn join(items: &[&str], sep: &str) -> String {
     out
 }
 
+/// How many characters (Unicode scalar values) `s` holds: counts the bytes that start one,
+/// without `chars().count()`'s unrolled counter, which is large in wasm.
+pub fn char_count(s: &str) -> usize {
+    s.bytes().filter(|b| b & 0xC0 != 0x80).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,5 +46,8 @@ mod tests {
         assert_eq!(find_bytes(b"ab", b"abc"), None);
         assert_eq!(join(&["a", "b", "c"], ", "), "a, b, c");
         assert_eq!(join(&[], ", "), "");
+        for t in ["", "abc", "é", "日本語", "a🦀b", "\u{10FFFF}x"] {
+            assert_eq!(char_count(t), t.chars().count(), "{t}");
+        }
     }
 }

@@ -246,7 +246,7 @@ pub fn opt_string(fields: &Fields, field: &str, max_len: usize) -> Result<Option
 /// Quotes short strings in messages; names the type otherwise.
 pub(crate) fn describe(v: &Val) -> String {
     match v {
-        Val::Str(s) if s.chars().nth(40).is_none() => format!("\"{s}\""),
+        Val::Str(s) if crate::text::char_count(s) <= 40 => format!("\"{s}\""),
         Val::Str(_) => "a long string".into(),
         v => v.type_name(),
     }

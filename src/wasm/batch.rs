@@ -5,11 +5,10 @@
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::client::{create_job, notify, promise, signal, upscale_request, Inner};
-use super::convert::{error_to_js, error_with_job, fields, prop, to_val};
+use super::convert::{error_to_js, error_with_job, fields, object, prop, to_val, Prop};
 use crate::batch::{self, Batch, BatchOptions, ItemResult};
 use crate::engine::{self, WaitPlan};
 use crate::error::{Error, Result};
@@ -170,11 +169,12 @@ async fn run(
         &b,
         items,
         &mut |index, f| {
-            let event = Update {
-                index,
-                job: f.doc.clone(),
-            };
-            notify(&on_update, &to_js(&event));
+            // What `onUpdate` receives.
+            let event = object(&[
+                ("index", Prop::Num(Some(index as f64))),
+                ("job", Prop::Js(&f.doc)),
+            ]);
+            notify(&on_update, &event);
         },
         &mut |index, result| {
             let settled = settled(result);
@@ -186,56 +186,25 @@ async fn run(
     results.into()
 }
 
-/// What `onUpdate` receives.
-#[derive(Serialize)]
-struct Update {
-    index: usize,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    job: JsValue,
-}
-
 /// One `Promise.allSettled`-shaped result: `{status, value}` or `{status, reason}`.
-#[derive(Serialize)]
-struct Settled {
-    status: &'static str,
-    #[serde(
-        with = "serde_wasm_bindgen::preserve",
-        skip_serializing_if = "JsValue::is_undefined"
-    )]
-    value: JsValue,
-    #[serde(
-        with = "serde_wasm_bindgen::preserve",
-        skip_serializing_if = "JsValue::is_undefined"
-    )]
-    reason: JsValue,
-}
-
 fn settled(result: ItemResult<JsValue>) -> JsValue {
-    let s = match result {
-        Ok(job) => Settled {
-            status: "fulfilled",
-            value: job,
-            reason: JsValue::UNDEFINED,
-        },
-        Err(f) => Settled {
-            status: "rejected",
-            value: JsValue::UNDEFINED,
-            reason: error_with_job(
+    match result {
+        Ok(job) => object(&[
+            ("status", Prop::Str(Some("fulfilled"))),
+            ("value", Prop::Js(&job)),
+        ]),
+        Err(f) => {
+            let reason = error_with_job(
                 &f.error,
                 f.jobid.as_deref(),
                 &f.job.unwrap_or(JsValue::UNDEFINED),
-            ),
-        },
-    };
-    to_js(&s)
-}
-
-/// Serialises a result or event; these hold only numbers, strings and preserved JS values, so
-/// it cannot fail (were it to, the caller would see `undefined`, never an exception).
-fn to_js(value: &impl Serialize) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::new())
-        .unwrap_or(JsValue::UNDEFINED)
+            );
+            object(&[
+                ("status", Prop::Str(Some("rejected"))),
+                ("reason", Prop::Js(&reason)),
+            ])
+        }
+    }
 }
 
 /// Calls the user's `onResult(index, result)`; like `onUpdate`, a throw is logged, not fatal.

@@ -103,34 +103,63 @@ pub fn error_to_js(err: &Error, jobid: Option<&str>) -> JsValue {
 pub fn error_with_job(err: &Error, jobid: Option<&str>, job: &JsValue) -> JsValue {
     let e = js_sys::Error::new(&err.to_string());
     e.set_name("DreaminaError");
-    let props = ErrorProps {
-        kind: err.kind().as_str(),
-        status: err.status(),
-        jobid,
-        field: err.field(),
-        retry_after_ms: err.retry_after_ms().map(|ms| ms as f64),
-        job: match err {
-            Error::JobFailed { .. } => job.clone(),
-            _ => JsValue::UNDEFINED,
-        },
+    // The properties beyond the message (`undefined` when they do not apply); `job` is the very
+    // object the API's answer was parsed into.
+    let job = match err {
+        Error::JobFailed { .. } => job,
+        _ => &JsValue::UNDEFINED,
     };
-    // Serialising these few scalars cannot fail; were it to, the error still has its message.
-    if let Ok(props) = props.serialize(&serde_wasm_bindgen::Serializer::new()) {
-        Object::assign(&e, props.unchecked_ref());
-    }
+    let props = object(&[
+        ("kind", Prop::Str(Some(err.kind().as_str()))),
+        ("status", Prop::Num(err.status().map(f64::from))),
+        ("jobid", Prop::Str(jobid)),
+        ("field", Prop::Str(err.field())),
+        (
+            "retryAfterMs",
+            Prop::Num(err.retry_after_ms().map(|ms| ms as f64)),
+        ),
+        ("job", Prop::Js(job)),
+    ]);
+    Object::assign(&e, props.unchecked_ref());
     e.into()
 }
 
-/// The properties of a `DreaminaError` beyond its message (`undefined` when they do not apply).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ErrorProps<'a> {
-    kind: &'a str,
-    status: Option<u16>,
-    jobid: Option<&'a str>,
-    field: Option<&'a str>,
-    retry_after_ms: Option<f64>,
-    /// The failed job, the very object the API's answer was parsed into.
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    job: JsValue,
+/// One property value of an object built for JS: `None` becomes `undefined`.
+pub enum Prop<'a> {
+    Str(Option<&'a str>),
+    Num(Option<f64>),
+    /// A JS value handed over as it is.
+    Js(&'a JsValue),
+}
+
+/// A plain JS object with these properties in this order, built by serde-wasm-bindgen. One
+/// map-shaped builder for every Rust-made object (errors' properties, batch results and
+/// events), so the binary carries no derived struct serialisers and their key cache.
+pub fn object(props: &[(&str, Prop)]) -> JsValue {
+    struct Obj<'a>(&'a [(&'a str, Prop<'a>)]);
+    struct Preserved<'a>(&'a JsValue);
+    impl Serialize for Preserved<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            serde_wasm_bindgen::preserve::serialize(self.0, s)
+        }
+    }
+    impl Serialize for Obj<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(Some(self.0.len()))?;
+            for (key, value) in self.0 {
+                match value {
+                    Prop::Str(v) => map.serialize_entry(key, v)?,
+                    Prop::Num(v) => map.serialize_entry(key, v)?,
+                    Prop::Js(v) => map.serialize_entry(key, &Preserved(v))?,
+                }
+            }
+            map.end()
+        }
+    }
+    // Strings, numbers and preserved JS values under string keys cannot fail to serialise;
+    // were it to, the caller would see an empty object, never an exception.
+    Obj(props)
+        .serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true))
+        .unwrap_or_else(|_| Object::new().into())
 }
