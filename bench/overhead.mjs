@@ -1,22 +1,35 @@
 // Figure 3: per-call overhead of getJob against the mock API (started in a separate process),
 // package vs plain-JS baseline, plus the same with an in-memory fetch to isolate client CPU.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BENCH, OUT, PKG, runJson, startMockProcess, summary } from './lib.mjs';
+import { BENCH, OUT, PKG, ROOT, runJson, startMockProcess, summary } from './lib.mjs';
 import { SEEDED } from '../tests/mock/server.mjs';
 
 const CHILD = path.join(BENCH, 'child/calls.mjs');
 /** Budgets (issue 10): package/plain-JS median ratios. */
 export const TARGETS = { sequential: 1.10, concurrent: 1.5, inMemoryFetch: 1.5 };
-const env = (pkg = PKG) => ({ BENCH_PKG: pkg, BENCH_PLAIN: path.join(BENCH, 'baseline/plain.mjs'), BENCH_GUARDED: path.join(BENCH, 'baseline/guarded.mjs'), BENCH_JOBID: SEEDED.square });
+const FLOOR = path.join(OUT, 'floor');
+const env = (pkg = PKG) => ({ BENCH_PKG: pkg, BENCH_PLAIN: path.join(BENCH, 'baseline/plain.mjs'), BENCH_GUARDED: path.join(BENCH, 'baseline/guarded.mjs'), BENCH_FLOOR: FLOOR, BENCH_JOBID: SEEDED.square });
+
+/** Builds bench/floor (plain JS's steps in Rust through wasm-bindgen-futures) into bench/out/floor. */
+function buildFloor() {
+  const r = spawnSync('wasm-pack', ['--log-level', 'warn', 'build', 'bench/floor', '--release', '--target', 'web', '--no-pack', '--no-gitignore', '--out-dir', FLOOR], {
+    cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, CARGO_TARGET_DIR: path.join(ROOT, 'target/floor'), PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` },
+  });
+  if (r.status !== 0) throw new Error('wasm-pack build bench/floor failed');
+}
 
 function compare(res) {
   const pkg = summary(res.pkg);
   const plain = summary(res.plain);
   const guarded = res.guarded?.length ? summary(res.guarded) : undefined;
+  const floor = res.floor?.length ? summary(res.floor) : undefined;
   return {
-    pkg, plain, guarded,
+    pkg, plain, guarded, floor,
     guardedRatio: guarded && guarded.median / plain.median,
+    floorRatio: floor && floor.median / plain.median,
     medianRatio: pkg.median / plain.median,
     p99Ratio: pkg.p99 / plain.p99,
     extraMicrosPerCall: (pkg.median - plain.median) * 1000,
@@ -24,6 +37,7 @@ function compare(res) {
 }
 
 export async function runOverhead() {
+  buildFloor();
   const mock = await startMockProcess();
   try {
     const loop = await runJson([CHILD, 'loopback', mock.baseUrl], { env: env(), timeoutMs: 240_000 });

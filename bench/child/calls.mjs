@@ -3,11 +3,12 @@
 // Modes: `loopback` (real fetch over 127.0.0.1), `memory` (a fake fetch answering from memory:
 // the client's own CPU per call), `profile-pkg` / `profile-plain` (a loop to run under --cpu-prof).
 // Prints one JSON line.
+import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const [mode, baseUrl] = process.argv.slice(2);
-const { BENCH_PKG: PKG, BENCH_PLAIN: PLAIN, BENCH_GUARDED: GUARDED, BENCH_JOBID: JOBID } = process.env;
+const { BENCH_PKG: PKG, BENCH_PLAIN: PLAIN, BENCH_GUARDED: GUARDED, BENCH_FLOOR: FLOOR, BENCH_JOBID: JOBID } = process.env;
 const SEQ = Number(process.env.BENCH_SEQ ?? 5000);
 const CONC = Number(process.env.BENCH_CONC ?? 5000);
 const WIDTH = Number(process.env.BENCH_WIDTH ?? 100);
@@ -29,10 +30,20 @@ const clients = { pkg: () => pkg.getJob(JOBID), plain: () => plain.getJob(JOBID)
 // Diagnosis only: plain JS plus the per-call JS objects of the package's fetch layer.
 const guarded = guardedModule?.createClient({ token, baseUrl, ...fetchOpt });
 if (guarded) clients.guarded = () => guarded.getJob(JOBID);
+// Diagnosis only: plain JS's steps in Rust through wasm-bindgen-futures (bench/floor).
+if (FLOOR) {
+  const floor = await import(pathToFileURL(path.join(FLOOR, 'dreamina_bench_floor.js')).href);
+  floor.initSync({ module: fs.readFileSync(path.join(FLOOR, 'dreamina_bench_floor_bg.wasm')) });
+  const url = `${baseUrl}/images/${encodeURIComponent(JOBID)}`;
+  clients.floor = () => floor.getJob(fetchOpt.fetch, url, `Bearer ${token}`);
+}
 
 // Both clients must return the same job, or the comparison means nothing.
 const [a, b] = [await clients.pkg(), await clients.plain()];
 if (JSON.stringify(a) !== JSON.stringify(b) || a.jobid !== JOBID) throw new Error('clients disagree on the job');
+for (const name of ['guarded', 'floor']) {
+  if (clients[name] && JSON.stringify(await clients[name]()) !== JSON.stringify(b)) throw new Error(`${name} disagrees on the job`);
+}
 
 async function sequential(call, n, out) {
   for (let i = 0; i < n; i++) {
