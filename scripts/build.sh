@@ -28,6 +28,12 @@ build() {
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
 }
+# Panic locations in dependencies name their source files: with the registry folder cut off,
+# those paths are short in the binary (`trim-paths` in [profile] would do it, but is not stable).
+registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
+remap=""
+for d in "$registry"/*/; do remap+=" --remap-path-prefix=$d="; done
+export RUSTFLAGS="${RUSTFLAGS:-}$remap"
 # Separate target folders, so switching features never rebuilds the other one.
 build dreamina_upscale target "$debug"
 build dreamina_upscale_edge target/edge "edge,$debug"
