@@ -340,8 +340,12 @@ pub fn parse_http_date(s: &str) -> Option<f64> {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let month = MONTHS.iter().position(|m| m == month)? as i64 + 1;
-    let day: i64 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
-    let year: i64 = year.parse().ok().filter(|y| (1970..=9999).contains(y))?;
+    // Every integer here is parsed as a u64, so the binary carries one integer parser.
+    let day = day.parse::<u64>().ok().filter(|d| (1..=31).contains(d))? as i64;
+    let year = year
+        .parse::<u64>()
+        .ok()
+        .filter(|y| (1970..=9999).contains(y))? as i64;
     let hms: Vec<i64> = time.split(':').map(two_digits).collect::<Option<_>>()?;
     let [h, m, sec] = hms.as_slice() else {
         return None;
@@ -355,7 +359,9 @@ pub fn parse_http_date(s: &str) -> Option<f64> {
 
 /// An IMF-fixdate time field: exactly two ASCII digits (no sign, so no overflow).
 fn two_digits(p: &str) -> Option<i64> {
-    (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok())?
+    let n =
+        (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse::<u64>().ok())?;
+    n.map(|n| n as i64)
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).

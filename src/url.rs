@@ -131,7 +131,10 @@ pub fn is_loopback(host: &str) -> bool {
         || host.ends_with(".localhost")
         || host == "::1"
         || host.strip_prefix("127.").is_some_and(|r| {
-            r.split('.').count() == 3 && r.split('.').all(|p| p.parse::<u8>().is_ok())
+            // u64, the one integer parser of the binary (a u8 refuses the same strings).
+            r.split('.').count() == 3
+                && r.split('.')
+                    .all(|p| p.parse::<u64>().is_ok_and(|n| n <= 255))
         })
 }
 

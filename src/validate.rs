@@ -171,7 +171,9 @@ pub fn opt_int(fields: &Fields, field: &str, min: i64, max: i64) -> Result<Optio
         _ => Err(Error::validation(
             field,
             format!(
-                "must be an integer from {min} to {max}, got {}",
+                "must be an integer from {} to {}, got {}",
+                format_number(min as f64),
+                format_number(max as f64),
                 v.type_name()
             ),
         )),
