@@ -328,40 +328,43 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
     Some((at - now_ms).max(0.0) as u64)
 }
 
-/// Parses `Sun, 06 Nov 1994 08:49:37 GMT` into Unix epoch milliseconds.
+/// Parses an IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT` (the fixed-width form RFC 9110
+/// has senders use), into Unix epoch milliseconds. Read by byte positions: no splitting or
+/// integer parsing code in the binary for it.
 pub fn parse_http_date(s: &str) -> Option<f64> {
-    let (_, rest) = s.split_once(',')?;
-    let rest = rest.strip_prefix(' ')?;
-    let parts: Vec<&str> = rest.split_whitespace().collect();
-    let [day, month, year, time, "GMT"] = parts.as_slice() else {
-        return None;
-    };
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    const MONTHS: [&[u8]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
     ];
-    let month = MONTHS.iter().position(|m| m == month)? as i64 + 1;
-    // Every integer here is parsed as a u64, so the binary carries one integer parser.
-    let day = day.parse::<u64>().ok().filter(|d| (1..=31).contains(d))? as i64;
-    let year = year
-        .parse::<u64>()
-        .ok()
-        .filter(|y| (1970..=9999).contains(y))? as i64;
-    let hms: Vec<i64> = time.split(':').map(two_digits).collect::<Option<_>>()?;
-    let [h, m, sec] = hms.as_slice() else {
-        return None;
-    };
-    if *h > 23 || *m > 59 || *sec > 60 {
+    let b = s.as_bytes();
+    let shape = b.len() == 29
+        && b.get(3..5) == Some(b", ")
+        && [7, 11, 16].iter().all(|&i| b[i] == b' ')
+        && b[19] == b':'
+        && b[22] == b':'
+        && b.get(25..) == Some(b" GMT");
+    if !shape {
         return None;
     }
+    // Digits only (no sign, so no overflow); `None` for anything else.
+    let num = |from: usize, to: usize, range: std::ops::RangeInclusive<i64>| {
+        b.get(from..to)?
+            .iter()
+            .try_fold(0i64, |n, &d| {
+                d.is_ascii_digit().then(|| n * 10 + (d - b'0') as i64)
+            })
+            .filter(|n| range.contains(n))
+    };
+    let month = MONTHS.iter().position(|m| b.get(8..11) == Some(*m))? as i64 + 1;
+    let day = num(5, 7, 1..=31)?;
+    let year = num(12, 16, 1970..=9999)?;
+    let (h, m, sec) = (
+        num(17, 19, 0..=23)?,
+        num(20, 22, 0..=59)?,
+        num(23, 25, 0..=60)?,
+    );
     let days = days_from_civil(year, month, day);
     Some(((days * 86_400 + h * 3600 + m * 60 + sec) * 1000) as f64)
-}
-
-/// An IMF-fixdate time field: exactly two ASCII digits (no sign, so no overflow).
-fn two_digits(p: &str) -> Option<i64> {
-    let n =
-        (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse::<u64>().ok())?;
-    n.map(|n| n as i64)
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -569,6 +572,21 @@ mod tests {
             assert_eq!(parse_retry_after(bad, now), None, "{bad}");
         }
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0.0));
+        for bad in [
+            "Thu, 01 Jan 1970 00:00:00 UTC",
+            "Thu, 1 Jan 1970 00:00:00 GMT",
+            "Thu, +1 Jan 1970 00:00:00 GMT",
+            "Thu, 01 Jan 1970 00:00:0x GMT",
+            "Thu, 01 Jam 1970 00:00:00 GMT",
+            "Thu, 01 Jan 1969 00:00:00 GMT",
+            "Thu, 32 Jan 1970 00:00:00 GMT",
+            "Thu, 01 Jan 1970 00:60:00 GMT",
+            "Thu, 01 Jan 1970 00:00:61 GMT",
+            "Thu,  01 Jan 1970 00:00:00 GMT",
+            "Thu, 01 Jan 1970 00:00:00 GMT ",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
         assert_eq!(
             parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(784_111_777_000.0)
