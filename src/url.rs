@@ -15,33 +15,51 @@ pub struct HttpUrl<'a> {
     pub host: &'a str,
 }
 
-/// Parses `scheme://host[:port][/path]`, accepting only http and https.
+/// Parses `scheme://host[:port][/path]`, accepting only http and https. Byte scans rather
+/// than `split`/`rsplit_once` patterns, each of which would bring its own searcher into wasm.
 pub fn parse_http_url(url: &str) -> Option<HttpUrl<'_>> {
     // A backslash is a path separator to the URL standard but not to this parser: refusing it
     // keeps both agreeing on the host (`http://evil\@127.0.0.1` must not pass as loopback).
-    if url
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
-    {
+    if has_space_control_or_backslash(url) {
         return None;
     }
     let (scheme, rest) = split_scheme(url)?;
-    let secure = match scheme.to_ascii_lowercase().as_str() {
-        "https" => true,
-        "http" => false,
+    let secure = match scheme {
+        s if s.eq_ignore_ascii_case("https") => true,
+        s if s.eq_ignore_ascii_case("http") => false,
         _ => return None,
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if let Some(stripped) = host_port.strip_prefix('[') {
-        stripped.split_once(']')?.0
-    } else {
-        host_port.split(':').next().unwrap_or("")
+    let authority = before(rest, b"/?#");
+    let host_port = match authority.bytes().rposition(|b| b == b'@') {
+        Some(at) => authority.get(at + 1..)?,
+        None => authority,
+    };
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) if v6.contains(']') => before(v6, b"]"),
+        Some(_) => return None,
+        None => before(host_port, b":"),
     };
     if host.is_empty() {
         return None;
     }
     Some(HttpUrl { secure, host })
+}
+
+/// `s` up to its first byte among `stops` (all of it when there is none).
+fn before<'a>(s: &'a str, stops: &[u8]) -> &'a str {
+    let end = s
+        .bytes()
+        .position(|b| stops.contains(&b))
+        .unwrap_or(s.len());
+    // An ASCII byte always starts a character, so this never falls back.
+    s.get(..end).unwrap_or(s)
+}
+
+/// True when `s` holds white space, a control character or a backslash anywhere (none of
+/// which a URL this crate sends to, or a same-origin path, may contain).
+pub fn has_space_control_or_backslash(s: &str) -> bool {
+    s.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
 }
 
 /// `("https", "host/path")` from `https://host/path`. Byte checks rather than a substring
@@ -55,28 +73,25 @@ pub fn split_scheme(url: &str) -> Option<(&str, &str)> {
 /// `text` with every copy of `secret`, raw or percent-encoded, replaced by `[redacted]`, so a
 /// token an API or a proxy echoes back never reaches an error message or a relayed body.
 pub fn redact(text: &str, secret: &str) -> String {
-    let encoded = encode_path_segment(secret);
-    let needles = [secret.as_bytes(), encoded.as_bytes()];
-    let t = text.as_bytes();
-    if secret.is_empty() || needles.iter().all(|n| find_bytes(t, n).is_none()) {
+    if secret.is_empty() {
         return text.to_string();
     }
-    let mut out = Vec::with_capacity(t.len());
-    let mut i = 0;
-    while i < t.len() {
-        match needles.iter().find(|n| t[i..].starts_with(n)) {
-            Some(n) => {
-                out.extend_from_slice(b"[redacted]");
-                i += n.len();
-            }
-            None => {
-                out.push(t[i]);
-                i += 1;
-            }
-        }
+    let encoded = encode_path_segment(secret);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // The earliest copy of either form; at the same place the raw one, never longer.
+    while let Some((at, len)) = [secret, encoded.as_str()]
+        .iter()
+        .filter_map(|n| find_bytes(rest.as_bytes(), n.as_bytes()).map(|i| (i, n.len())))
+        .min()
+    {
+        // A match of a whole UTF-8 needle starts and ends on character boundaries.
+        out.push_str(rest.get(..at).unwrap_or_default());
+        out.push_str("[redacted]");
+        rest = rest.get(at + len..).unwrap_or_default();
     }
-    // Whole UTF-8 sequences were replaced by ASCII: still UTF-8.
-    String::from_utf8(out).unwrap_or_default()
+    out.push_str(rest);
+    out
 }
 
 /// Strict percent-decoding: a `%` must start a two-digit hex escape; the result must be UTF-8.
@@ -242,6 +257,8 @@ mod tests {
             "127.0.0.1"
         );
         assert_eq!(parse_http_url("http://[::1]:80").unwrap().host, "::1");
+        assert_eq!(parse_http_url("https://a@b@h:1?x").unwrap().host, "h");
+        assert!(parse_http_url("HTTPS://h#x").unwrap().secure);
         assert_eq!(
             parse_http_url("HTTP://user@Example.com").unwrap().host,
             "Example.com"
@@ -253,6 +270,8 @@ mod tests {
             "x",
             "https:// x",
             "https://a\nb",
+            "http://[::1",
+            "http://u@/x",
             "",
         ] {
             assert!(parse_http_url(bad).is_none(), "{bad:?}");
@@ -280,6 +299,8 @@ mod tests {
             "bad token [redacted] or [redacted]!"
         );
         assert_eq!(redact("x", ""), "x");
+        assert_eq!(redact("ab%3Aab:", "ab:"), "[redacted][redacted]");
+        assert_eq!(redact("a:a:a", "a:"), "[redacted][redacted]a");
     }
 
     #[test]

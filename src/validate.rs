@@ -2,7 +2,9 @@
 //! message naming the field before anything is sent (and before anything is billed).
 
 use crate::error::{Error, Result};
-use crate::url::{is_loopback, parse_http_url, HttpUrl, DEFAULT_BASE_URL};
+use crate::url::{
+    has_space_control_or_backslash, is_loopback, parse_http_url, HttpUrl, DEFAULT_BASE_URL,
+};
 use crate::value::{format_number, get, Fields, Val};
 
 /// Longest `setTimeout` delay JS honours; longer ones fire at once.
@@ -366,12 +368,7 @@ fn base_url(v: &Val) -> Result<String> {
     };
     // A same-origin path such as "/api/dreamina" reaches an app's own proxy (browsers only).
     // No backslash: browsers read "/\\host" as "//host", another origin.
-    if s.starts_with('/')
-        && !s.starts_with("//")
-        && !s
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
-    {
+    if s.starts_with('/') && !s.starts_with("//") && !has_space_control_or_backslash(&s) {
         return Ok(s);
     }
     let url = parse_http_url(&s).ok_or_else(|| {
