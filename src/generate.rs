@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::validate::{
-    describe, opt_int, opt_reply_url, opt_string, reject_unknown, JsonObject, Scalar,
+    choice, opt_int, opt_reply_url, opt_string, reject_unknown, JsonObject, Scalar,
 };
 use crate::value::{get, Fields, Val};
 
@@ -173,23 +173,6 @@ fn name(field: &str, v: &Val, max: usize) -> Result<String> {
         v => format!("must be a string, got {}", v.type_name()),
     };
     Err(Error::validation(field, why))
-}
-
-/// One of `allowed` (case-insensitive), in the API's spelling.
-fn choice(field: &str, v: &Val, allowed: &'static [&'static str]) -> Result<&'static str> {
-    if let Val::Str(s) = v {
-        if let Some(a) = allowed.iter().find(|a| a.eq_ignore_ascii_case(s)) {
-            return Ok(a);
-        }
-    }
-    Err(Error::validation(
-        field,
-        format!(
-            "must be one of {}, got {}",
-            crate::text::join(allowed, ", "),
-            describe(v)
-        ),
-    ))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -209,15 +209,29 @@ fn opt_unit(fields: &Fields, field: &str) -> Result<Option<f64>> {
 fn opt_resolution(v: &Val) -> Result<Option<String>> {
     match v {
         v if v.is_absent() => Ok(None),
-        Val::Str(s) if RESOLUTIONS.contains(&s.as_str()) => Ok(Some(s.clone())),
-        Val::Str(s) if RESOLUTIONS.contains(&s.to_ascii_lowercase().as_str()) => {
-            Ok(Some(s.to_ascii_lowercase()))
-        }
-        _ => Err(Error::validation(
-            "upscaleResolution",
-            format!("must be one of \"2k\", \"4k\", \"8k\", got {}", describe(v)),
-        )),
+        v => Ok(Some(choice("upscaleResolution", v, &RESOLUTIONS)?.into())),
     }
+}
+
+/// One of `allowed` (case-insensitive), in the API's spelling.
+pub(crate) fn choice(
+    field: &str,
+    v: &Val,
+    allowed: &'static [&'static str],
+) -> Result<&'static str> {
+    if let Val::Str(s) = v {
+        if let Some(a) = allowed.iter().find(|a| a.eq_ignore_ascii_case(s)) {
+            return Ok(a);
+        }
+    }
+    Err(Error::validation(
+        field,
+        format!(
+            "must be one of {}, got {}",
+            crate::text::join(allowed, ", "),
+            describe(v)
+        ),
+    ))
 }
 
 pub(crate) fn opt_reply_url(v: &Val) -> Result<Option<String>> {
