@@ -146,10 +146,17 @@ pub fn is_loopback(host: &str) -> bool {
         || host.ends_with(".localhost")
         || host == "::1"
         || host.strip_prefix("127.").is_some_and(|r| {
-            // u64, the one integer parser of the binary (a u8 refuses the same strings).
-            r.split('.').count() == 3
-                && r.split('.')
-                    .all(|p| p.parse::<u64>().is_ok_and(|n| n <= 255))
+            // Three more decimal octets (by bytes: no `split` searcher in the binary).
+            let octets = r.as_bytes().split(|&b| b == b'.');
+            r.bytes().filter(|&b| b == b'.').count() == 2
+                && octets.clone().all(|p| {
+                    !p.is_empty()
+                        && p.iter()
+                            .try_fold(0u32, |n, &d| {
+                                (d.is_ascii_digit() && n <= 255).then(|| n * 10 + (d - b'0') as u32)
+                            })
+                            .is_some_and(|n| n <= 255)
+                })
         })
 }
 
@@ -326,6 +333,8 @@ mod tests {
             "LOCALHOST",
             "127.0.0.1",
             "127.1.2.3",
+            "127.0.0.255",
+            "127.000.0.01",
             "::1",
             "app.localhost",
         ] {
@@ -337,6 +346,12 @@ mod tests {
             "10.0.0.1",
             "128.0.0.1",
             "127.0.0.256",
+            "127.0.0.1000",
+            "127.0..1",
+            "127.0.0.",
+            "127.0.1",
+            "127.0.0.+1",
+            "127.0.0.1x",
         ] {
             assert!(!is_loopback(h), "{h}");
         }
