@@ -11,8 +11,8 @@ import { sizes } from './size.mjs';
 const TWIGGY = path.join(ROOT, '.tools/bin/twiggy');
 const NAMED = path.join(OUT, 'named');
 export const NAMED_PKG = path.join(OUT, 'named-pkg');
-const WASM_OPT_FLAGS = ['-Os', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
-  '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
+/** The shipped build's wasm-opt flags (scripts/build.sh reads the same file). */
+const WASM_OPT_FLAGS = fs.readFileSync(path.join(ROOT, 'scripts/wasm-opt.flags'), 'utf8').trim().split(/\s+/);
 
 function which(cmd, extra = []) {
   for (const dir of [...extra, ...(process.env.PATH ?? '').split(':')]) {

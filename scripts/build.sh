@@ -22,14 +22,14 @@ trap 'rm -rf "$out"' EXIT
 # is ~1.7% larger raw but ~0.4% smaller gzip and brotli, which is what a web app downloads.
 # --low-memory-unused lets it fold small constant offsets into loads and stores: Rust lays the
 # stack out first (data starts at 1 MiB), so the low 1 KiB is only the deep end of the stack,
-# and no pointer arithmetic of valid Rust wraps around into it.
+# and no pointer arithmetic of valid Rust wraps around into it. The flags live in
+# scripts/wasm-opt.flags, which bench/diagnose.mjs reads too, so its named build matches this one.
 build() {
   local name=$1 dir=$2 features=$3
   CARGO_TARGET_DIR="$dir" wasm-pack --log-level warn build --release --target web --no-pack --no-gitignore \
     --out-dir "$out" --out-name "$name" -- --features "$features"
-  wasm-opt -Os --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
+  # shellcheck disable=SC2046 # the flags file is one line of words
+  wasm-opt $(cat scripts/wasm-opt.flags) "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
 }
 # Panic locations in dependencies name their source files: with the registry folder cut off,
 # those paths are short in the binary (`trim-paths` in [profile] would do it, but is not stable).

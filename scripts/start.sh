@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 # What build.sh turns into pkg/; the stamp also records the build flavour.
-inputs=(src js Cargo.toml Cargo.lock scripts/build.sh scripts/make-package.mjs README.md LICENSE)
+inputs=(src js Cargo.toml Cargo.lock scripts/build.sh scripts/wasm-opt.flags scripts/make-package.mjs README.md LICENSE)
 stamp=pkg/.start-stamp flavour="DREAMINA_DEBUG=${DREAMINA_DEBUG:-0}"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$flavour" ] && [ -e node_modules/dreamina-upscale ] &&
   [ -z "$(find "${inputs[@]}" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
