@@ -113,7 +113,9 @@ pub fn classify_reply(reply: &Reply, now_ms: f64) -> Result<JobSummary> {
             status: reply.status,
             message: format!(
                 "The API answered HTTP {} with a body of {} bytes, more than the {} accepted",
-                reply.status, reply.body_len, MAX_BODY_BYTES
+                u32::from(reply.status),
+                reply.body_len,
+                MAX_BODY_BYTES
             ),
         });
     }
@@ -128,7 +130,7 @@ fn job_summary(reply: &Reply) -> Result<JobSummary> {
         status: reply.status,
         message: format!(
             "The API answered HTTP {} with {why}: {}",
-            reply.status,
+            u32::from(reply.status),
             excerpt(&reply.body_start)
         ),
     };
@@ -220,12 +222,12 @@ fn default_message(reply: &Reply) -> String {
         _ => "The API refused the request",
     };
     if reply.body_start.trim().is_empty() && reply.body_len <= reply.body_start.len() {
-        format!("{what} (HTTP {}, empty body)", reply.status)
+        format!("{what} (HTTP {}, empty body)", u32::from(reply.status))
     } else {
         let ctype = reply.content_type.as_deref().unwrap_or("unknown type");
         format!(
             "{what} (HTTP {}, {ctype} body: {})",
-            reply.status,
+            u32::from(reply.status),
             excerpt(&reply.body_start)
         )
     }

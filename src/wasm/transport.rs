@@ -146,7 +146,10 @@ impl JsTransport<'_> {
         match fail {
             Fail::TooLarge(status) => Error::InvalidResponse {
                 status,
-                message: format!("The API answered HTTP {status} with a body larger than the {MAX_BODY_BYTES} bytes accepted"),
+                message: format!(
+                    "The API answered HTTP {} with a body larger than the {MAX_BODY_BYTES} bytes accepted",
+                    u32::from(status)
+                ),
             },
             Fail::Body(e, status) => body_error(&e, req, status),
             Fail::Send(e) if !self.fetch.available() => Error::Network {
@@ -333,7 +336,8 @@ fn network_from(e: &JsValue, req: &HttpRequest) -> Error {
 fn body_error(e: &JsValue, req: &HttpRequest, status: u16) -> Error {
     Error::Network {
         message: format!(
-            "The connection broke while reading the HTTP {status} answer to {} {}: {}",
+            "The connection broke while reading the HTTP {} answer to {} {}: {}",
+            u32::from(status),
             req.method.as_str(),
             path_of(&req.url),
             describe_js_error(e)
