@@ -3,10 +3,10 @@
 // `require('dreamina-upscale')` works where Node can require ES modules).
 //
 // `fs` comes from process.getBuiltinModule (Node 20.16+/22.3+, Deno, Bun), not from
-// `import ... from 'node:fs'`: the ESM facade of node:fs costs about 1.2 ms to build on first
-// import in Node 20 (it reads every export, fs.promises included), as much as compiling half the
-// .wasm (bench/RESULTS.md, start-up). Older Node falls back to createRequire; `node:module`'s
-// facade is cheap.
+// `import ... from 'node:fs'`: building the ESM facade of node:fs on first import reads every
+// export, and fs.ReadStream's getter loads all of node:stream (20 internal modules): ~1.2 ms of
+// a Node 20 cold start, as much as compiling half the .wasm (bench/RESULTS.md, start-up). Older
+// Node falls back to createRequire; `node:module`'s facade is cheap (no measurable difference).
 import { createRequire } from 'node:module';
 import { initSync } from './dreamina_upscale_edge.js';
 
