@@ -61,7 +61,7 @@ function startup(st) {
     ['baseline: plain JS `createClient`', 'plainReadyMs'],
   ].map(([name, k]) => [name, f(w.edge[k].median, 3), f(w.edge[k].p95, 3), f(w.client[k].median, 3), f(w.client[k].p95, 3)]);
   return [
-    `Cold: a fresh \`node\` per sample, ${c['cold-pkg'].importToReadyMs.n} samples each, interleaved. Milliseconds. The node entry loads the edge build.`,
+    `Cold: a fresh \`node\` per sample, ${c['cold-pkg'].importToReadyMs.n} samples each, interleaved. Milliseconds. The node entry loads the edge build. The sample's script imports nothing before its clock starts (not even node:fs), so whatever built-in modules an entry pulls in are counted.`,
     '',
     table(['cold start', 'import → ready median', 'p95', 'process start → ready median', 'p95', 'spawn → exit median'], cold),
     '',
