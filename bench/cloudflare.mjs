@@ -3,6 +3,10 @@
 // Figures: wall time from the 202 to the last item done, throughput, and both against the
 // capacity bound (items / MAX_JOBS × job time: no scheduler can beat it). Writes its section of
 // bench/RESULTS.md (between markers) and bench/cloudflare.json. Hooked into bench/run.mjs.
+// The Worker is bundled (wrangler) against a built package folder by path, never through
+// node_modules/dreamina-upscale: run.mjs passes its snapshot of pkg/ (the package every other
+// figure of the run measured), alone this script takes pkg/. (`npm ci`, which scripts/setup.sh
+// runs when package.json changes, removes the node_modules link; the bench used to fail then.)
 //   node bench/cloudflare.mjs [--items 2000] [--max-jobs 10] [--job-ms 500] [--var NAME=VALUE]...
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,12 +15,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startBatchStack, requests, waitFor, allItems } from '../examples/cloudflare-batch/tests/harness.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const BUILT_PKG = path.resolve(BENCH, '../pkg');
 const BEGIN = '<!-- cloudflare-batch:begin -->';
 const END = '<!-- cloudflare-batch:end -->';
 
 /** Runs one batch; returns its figures. */
-export async function measure({ items = 2000, maxJobs = 10, jobMs = 500, vars = {} } = {}) {
+export async function measure({ items = 2000, maxJobs = 10, jobMs = 500, vars = {}, pkgDir = BUILT_PKG } = {}) {
+  if (!fs.existsSync(path.join(pkgDir, 'package.json'))) throw new Error(`${pkgDir}: no built package (run scripts/build.sh)`);
   const st = await startBatchStack({
+    pkgDir,
     completeAfterMs: jobMs,
     mockOptions: { capacity: maxJobs },
     // The operator sets EXPECTED_JOB_MS to the typical job time; the ledger then learns it.

@@ -1,6 +1,6 @@
 // `npm run bench`: measures the package against its baselines in one run and writes
 // bench/results.json and bench/RESULTS.md. Figures only: nothing here passes or fails on timings.
-//   node bench/run.mjs [--only size,startup,calls,poll,memory,batch] [--no-diagnose] [--no-wait-quiet]
+//   node bench/run.mjs [--only size,startup,calls,poll,memory,batch,cloudflare] [--no-diagnose] [--no-wait-quiet]
 // Diagnosis (twiggy size breakdown of both wasm builds, CPU profile of getJob) runs every time
 // unless --no-diagnose: it is what says where to cut, met target or not.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -116,7 +116,7 @@ results.runSeconds = (performance.now() - started) / 1000;
 const round = (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v);
 fs.writeFileSync(path.join(BENCH, 'results.json'), JSON.stringify(results, round, 2) + '\n');
 fs.writeFileSync(path.join(BENCH, 'RESULTS.md'), renderMarkdown(results));
-if (!onlyArg || only.has('cloudflare')) await step('cloudflare batch: 2,000 items in workerd (writes its RESULTS.md section)', () => import('./cloudflare.mjs').then((m) => m.runCloudflare()));
+if (!onlyArg || only.has('cloudflare')) await step('cloudflare batch: 2,000 items in workerd (writes its RESULTS.md section)', () => import('./cloudflare.mjs').then((m) => m.runCloudflare({ pkgDir: PKG })));
 console.log(`[bench] wrote bench/results.json and bench/RESULTS.md in ${results.runSeconds.toFixed(0)} s`);
 for (const [name, fig] of Object.entries(f)) {
   if (fig.target) console.log(`[bench] target ${name}: ${fig.target.met ? 'met' : 'MISSED'} — ${fig.target.what}`);

@@ -60,25 +60,54 @@ const WRANGLER = path.resolve(EXAMPLE, '../../node_modules/.bin/wrangler');
 /**
  * Bundles `entry` with wrangler itself (`wrangler deploy --dry-run`: the same bundler, package
  * conditions and wasm handling as a real deploy, with this wrangler.toml). Returns its stdout.
+ * `cwd` is the example folder to build (this one, or a copy: see `exampleWith`).
  */
-export async function wranglerBuild(entry, outdir) {
+export async function wranglerBuild(entry, outdir, { cwd = EXAMPLE } = {}) {
   const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     execFile(WRANGLER, ['deploy', entry, '--dry-run', '--outdir', outdir], {
-      cwd: EXAMPLE, timeout: 120_000, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0' },
-    }, (err, stdout, stderr) => (err ? reject(new Error(`wrangler: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout)));
+      cwd, timeout: 120_000, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0' },
+    }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      // `npm ci` (scripts/setup.sh runs it when package.json changes) empties node_modules, and
+      // with it the link to pkg/ that scripts/build.sh made: say so beside wrangler's "Could not resolve".
+      const missing = cwd === EXAMPLE && !fs.existsSync(path.join(EXAMPLE, '../../node_modules/dreamina-upscale/package.json'));
+      const hint = missing ? '\n(node_modules/dreamina-upscale is missing, as after `npm ci`: scripts/build.sh links it to pkg/)' : '';
+      reject(new Error(`wrangler: ${err.message}\n${stdout}\n${stderr}${hint}`));
+    });
   });
 }
 
-let built; // one build of tests/entry.mjs per process
-function bundle() {
-  built ??= (async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-batch-'));
-    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    await wranglerBuild('tests/entry.mjs', dir);
-    return { dir, script: path.join(dir, 'entry.js') };
-  })();
-  return built;
+/**
+ * A copy of this example (wrangler.toml, package.json, src/, tests/) in a temporary folder whose
+ * node_modules/dreamina-upscale links to the built package `pkgDir`: wrangler then resolves the
+ * package exactly as in a user's install (its "exports" and their workerd condition), but from
+ * that folder rather than from the workspace's node_modules link. (Wrangler 4's `deploy --alias`
+ * is ignored by deploy, and an alias would skip the exports map anyway.)
+ */
+export function exampleWith(pkgDir, into) {
+  fs.mkdirSync(into, { recursive: true });
+  for (const f of ['wrangler.toml', 'package.json', 'src', 'tests']) fs.cpSync(path.join(EXAMPLE, f), path.join(into, f), { recursive: true });
+  fs.mkdirSync(path.join(into, 'node_modules'));
+  fs.symlinkSync(path.resolve(pkgDir), path.join(into, 'node_modules/dreamina-upscale'), 'dir');
+  return into;
+}
+
+const built = new Map(); // one build of tests/entry.mjs per process and package
+function bundle(pkgDir) {
+  const key = pkgDir ? path.resolve(pkgDir) : '';
+  if (!built.has(key)) {
+    built.set(key, (async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-batch-'));
+      process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+      const out = path.join(dir, 'out');
+      let cwd = EXAMPLE;
+      if (pkgDir) cwd = exampleWith(pkgDir, path.join(dir, 'example'));
+      await wranglerBuild('tests/entry.mjs', out, { cwd });
+      return { dir: out, script: path.join(out, 'entry.js') };
+    })());
+  }
+  return built.get(key);
 }
 
 /** A relay in front of the Worker's /webhook: forwards, or drops (503) calls `drop(body)` picks. */
@@ -121,11 +150,12 @@ export function mostRunning(mock) {
 }
 
 /**
- * Starts mock + relay + the Worker in workerd. `vars` override wrangler.toml's [vars].
+ * Starts mock + relay + the Worker in workerd. `vars` override wrangler.toml's [vars]; `pkgDir`
+ * (optional) is a built package folder to bundle instead of node_modules' (see `exampleWith`).
  * Returns { mock, relay, mf, url, api(method, path, body), close() }.
  */
-export async function startBatchStack({ completeAfterMs = 300, vars = {}, mockOptions = {} } = {}) {
-  const { dir, script } = await bundle();
+export async function startBatchStack({ completeAfterMs = 300, vars = {}, mockOptions = {}, pkgDir } = {}) {
+  const { dir, script } = await bundle(pkgDir);
   const mock = await startMock({ completeAfterMs, ...mockOptions });
   const relay = await startRelay();
   const b = bindingsFromToml(readWranglerToml());
