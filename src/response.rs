@@ -348,14 +348,10 @@ pub fn parse_http_date(s: &str) -> Option<f64> {
     if !shape {
         return None;
     }
-    // Digits only (no sign, so no overflow); `None` for anything else.
+    // Digits only, within `range`; `None` for anything else.
     let num = |from: usize, to: usize, range: std::ops::RangeInclusive<i64>| {
-        b.get(from..to)?
-            .iter()
-            .try_fold(0i64, |n, &d| {
-                d.is_ascii_digit().then(|| n * 10 + (d - b'0') as i64)
-            })
-            .filter(|n| range.contains(n))
+        let n = crate::text::decimal(b.get(from..to)?)? as i64;
+        range.contains(&n).then_some(n)
     };
     let month = MONTHS.iter().position(|m| b.get(8..11) == Some(*m))? as i64 + 1;
     let day = num(5, 7, 1..=31)?;

@@ -15,6 +15,19 @@ pub fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// The value of a non-empty run of ASCII digits (no sign, no spaces), `None` for anything else
+/// or on overflow: the byte-level reader behind HTTP dates and loopback octets.
+pub fn decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        d.is_ascii_digit()
+            .then_some(())
+            .and_then(|()| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+    })
+}
+
 /// Joins with a separator, without `[T]::join`'s generic copy code.
 pub fn join(items: &[&str], sep: &str) -> String {
     let mut out = String::new();
@@ -48,6 +61,23 @@ mod tests {
         assert_eq!(join(&[], ", "), "");
         for t in ["", "abc", "é", "日本語", "a🦀b", "\u{10FFFF}x"] {
             assert_eq!(char_count(t), t.chars().count(), "{t}");
+        }
+    }
+
+    #[test]
+    fn decimals() {
+        assert_eq!(decimal(b"0"), Some(0));
+        assert_eq!(decimal(b"007"), Some(7));
+        assert_eq!(decimal(b"18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            &b""[..],
+            b"+1",
+            b"-1",
+            b" 1",
+            b"1x",
+            b"18446744073709551616",
+        ] {
+            assert_eq!(decimal(bad), None, "{bad:?}");
         }
     }
 }

@@ -147,16 +147,10 @@ pub fn is_loopback(host: &str) -> bool {
         || host == "::1"
         || host.strip_prefix("127.").is_some_and(|r| {
             // Three more decimal octets (by bytes: no `split` searcher in the binary).
-            let octets = r.as_bytes().split(|&b| b == b'.');
             r.bytes().filter(|&b| b == b'.').count() == 2
-                && octets.clone().all(|p| {
-                    !p.is_empty()
-                        && p.iter()
-                            .try_fold(0u32, |n, &d| {
-                                (d.is_ascii_digit() && n <= 255).then(|| n * 10 + (d - b'0') as u32)
-                            })
-                            .is_some_and(|n| n <= 255)
-                })
+                && r.as_bytes()
+                    .split(|&b| b == b'.')
+                    .all(|p| crate::text::decimal(p).is_some_and(|n| n <= 255))
         })
 }
 
