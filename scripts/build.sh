@@ -13,6 +13,7 @@ debug=""
 # Build into a fresh folder and swap it in at the end, so a test reading pkg/ meanwhile never
 # sees a half-written package. (wasm-pack takes --out-dir relative to the crate: this is one.)
 out=pkg.tmp.$$
+inputs=$(bash scripts/pkg-inputs.sh) # taken before building: a change made meanwhile means "stale"
 rm -rf "$out" && mkdir -p "$out"
 trap 'rm -rf "$out"' EXIT
 
@@ -44,8 +45,9 @@ build dreamina_upscale_edge target/edge "edge,$debug"
 cp js/error.js js/node.mjs js/browser.mjs js/workerd.mjs js/index.d.ts README.md LICENSE "$out/"
 node scripts/make-package.mjs "$out"
 rm -rf pkg.old && { [ ! -d pkg ] || mv pkg pkg.old; } && mv "$out" pkg && rm -rf pkg.old
-# Tests and the demo import the package by name, as users do.
-mkdir -p node_modules && ln -sfn ../pkg node_modules/dreamina-upscale
+# What this pkg/ was built from (scripts/start.sh skips the build while it matches). The
+# node_modules/dreamina-upscale link to pkg/ is scripts/setup.sh's: it survives this swap.
+mkdir -p .cache && echo "$inputs" > .cache/pkg.inputs
 for f in pkg/dreamina_upscale_bg.wasm pkg/dreamina_upscale_edge_bg.wasm; do
   printf '[build] %s: %s bytes (gzip %s)\n' "$f" "$(wc -c < "$f")" "$(gzip -9c "$f" | wc -c)"
 done

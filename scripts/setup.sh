@@ -132,6 +132,11 @@ elif ! fresh "$stamp_build" && ! fresh "$stamp_tools"; then
   touch "$stamp_build"
 fi
 
+# Tests, the bench and the examples import the package by its name, as users do: the link to
+# pkg/ is made here, after any `npm ci` (which empties node_modules), and nowhere else. It may
+# point at a pkg/ not built yet; scripts/build.sh swaps pkg/ in under it.
+[ "$(readlink node_modules/dreamina-upscale 2>/dev/null)" = ../pkg ] || { mkdir -p node_modules && ln -sfn ../pkg node_modules/dreamina-upscale; }
+
 # --- Debian's Chromium (browser suites only) ----------------------------------------------------
 if [ "$want_browser" = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
   step "Debian's chromium + chromium-driver: the browser of the browser suites (about 1 min, once)"
