@@ -62,7 +62,7 @@ export function renderBatch(b) {
       f(r.wallMs / r.idealMs, 2), f(r.getsPerJob, 2), `${r.posts} (${r.posts - r.jobsCreated})`, r.peakRunning];
   });
   return [
-    `${b.items} upscales, mock capacity ${b.capacity} (maxJobs: a POST while ${b.capacity} jobs run answers 429 and creates nothing), job times drawn ${b.jobTimeMs} ms (mean of the completed: ${f(b.meanJobMs, 0)} ms), real clock, mock in its own process. Ideal = ${b.items} / ${b.capacity} × mean job time: the capacity always full and every job seen done the moment it ends. Each run starts from a reset mock, so all draw the same job times.`,
+    `${b.items} upscales, mock capacity ${b.capacity} (maxJobs: a POST while ${b.capacity} jobs run answers 429 and creates nothing), job times drawn ${b.jobTimeMs} ms (mean of the completed: ${f(b.meanJobMs, 0)} ms), real clock, mock in its own process. Ideal = ${b.items} / ${b.capacity} × mean job time: the capacity always full and every job seen done the moment it ends. Each run starts from a reset mock, so all draw the same job times. One run per mode: each figure is one value (no spread).`,
     '',
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---').join('|')}|`,

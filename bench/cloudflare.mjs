@@ -1,8 +1,8 @@
 // The Cloudflare batch Worker (examples/cloudflare-batch) under load, locally in workerd with a
 // real Queue and Durable Object, against the mock API: one batch of N items with short mock jobs.
 // Figures: wall time from the 202 to the last item done, throughput, and both against the
-// capacity bound (items / MAX_JOBS × job time: no scheduler can beat it). Writes its section of
-// bench/RESULTS.md (between markers) and bench/cloudflare.json. Hooked into bench/run.mjs.
+// capacity bound (items / MAX_JOBS × job time: no scheduler can beat it). Returns figures only:
+// bench/run.mjs stores them in bench/results.json and bench/report.mjs renders renderSection().
 // The Worker is bundled (wrangler) against a built package folder by path, never through
 // node_modules/dreamina-upscale: run.mjs passes its snapshot of pkg/ (the package every other
 // figure of the run measured), alone this script takes pkg/. (`npm ci`, which scripts/setup.sh
@@ -16,8 +16,6 @@ import { startBatchStack, requests, waitFor, allItems } from '../examples/cloudf
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const BUILT_PKG = path.resolve(BENCH, '../pkg');
-const BEGIN = '<!-- cloudflare-batch:begin -->';
-const END = '<!-- cloudflare-batch:end -->';
 
 /** Runs one batch; returns its figures. */
 export async function measure({ items = 2000, maxJobs = 10, jobMs = 500, vars = {}, pkgDir = BUILT_PKG } = {}) {
@@ -62,15 +60,13 @@ export async function measure({ items = 2000, maxJobs = 10, jobMs = 500, vars = 
   }
 }
 
-export function renderSection(r, when = new Date().toISOString()) {
+/** The markdown of these figures (bench/report.mjs); `when`: the date they were measured. */
+export function renderSection(r, when) {
   const pct = (x) => `${(x * 100).toFixed(0)}%`;
-  return `${BEGIN}
-## Cloudflare batch Worker (examples/cloudflare-batch, workerd via Miniflare)
-
-One batch of ${r.items.toLocaleString('en')} upscales through a real Queue and a real SQLite Durable Object, against
+  return `One batch of ${r.items.toLocaleString('en')} upscales through a real Queue and a real SQLite Durable Object, against
 the mock API (each job ${r.jobMs} ms; the mock refuses more than ${r.maxJobs} at once), MAX_JOBS=${r.maxJobs}. The
-capacity bound is items / MAX_JOBS × job time: no scheduler can finish sooner. Run ${when}, load
-average ${r.loadAverage.join(' → ')}.
+capacity bound is items / MAX_JOBS × job time: no scheduler can finish sooner. Run ${when ?? '–'}, load
+average ${r.loadAverage.join(' → ')}. One batch per run, so each figure is one value: no spread.
 
 | figure | value |
 |---|---|
@@ -82,29 +78,11 @@ average ${r.loadAverage.join(' → ')}.
 | jobs created / POSTs / distinct job ids | ${r.jobsCreated} / ${r.posts} / ${r.distinctJobids} |
 | most running at once (mock) | ${r.mostRunning} (MAX_JOBS ${r.maxJobs}) |
 | queue deliveries (incl. retries for capacity) | ${r.deliveries} (${(r.deliveries / r.items).toFixed(2)} per item) |
-| slot time learned by the ledger | ${r.slotEstimateMs} ms (job ${r.jobMs} ms + webhook round trip) |
-${END}
-`;
+| slot time learned by the ledger | ${r.slotEstimateMs} ms (job ${r.jobMs} ms + webhook round trip) |`;
 }
 
-/** Replaces (or appends) this section of bench/RESULTS.md and writes bench/cloudflare.json. */
-export function writeResults(r) {
-  const file = path.join(BENCH, 'RESULTS.md');
-  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const section = renderSection(r);
-  const i = old.indexOf(BEGIN);
-  const j = old.indexOf(END);
-  const next = i >= 0 && j > i ? old.slice(0, i) + section + old.slice(j + END.length + 1) : `${old.trimEnd()}\n\n${section}`;
-  fs.writeFileSync(file, next);
-  fs.writeFileSync(path.join(BENCH, 'cloudflare.json'), JSON.stringify(r, null, 2) + '\n');
-}
-
-/** The bench/run.mjs hook: measures and writes. */
-export async function runCloudflare(opts) {
-  const r = await measure(opts);
-  writeResults(r);
-  return r;
-}
+/** The bench/run.mjs hook: measures and returns the figures (it writes nothing). */
+export const runCloudflare = (opts) => measure(opts);
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = (name, dflt) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : dflt);

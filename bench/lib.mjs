@@ -10,7 +10,6 @@ export const OUT = path.join(BENCH, 'out');
 /** The package as measured: a snapshot of pkg/ taken at the start of the run, so a rebuild by
  * someone else in the same tree mid-run cannot mix two versions into one set of figures. */
 export const PKG = path.join(OUT, 'pkg');
-export const TOKEN = 'user:12345-sandbox';
 
 /** The two wasm builds the package ships. `client` (the client alone) is what browser.mjs loads;
  * `edge` (client + createProxyHandler/handleWebhook) is what node.mjs and workerd.mjs load.
@@ -44,10 +43,24 @@ export function quantile(xs, q) {
 }
 export const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** median, p95, p99, mean and n of a list of numbers. */
+/** n, mean, and the spread of a list of numbers: min, p25, median, p75, p95, p99, max. */
 export function summary(xs) {
   const s = sorted(xs);
-  return { n: s.length, median: quantile(s, 0.5), p95: quantile(s, 0.95), p99: quantile(s, 0.99), mean: mean(xs) };
+  return {
+    n: s.length, mean: mean(xs),
+    min: s[0], p25: quantile(s, 0.25), median: quantile(s, 0.5), p75: quantile(s, 0.75),
+    p95: quantile(s, 0.95), p99: quantile(s, 0.99), max: s[s.length - 1],
+  };
+}
+
+/**
+ * A timed target, judged on two numbers of its samples: `met` when the median and the upper
+ * quartile are both within `limit`, `borderline` when only the median is (a quarter of the
+ * samples or more are over), `missed` when the median is over.
+ */
+export function verdict(limit, median, upper) {
+  if (!(median <= limit)) return 'missed';
+  return upper <= limit ? 'met' : 'borderline';
 }
 
 /** Deterministic PRNG (mulberry32) so the polling simulation is the same on every run. */
@@ -106,6 +119,3 @@ export async function startMockProcess(args = []) {
     },
   };
 }
-
-export const kb = (n) => (n / 1024).toFixed(1);
-export const fmt = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : String(n));

@@ -1,11 +1,19 @@
-// Renders bench/results.json as bench/RESULTS.md: one markdown table per figure.
+// Renders bench/results.json as bench/RESULTS.md, the whole of it (the one writer of that file):
+// one markdown table per figure, each timed figure with its spread.
 import { renderBatch } from './batch.mjs';
+import { renderSection as renderCloudflare } from './cloudflare.mjs';
 
 const n0 = (x) => (x == null ? '–' : Math.round(x).toLocaleString('en-US'));
 const f = (x, d = 2) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const kib = (x) => (x == null ? '–' : `${(x / 1024).toFixed(1)} KiB`);
 const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
-const met = (t) => (t.met ? '**met**' : '**missed**');
+/** A target's verdict. Timed targets are judged on the median and upper quartile; older results
+ * of them were judged on the median alone, and say so. */
+const met = (t, timed = false) => (t.verdict ? `**${t.verdict}**` : `**${t.met ? 'met' : 'missed'}**${timed ? ' (median only)' : ''}`);
+/** `median (min–max)` of a summary; older results kept no min/max. */
+const spread = (x, d = 2, scale = 1) => `${f(x.median * scale, d)} (${x.min == null ? '–' : `${f(x.min * scale, d)}–${f(x.max * scale, d)}`})`;
+/** `median, upper quartile` of a target, with its unit. */
+const twoNumbers = (t, unit) => `${f(t.value)}${unit} median${t.upper == null ? '' : `, ${f(t.upper)}${unit} upper quartile`}`;
 
 function table(head, rows) {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -14,12 +22,12 @@ function table(head, rows) {
 function targets(fig) {
   const rows = [];
   if (fig.size) rows.push(['browser: client-only wasm + browser glue at most 52 KiB gzip (aim 40 KiB)', `${kib(fig.size.target.value)} gzip (${n0(fig.size.target.value)} B)`, met(fig.size.target)]);
-  if (fig.startup?.target) rows.push(['Node cold start, import → ready, median at most 8 ms', `${f(fig.startup.target.value)} ms`, met(fig.startup.target)]);
+  if (fig.startup?.target) rows.push([`Node cold start, import → ready, median${fig.startup.target.upper == null ? '' : ' and upper quartile'} at most 8 ms`, twoNumbers(fig.startup.target, ' ms'), met(fig.startup.target, true)]);
   if (fig.calls) {
     const names = { sequential: 'sequential, loopback', concurrent: `${fig.calls.concurrent.width} in flight, loopback`, inMemoryFetch: 'in-memory fetch answering `new Response(body)` (client CPU)' };
     for (const t of fig.calls.targets ?? []) {
       const x = fig.calls[t.mode];
-      rows.push([`getJob ${names[t.mode]}: median at most ${t.limit}× plain JS`, `${f(t.value)}× (${f(x.pkg.median * 1000, 0)} µs vs ${f(x.plain.median * 1000, 0)} µs)`, met(t)]);
+      rows.push([`getJob ${names[t.mode]}: median${t.upper == null ? '' : ' and upper quartile'} at most ${t.limit}× plain JS`, `${twoNumbers(t, '×')} (medians ${f(x.pkg.median * 1000, 0)} µs vs ${f(x.plain.median * 1000, 0)} µs)`, met(t, true)]);
     }
   }
   if (fig.memory) {
@@ -36,7 +44,7 @@ function targets(fig) {
 function size(s) {
   const row = (r) => [r.build, n0(r.wasm.raw), n0(r.wasm.gzip), n0(r.wasm.brotli), n0(r.glue.raw), n0(r.glue.gzip), n0(r.glue.brotli), `**${n0(r.total.gzip)}**`, n0(r.total.brotli)];
   return [
-    'Bytes. Each entry with the .wasm it really loads: `browser.mjs` the client-only build (what a web app ships; the 40 KiB target is about this row), `node.mjs` and `workerd.mjs` the edge build (client + createProxyHandler/handleWebhook). Glue = the entry bundled with esbuild (`--bundle --minify --format=esm`); the .wasm is a separate file. gzip -9 and brotli (q11) via node:zlib, each file compressed on its own as a server would.',
+    'Bytes: the same build gives the same bytes, so these figures have no spread. Each entry with the .wasm it really loads: `browser.mjs` the client-only build (what a web app ships; the 40 KiB target is about this row), `node.mjs` and `workerd.mjs` the edge build (client + createProxyHandler/handleWebhook). Glue = the entry bundled with esbuild (`--bundle --minify --format=esm`); the .wasm is a separate file. gzip -9 and brotli (q11) via node:zlib, each file compressed on its own as a server would.',
     '',
     table(['build', 'wasm raw', 'wasm gzip', 'wasm br', 'glue raw', 'glue gzip', 'glue br', 'total gzip', 'total br'], [...s.builds.map(row), ...s.baselines.map((r) => row({ ...r, build: `baseline: ${r.build}` }))]),
     '',
@@ -50,7 +58,7 @@ function startup(st) {
     ['package (node entry: read + compile + instantiate + `new DreaminaClient`)', c['cold-pkg']],
     ['baseline: plain JS (import + `createClient`)', c['cold-plain']],
     ['empty `node` process (floor)', c['cold-empty']],
-  ].map(([name, x]) => [name, f(x.importToReadyMs.median), f(x.importToReadyMs.p95), f(x.processToReadyMs.median), f(x.processToReadyMs.p95), f(x.wallMs.median)]);
+  ].map(([name, x]) => [name, spread(x.importToReadyMs), f(x.importToReadyMs.p95), spread(x.processToReadyMs), f(x.processToReadyMs.p95), spread(x.wallMs)]);
   const w = st.warm;
   const warm = [
     ['compile: `new WebAssembly.Module(bytes)`, bytes new to V8', 'compileFreshMs'],
@@ -59,24 +67,24 @@ function startup(st) {
     ['bytes → client ready (compile + instantiate + constructor)', 'readyFromBytesMs'],
     ['cached Module → client ready (instantiate + constructor)', 'readyFromModuleMs'],
     ['baseline: plain JS `createClient`', 'plainReadyMs'],
-  ].map(([name, k]) => [name, f(w.edge[k].median, 3), f(w.edge[k].p95, 3), f(w.client[k].median, 3), f(w.client[k].p95, 3)]);
+  ].map(([name, k]) => [name, spread(w.edge[k], 3), f(w.edge[k].p95, 3), spread(w.client[k], 3), f(w.client[k].p95, 3)]);
   return [
     `Cold: a fresh \`node\` per sample, ${c['cold-pkg'].importToReadyMs.n} samples each, interleaved. Milliseconds. The node entry loads the edge build. The sample's script imports nothing before its clock starts (not even node:fs), so whatever built-in modules an entry pulls in are counted.`,
     '',
-    table(['cold start', 'import → ready median', 'p95', 'process start → ready median', 'p95', 'spawn → exit median'], cold),
+    table(['cold start', 'import → ready median (min–max)', 'p95', 'process start → ready median (min–max)', 'p95', 'spawn → exit median (min–max)'], cold),
     '',
     `Warm: re-instantiating in one process (a fresh copy of the glue each time), ${w.edge.instantiateMs.n} samples per build. Milliseconds. Edge = the build node.mjs/workerd.mjs load (the cold start above uses it); client = the one browser.mjs loads.`,
     '',
-    table(['warm step', 'edge median', 'edge p95', 'client median', 'client p95'], warm),
+    table(['warm step', 'edge median (min–max)', 'edge p95', 'client median (min–max)', 'client p95'], warm),
   ].join('\n');
 }
 
 function calls(c) {
-  const row = (name, x) => [name, f(x.pkg.median * 1000, 0), f(x.pkg.p99 * 1000, 0), f(x.plain.median * 1000, 0), f(x.plain.p99 * 1000, 0), `${f(x.medianRatio)}×`, `${f(x.p99Ratio)}×`, f(x.extraMicrosPerCall, 0)];
+  const row = (name, x) => [name, spread(x.pkg, 0, 1000), f(x.pkg.p99 * 1000, 0), spread(x.plain, 0, 1000), f(x.plain.p99 * 1000, 0), `${f(x.medianRatio)}×`, (x.p75Ratio == null ? '–' : `${f(x.p75Ratio)}×`), `${f(x.p99Ratio)}×`, f(x.extraMicrosPerCall, 0)];
   return [
     `getJob through the node entry (edge build) of a completed job (${'≈'}1 KB JSON) against the mock API. Server: ${c.server}. Latency per call in µs; 5,000 calls per client and mode after a 500-call warm-up, in 5 rounds. Sequential calls alternate between the two clients call by call, so drift falls on both alike; concurrent batches alternate block by block, and each call there is timed from the moment its batch of ${c.concurrent.width} is issued (what a caller awaiting them sees). Plain JS = \`fetch\`, \`res.text()\`, \`JSON.parse\`, a status check, no timeout (bench/baseline/plain.mjs): the ratios price everything the package does beyond that (its per-request timeout and AbortController, header reads, validation, classification).`,
     '',
-    table(['mode', 'package median', 'package p99', 'plain JS median', 'plain JS p99', 'ratio median', 'ratio p99', 'extra µs/call (median)'], [
+    table(['mode', 'package median (min–max)', 'package p99', 'plain JS median (min–max)', 'plain JS p99', 'ratio median', 'ratio p75', 'ratio p99', 'extra µs/call (median)'], [
       row('sequential, loopback', c.sequential),
       row(`concurrent, ${c.concurrent.width} in flight, loopback`, c.concurrent),
       row('sequential, in-memory fetch (client CPU only)', c.inMemoryFetch),
@@ -94,7 +102,7 @@ function poll(p) {
   const t = (x) => `${x.firstJobPollTimesS.join(', ')} …`;
   const ms = (d) => d.map((x) => x / 1000).join(', ') + ' (last repeats)';
   return [
-    `${p.model}. Lag = job finished → promise resolved. The real client runs with a fake \`fetch\` and setTimeout/clearTimeout/Date.now replaced by a virtual clock.`,
+    `${p.model}. Deterministic (a seeded simulation): the same figures every run, so no spread between runs; the p95 and max columns are the spread over the simulated jobs. Lag = job finished → promise resolved. The real client runs with a fake \`fetch\` and setTimeout/clearTimeout/Date.now replaced by a virtual clock.`,
     '',
     table(['schedule (real client)', 'GETs/job mean', 'p95', 'lag mean s', 'lag p95 s', 'lag max s', 'poll times of one job, s after POST'], [
       row('documented default (25 s, then every 7.5 s), `upscaleAndWait`', r.default, t(r.default)),
@@ -118,7 +126,7 @@ function memory(m) {
   const warmupRows = (m.warmup?.pkg ?? []).map((p, i) => row(p, m.warmup.plain[i], `warm-up: ${n0(p.calls)} from start`));
   const g = m.growth;
   return [
-    `Sequential getJob calls against the mock API, each client in a fresh \`node --expose-gc\` process; figures after 4 forced GCs. Each client first makes the same ${n0(warm)} calls (warm-up rows: counted from process start); the other rows count calls after them.`,
+    `Sequential getJob calls against the mock API, each client in a fresh \`node --expose-gc\` process, once per run (each figure is one value: its spread is the run-to-run noise the target allows for); figures after 4 forced GCs. Each client first makes the same ${n0(warm)} calls (warm-up rows: counted from process start); the other rows count calls after them.`,
     '',
     table(['calls', 'package JS heap', 'package wasm memory', 'package externref table', 'plain JS heap'], [...warmupRows, ...m.pkg.map((p, i) => row(p, m.plain[i]))]),
     '',
@@ -168,13 +176,22 @@ function diagnosis(d) {
   return out.join('\n');
 }
 
+/** Under a section: which run measured it, when that is not the run the header describes. */
+function provenance(r, name) {
+  const at = r.measured?.[name];
+  if (!at?.date || at.date === r.machine.date) return [];
+  const other = JSON.stringify(at.wasmSha256) !== JSON.stringify(r.machine.wasmSha256);
+  return [`_Measured by an earlier run, ${at.date}${other ? `, on another build of the package (wasm sha256: ${Object.entries(at.wasmSha256 ?? {}).map(([id, h]) => `${id} ${h?.slice(0, 12)}…`).join(', ')})` : ''}; \`npm run bench -- --only ${name}\` measures it again._`, ''];
+}
+
 export function renderMarkdown(r) {
   const m = r.machine;
   const fig = r.figures;
+  const section = (name, title, render) => (fig[name] ? ['', `## ${title}`, '', ...provenance(r, name), render(fig[name])] : []);
   const parts = [
     '# Benchmarks',
     '',
-    `Generated by \`npm run bench\` (bench/run.mjs) on ${m.date.slice(0, 10)}; every figure is measured side by side with its baseline in the same run. Figures only: nothing passes or fails on timings.`,
+    `Generated by \`npm run bench\` (bench/run.mjs); the latest run on ${m.date.slice(0, 10)}, and a figure measured by an earlier run (\`--only\` measures some) says so. Every figure is measured side by side with its baseline in the same run; timed figures show their median and spread (min–max), and a timed target is met only when its median and its upper quartile both are. Figures only: nothing passes or fails on timings.`,
     '',
     `Machine: ${m.os}; ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}; ${m.rustc}; ${m.package} (wasm sha256: ${Object.entries(m.wasmSha256 ?? {}).map(([id, h]) => `${id} ${h?.slice(0, 12)}…`).join(', ')}). Load average at the start of the timed figures ${m.loadAverageAtStart?.join(', ') ?? '–'}, at their end ${m.loadAverageAtEnd?.join(', ') ?? '–'} (the benchmark's own processes count in the latter).`,
     '',
@@ -182,12 +199,15 @@ export function renderMarkdown(r) {
     '',
     targets(fig),
   ];
-  if (fig.size) parts.push('', '## 1. Size', '', size(fig.size));
-  if (fig.startup) parts.push('', '## 2. Start-up', '', startup(fig.startup));
-  if (fig.calls) parts.push('', '## 3. Per-call overhead', '', calls(fig.calls));
-  if (fig.poll) parts.push('', '## 4. Polling', '', poll(fig.poll));
-  if (fig.memory) parts.push('', '## 5. Memory', '', memory(fig.memory));
-  if (fig.batch) parts.push('', '## 6. Batch', '', renderBatch(fig.batch));
+  parts.push(
+    ...section('size', '1. Size', size),
+    ...section('startup', '2. Start-up', startup),
+    ...section('calls', '3. Per-call overhead', calls),
+    ...section('poll', '4. Polling', poll),
+    ...section('memory', '5. Memory', memory),
+    ...section('batch', '6. Batch', renderBatch),
+    ...section('cloudflare', '7. Cloudflare batch Worker (examples/cloudflare-batch, workerd via Miniflare)', (c) => renderCloudflare(c, r.measured?.cloudflare?.date ?? m.date)),
+  );
   if (r.diagnosis?.size || r.diagnosis?.calls) parts.push('', '## Diagnosis (size and CPU breakdowns, run whether or not a target is met)', '', diagnosis(r.diagnosis));
   return parts.join('\n') + '\n';
 }

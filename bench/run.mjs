@@ -1,6 +1,7 @@
 // `npm run bench`: measures the package against its baselines in one run and writes
 // bench/results.json and bench/RESULTS.md. Figures only: nothing here passes or fails on timings.
 //   node bench/run.mjs [--only size,startup,calls,poll,memory,batch,cloudflare] [--no-diagnose] [--no-wait-quiet]
+// With --only, the figures named replace theirs in results.json; the others stay as stored.
 // Diagnosis (twiggy size breakdown of both wasm builds, CPU profile of getJob) runs every time
 // unless --no-diagnose: it is what says where to cut, met target or not.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -16,10 +17,11 @@ import { runMemory } from './memory.mjs';
 import { runBatch } from './batch.mjs';
 import { buildNamed, sizeBreakdown, sections, NAMED_PKG } from './diagnose.mjs';
 import { renderMarkdown } from './report.mjs';
+import { figuresToRun, mergeResults } from './results.mjs';
+import { runCloudflare } from './cloudflare.mjs';
 
 const args = process.argv.slice(2);
-const onlyArg = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
-const only = new Set((onlyArg ?? 'size,startup,calls,poll,memory,batch').split(','));
+const only = figuresToRun(args);
 const diagnose = !args.includes('--no-diagnose');
 const waitQuiet = !args.includes('--no-wait-quiet');
 /** Timed figures are only worth having on a quiet machine (others build in this tree too). */
@@ -99,6 +101,7 @@ if (only.has('calls')) f.calls = await step('per-call overhead', runOverhead);
 if (only.has('poll')) f.poll = await step('polling (simulated clock)', runPoll);
 if (only.has('memory')) f.memory = await step('memory', runMemory);
 if (only.has('batch')) f.batch = await step('batch (200 upscales, capacity 10, real clock)', runBatch);
+if (only.has('cloudflare')) f.cloudflare = await step('cloudflare batch: 2,000 items in workerd', () => runCloudflare({ pkgDir: PKG }));
 
 results.machine.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
 
@@ -114,10 +117,13 @@ if (diagnose) {
 results.runSeconds = (performance.now() - started) / 1000;
 
 const round = (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v);
-fs.writeFileSync(path.join(BENCH, 'results.json'), JSON.stringify(results, round, 2) + '\n');
-fs.writeFileSync(path.join(BENCH, 'RESULTS.md'), renderMarkdown(results));
-if (!onlyArg || only.has('cloudflare')) await step('cloudflare batch: 2,000 items in workerd (writes its RESULTS.md section)', () => import('./cloudflare.mjs').then((m) => m.runCloudflare({ pkgDir: PKG })));
-console.log(`[bench] wrote bench/results.json and bench/RESULTS.md in ${results.runSeconds.toFixed(0)} s`);
+const file = path.join(BENCH, 'results.json');
+const stored = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : null;
+const merged = mergeResults(stored, results);
+fs.writeFileSync(file, JSON.stringify(merged, round, 2) + '\n');
+fs.writeFileSync(path.join(BENCH, 'RESULTS.md'), renderMarkdown(merged));
+const kept = Object.keys(merged.figures).filter((name) => !f[name]);
+console.log(`[bench] wrote bench/results.json and bench/RESULTS.md in ${results.runSeconds.toFixed(0)} s (measured: ${Object.keys(f).join(', ')}${kept.length ? `; kept from earlier runs: ${kept.join(', ')}` : ''})`);
 for (const [name, fig] of Object.entries(f)) {
-  if (fig.target) console.log(`[bench] target ${name}: ${fig.target.met ? 'met' : 'MISSED'} — ${fig.target.what}`);
+  if (fig.target) console.log(`[bench] target ${name}: ${fig.target.verdict ?? (fig.target.met ? 'met' : 'MISSED')} — ${fig.target.what}`);
 }

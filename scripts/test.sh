@@ -70,7 +70,7 @@ wasm_chrome() {
 suite "wasm-bindgen-test (Node)" wasm_node
 suite "wasm-bindgen-test (headless Chromium)" wasm_chrome
 suite "node:test mock API" node --test tests/mock/
-suite "scripts: setup link, npm start's rebuild check, a failed build stops npm test" node --test tests/scripts/
+suite "scripts + bench: setup link, npm start's rebuild check, a failed build stops npm test, --only merges" node --test tests/scripts/
 suite "node:test package (as users import it)" node --test tests/js/
 suite "demo page end-to-end (headless Chromium)" node --test tests/e2e/
 suite "fault injection" node --test tests/faults/

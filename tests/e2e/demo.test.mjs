@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startMock, SEEDED } from '../mock/server.mjs';
+import { mockPerFile, startMock, posts as postsOf, SEEDED, TOKEN } from '../helpers/mock.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SHOTS = path.join(ROOT, 'tests', 'screenshots');
@@ -17,24 +17,20 @@ const LIVE_TOKEN = 'user:777-e2e-live-token';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-let mock;
+const mock = mockPerFile({
+  static: [{ dir: path.join(ROOT, 'www'), prefix: '/' }, { dir: path.join(ROOT, 'pkg'), prefix: '/pkg/' }],
+  completeAfterMs: 1500,
+});
 let browser;
 
 before(async () => {
   // A missing build must fail loudly, not be skipped.
   assert.ok(fs.existsSync(path.join(ROOT, 'pkg', 'browser.mjs')), 'pkg/ is missing: run bash scripts/build.sh first');
   fs.mkdirSync(SHOTS, { recursive: true });
-  mock = await startMock({
-    static: [{ dir: path.join(ROOT, 'www'), prefix: '/' }, { dir: path.join(ROOT, 'pkg'), prefix: '/pkg/' }],
-    completeAfterMs: 1500,
-  });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
 
-after(async () => {
-  await browser?.close();
-  await mock?.close();
-});
+after(() => browser?.close());
 
 /** A fresh page on the demo; records console text and page errors so tests can assert on them. */
 async function openDemo(t, { width = 1100, height = 900, url = `${mock.url}/` } = {}) {
@@ -52,7 +48,7 @@ async function openDemo(t, { width = 1100, height = 900, url = `${mock.url}/` } 
 
 const ready = (page) => page.waitForSelector('html[data-ready="1"]', { timeout: 10_000 });
 const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-const posts = (suffix) => mock.requests().filter((r) => r.method === 'POST' && r.path.endsWith(suffix));
+const posts = (suffix) => postsOf(mock, suffix);
 const genPosts = () => posts('/v1/dreamina/images');
 const upscalePosts = () => posts('/images/upscale');
 const text = (page, sel) => page.locator(sel).innerText();
@@ -230,7 +226,7 @@ test('Cancel in a batch: no submit after it, every created job keeps its id', as
   await new Promise((r) => setTimeout(r, 1200));
   assert.equal(upscalePosts().length, posted, 'no submit after Cancel');
   const items = (await saved(page)).items;
-  const created = mock.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/images/upscale')).length;
+  const created = upscalePosts().length;
   assert.equal(items.filter((it) => it.jobid).length, created, 'every created job is kept with its id');
   assert.equal(await text(page, `${tile(0)} .tile-status`), 'Cancelled: stopped waiting (the job may still finish)');
   assert.equal(await text(page, `${tile(3)} .tile-status`), 'Cancelled before it was sent: no job');
@@ -252,7 +248,7 @@ test('a reload picks up the upscale jobs in flight: no job created twice, none l
   assert.equal(before.items.length, 4);
   const ids = before.items.map((it) => it.jobid);
   assert.ok(ids.every((id) => /^j\d+I-u12345/.test(id)), ids.join());
-  assert.ok(!JSON.stringify(before).includes('user:12345-sandbox'), 'no token saved');
+  assert.ok(!JSON.stringify(before).includes(TOKEN), 'no token saved');
   const created = mock.jobsCreated();
   assert.equal(created, 5);
 
@@ -387,7 +383,7 @@ test('useapi.net mode: token in memory only, or sessionStorage when asked; sent 
   assert.deepEqual(Object.values(s.session), [LIVE_TOKEN]);
 
   // Route the real API host to the mock, to check what the page sends there.
-  mock.setConfig({ tokens: ['user:12345-sandbox', LIVE_TOKEN], completeAfterMs: 500 });
+  mock.setConfig({ tokens: [TOKEN, LIVE_TOKEN], completeAfterMs: 500 });
   await page.route('https://api.useapi.net/**', async (route) => {
     const url = route.request().url().replace('https://api.useapi.net', mock.url);
     await route.fulfill({ response: await route.fetch({ url }) });

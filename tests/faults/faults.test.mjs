@@ -11,9 +11,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DreaminaClient, DreaminaError } from 'dreamina-upscale';
-import { startMock, SEEDED } from '../mock/server.mjs';
+import { mockPerFile, startMock, SEEDED, TOKEN } from '../helpers/mock.mjs';
 
-const TOKEN = 'user:12345-sandbox';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RETRIES = 3;
 const REQUEST_TIMEOUT_MS = 1000;
@@ -25,7 +24,7 @@ const MAY_HAVE = /may have been created/;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const settle = (p) => p.then((value) => ({ value }), (error) => ({ error }));
 
-let mock;
+const mock = mockPerFile({ completeAfterMs: 0 });
 let client;
 const table = [];
 
@@ -143,12 +142,11 @@ function gapMs(from) {
 }
 
 before(async () => {
-  mock = await startMock({ completeAfterMs: 0 });
+  await mock.started;
   client = newClient();
 });
 
-after(async () => {
-  await mock.close();
+after(() => {
   console.log('\nfault-injection results');
   console.table(table);
 });

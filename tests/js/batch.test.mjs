@@ -3,23 +3,21 @@
 // one bad item fails alone, and an abort keeps every created job's id.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DreaminaClient, DreaminaError } from 'dreamina-upscale';
-import { startMock, SEEDED } from '../mock/server.mjs';
-
-const TOKEN = 'user:12345-sandbox';
+import { DreaminaError } from 'dreamina-upscale';
+import { startMock, SEEDED, posts } from '../helpers/mock.mjs';
+import { clientOf } from '../helpers/client.mjs';
 
 /** A fresh mock per test, so its counters (jobs created, most running) are this test's. */
 async function withMock(options, body) {
   const mock = await startMock({ completeAfterMs: '200-400', ...options });
   try {
-    return await body(mock, (extra = {}) =>
-      new DreaminaClient({ token: TOKEN, baseUrl: mock.baseUrl, retryBaseDelayMs: 20, retryMaxDelayMs: 100, ...extra }));
+    return await body(mock, (extra = {}) => clientOf(mock, { retryBaseDelayMs: 20, retryMaxDelayMs: 100, ...extra }));
   } finally {
     await mock.close();
   }
 }
 
-const upscalePosts = (mock) => mock.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/images/upscale'));
+const upscalePosts = (mock) => posts(mock, '/images/upscale');
 
 /** 40 upscales of the seeded generations' images, each distinguishable by its fields. */
 const forty = () => Array.from({ length: 40 }, (_, i) => ({

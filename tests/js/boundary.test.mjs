@@ -1,23 +1,14 @@
 // The JS↔Rust boundary as users meet it: a caller's fetch and what it is given, a runtime with
 // no fetch at all, odd answers from a caller's fetch, and bad input found while reading the code.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DreaminaClient, DreaminaError } from 'dreamina-upscale';
-import { startMock, SEEDED } from '../mock/server.mjs';
+import { mockPerFile, SEEDED, TOKEN } from '../helpers/mock.mjs';
+import { rejects as rejection } from '../helpers/client.mjs';
 
-const TOKEN = 'user:12345-sandbox';
-let mock;
-
-before(async () => { mock = await startMock({ completeAfterMs: 200 }); });
-after(() => mock.close());
+const mock = mockPerFile({ completeAfterMs: 200 });
 
 const isValidation = (field) => (e) => e instanceof DreaminaError && e.kind === 'validation' && e.field === field;
-
-async function rejection(promise) {
-  const err = await promise.then(() => assert.fail('expected a rejection'), (e) => e);
-  assert.ok(err instanceof DreaminaError, `not a DreaminaError: ${err}`);
-  return err;
-}
 
 test('a caller fetch that mutates init.headers does not change later requests', async () => {
   const seen = [];

@@ -1,31 +1,14 @@
 // The package as users import it (`dreamina-upscale`, resolved to the built pkg/), against the
 // mock API over real HTTP: the whole flow, every error kind, and validation that sends nothing.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { DreaminaClient, DreaminaError } from 'dreamina-upscale';
-import { startMock, SEEDED } from '../mock/server.mjs';
+import { mockPerFile, SEEDED, TOKEN } from '../helpers/mock.mjs';
+import { clientOf, rejects } from '../helpers/client.mjs';
 
-const TOKEN = 'user:12345-sandbox';
-let mock;
-
-before(async () => { mock = await startMock({ completeAfterMs: 200 }); });
-after(() => mock.close());
-
-const client = (extra = {}) =>
-  new DreaminaClient({ token: TOKEN, baseUrl: mock.baseUrl, retryBaseDelayMs: 5, retryMaxDelayMs: 20, ...extra });
-
-/** Awaits a rejection and checks it is a proper DreaminaError of `kind`. */
-async function rejects(promise, kind) {
-  const err = await promise.then(() => assert.fail(`expected a ${kind} rejection`), (e) => e);
-  assert.ok(err instanceof DreaminaError, `not a DreaminaError: ${err}`);
-  assert.ok(err instanceof Error);
-  assert.equal(err.name, 'DreaminaError');
-  assert.equal(err.kind, kind, err.message);
-  assert.equal(typeof err.stack, 'string');
-  assert.ok(err.message.length > 0 && !err.message.includes(TOKEN));
-  return err;
-}
+const mock = mockPerFile({ completeAfterMs: 200 });
+const client = (extra) => clientOf(mock, extra);
 
 test('upscale → poll → completed, with every API field kept', async () => {
   const updates = [];

@@ -1,28 +1,13 @@
 // generate / generateAndWait as users call them, against the mock API over real HTTP: the
 // happy path, validation that names the field and sends nothing, and the POST retry rule.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DreaminaClient, DreaminaError } from 'dreamina-upscale';
-import { startMock } from '../mock/server.mjs';
+import { mockPerFile, posts as postsOf } from '../helpers/mock.mjs';
+import { clientOf, rejects } from '../helpers/client.mjs';
 
-const TOKEN = 'user:12345-sandbox';
-let mock;
-
-before(async () => { mock = await startMock({ completeAfterMs: 200 }); });
-after(() => mock.close());
-
-const client = (extra = {}) =>
-  new DreaminaClient({ token: TOKEN, baseUrl: mock.baseUrl, retryBaseDelayMs: 5, retryMaxDelayMs: 20, ...extra });
-
-const posts = () => mock.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/images'));
-
-async function rejects(promise, kind) {
-  const err = await promise.then(() => assert.fail(`expected a ${kind} rejection`), (e) => e);
-  assert.ok(err instanceof DreaminaError, `not a DreaminaError: ${err}`);
-  assert.equal(err.kind, kind, err.message);
-  assert.ok(!err.message.includes(TOKEN));
-  return err;
-}
+const mock = mockPerFile({ completeAfterMs: 200 });
+const client = (extra) => clientOf(mock, extra);
+const posts = () => postsOf(mock, '/images');
 
 test('generateAndWait: prompt → completed generation with its images, then an upscale of one', async () => {
   const updates = [];

@@ -1,19 +1,16 @@
 // The README's copy-paste examples run as written against the mock API, with only what a test
 // must change: the client points at the mock, the job ids are the mock's, and polling is fast.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startMock, SEEDED } from '../mock/server.mjs';
+import { mockPerFile, SEEDED, TOKEN } from '../helpers/mock.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const README = fs.readFileSync(path.join(HERE, '../../README.md'), 'utf8');
-let mock;
+const mock = mockPerFile({ completeAfterMs: 200 });
 let runs = 0;
-
-before(async () => { mock = await startMock({ completeAfterMs: 200 }); });
-after(() => mock.close());
 
 /** The first ```js block after `marker`. */
 function example(marker) {
@@ -45,7 +42,7 @@ async function run(code, substitutions) {
   return logged;
 }
 
-const client = `new DreaminaClient({ token: 'user:12345-sandbox', baseUrl: '${'BASE'}' })`;
+const client = `new DreaminaClient({ token: '${TOKEN}', baseUrl: '${'BASE'}' })`;
 
 test('README top example: generate → upscale one → upscale all', async () => {
   const logged = await run(example('An upscale starts from a completed generation'), [

@@ -3,7 +3,7 @@
 //
 // 1. One client, 500 concurrent waitForJob calls on jobs that complete at random times.
 // 2. wasm linear memory and JS heap before and after 10 000 getJob calls, after a warm-up.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -11,9 +11,8 @@ import { DreaminaClient } from 'dreamina-upscale';
 // The package's own glue module for Node, the edge build (same file, so the same instance, as the one 'dreamina-upscale'
 // loads): initSync returns the already-initialised instance's exports, memory included.
 import { initSync, DreaminaClient as GlueClient } from '../../pkg/dreamina_upscale_edge.js';
-import { startMock, SEEDED } from '../mock/server.mjs';
+import { mockPerFile, SEEDED, TOKEN } from '../helpers/mock.mjs';
 
-const TOKEN = 'user:12345-sandbox';
 const JOBS = 500;
 const MAX_COMPLETE_MS = 3000;
 const POLL_MS = 100;
@@ -26,7 +25,7 @@ const MiB = 1024 * 1024;
 const WASM_GROWTH_LIMIT = 1 * MiB;
 const HEAP_GROWTH_LIMIT = 10 * MiB;
 
-let mock;
+const mock = mockPerFile({ completeAfterMs: 0, capacity: null }); // 500 jobs at once: no maxJobs limit
 let client;
 
 /** global.gc, exposed here when node was started without --expose-gc. */
@@ -53,11 +52,10 @@ async function pool(n, width, fn) {
 }
 
 before(async () => {
-  mock = await startMock({ completeAfterMs: 0, capacity: null }); // 500 jobs at once: no maxJobs limit
+  await mock.started;
   client = new DreaminaClient({ token: TOKEN, baseUrl: mock.baseUrl, retryBaseDelayMs: 10, retryMaxDelayMs: 50 });
 });
 
-after(() => mock.close());
 
 test(`${JOBS} concurrent waitForJob calls on one client all resolve with their own job`, async () => {
   // Each job gets its own completion delay (the mock reads it when the job is created).

@@ -4,12 +4,11 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
-import { startMock, SEEDED } from '../mock/server.mjs';
+import { startMock, SEEDED, TOKEN } from '../helpers/mock.mjs';
 
-export { SEEDED };
+export { SEEDED, TOKEN };
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, '../..');
-export const TOKEN = 'user:12345-sandbox';
 export const MAX_BODY = 2048;
 
 /** The package's exports in Node: the real entry once it exports the proxy, else the glue. */
