@@ -1,6 +1,6 @@
 // How the demo shows a DreaminaError: its kind, a title for people, the message and the facts
 // the error carries (status, jobid, field, retry-after, the job's own error).
-import { DreaminaError } from '/pkg/browser.mjs';
+import { DreaminaError } from 'dreamina-upscale';
 
 export const KIND_TITLES = {
   validation: 'Invalid option: nothing was sent',

@@ -2,8 +2,6 @@
 
 import { kindOf, KIND_TITLES } from './errors.js';
 
-const $ = (id) => document.getElementById(id);
-
 const STATE_TEXT = {
   idle: () => 'Not upscaled yet',
   queued: () => 'Queued: waiting for a free slot',
@@ -17,9 +15,22 @@ const STATE_TEXT = {
 
 const secs = (it) => (it.started ? `${((performance.now() - it.started) / 1000).toFixed(1)} s` : '');
 
-/** Builds the tiles for the source job's images; `onUpscale(index)`, `onSelect(index)`. */
-export function renderGallery(view, { onUpscale, onSelect }) {
-  const list = $('gallery');
+/** The tiles of `list` (a <ul>), one per image of view.source. */
+export function createGallery(list) {
+  return {
+    /** Builds the tiles for the source job's images; `onUpscale(index)`, `onSelect(index)`. */
+    render: (view, handlers) => renderGallery(list, view, handlers),
+    /** Shows one item's state on its tile. */
+    renderTile: (view, index) => renderTile(list, view, index),
+    /** Every tile again (the busy state or the selection changed). */
+    renderAll: (view) => view.items.forEach((_, i) => renderTile(list, view, i)),
+    /** Refreshes the running tiles' clocks. */
+    tick: (view) => view.items.forEach((it, i) => { if (it.state === 'running') renderTile(list, view, i); }),
+    clear: () => list.replaceChildren(),
+  };
+}
+
+function renderGallery(list, view, { onUpscale, onSelect }) {
   list.replaceChildren();
   view.source.images.forEach((image, index) => {
     const li = document.createElement('li');
@@ -41,13 +52,12 @@ export function renderGallery(view, { onUpscale, onSelect }) {
     li.querySelector('.upscale-one').addEventListener('click', () => onUpscale(index));
     li.querySelector('.thumb').addEventListener('click', () => onSelect(index));
     list.append(li);
-    renderTile(view, index);
+    renderTile(list, view, index);
   });
 }
 
-/** Shows one item's state on its tile. */
-export function renderTile(view, index) {
-  const li = document.querySelector(`#gallery .tile[data-index="${index}"]`);
+function renderTile(list, view, index) {
+  const li = list.querySelector(`.tile[data-index="${index}"]`);
   const it = view.items[index];
   if (!li || !it) return;
   li.dataset.state = it.state;
@@ -63,11 +73,4 @@ export function renderTile(view, index) {
   button.textContent = it.state === 'done' ? 'Upscale again' : it.state === 'failed' ? 'Retry' : 'Upscale';
   button.disabled = view.busy;
   li.querySelector('.thumb').disabled = it.state !== 'done';
-}
-
-/** Refreshes the running tiles' clocks. */
-export function tick(view) {
-  view.items.forEach((it, i) => {
-    if (it.state === 'running') renderTile(view, i);
-  });
 }
