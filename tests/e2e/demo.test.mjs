@@ -445,3 +445,18 @@ test('without the package the page says so instead of staying blank', async (t) 
   assert.ok(await page.isDisabled('#generate'), 'a dead form is switched off');
   await shot(page, '15-boot-error');
 });
+
+test('a fault while resuming saved jobs reaches the boot-error box, not just the console', async (t) => {
+  const page = await openDemo(t);
+  await ready(page);
+  // Saved by some other version of the page: a mode this one does not have.
+  await page.evaluate(() => localStorage.setItem('dreamina-demo-jobs', JSON.stringify({
+    v: 1, mode: 'staging', source: { jobid: 'j-saved', done: true, prompt: 'A lake' }, items: [], selected: null,
+  })));
+  await page.reload();
+  await page.waitForSelector('#boot-error:visible', { timeout: 10_000 });
+  assert.match(await text(page, '#boot-error'), /failed to start/);
+  assert.ok(await page.isDisabled('#generate'), 'a page that failed to start is switched off');
+  assert.equal(mock.requests().length, 0, 'nothing was sent');
+  await shot(page, '16-resume-error');
+});
