@@ -11,7 +11,7 @@ export const clientOf = (mock, extra = {}) =>
 /** Awaits a rejection and checks it is a proper DreaminaError (of `kind`, when given) whose
  * message never carries the token. Returns the error. */
 export async function rejects(promise, kind) {
-  const err = await promise.then(() => assert.fail(`expected a ${kind ?? ''} rejection`), (e) => e);
+  const err = await promise.then(() => assert.fail(`expected a ${kind ? `${kind} ` : ''}rejection`), (e) => e);
   assert.ok(err instanceof DreaminaError, `not a DreaminaError: ${err}`);
   assert.ok(err instanceof Error);
   assert.equal(err.name, 'DreaminaError');
