@@ -1,0 +1,23 @@
+// The pictures a job's imageUrl points to (/files/NAME.png?w=&h=&seed=[&scene=&theme=]), no auth.
+
+import { encodePng, MAX_SIDE } from './png.mjs';
+import { encodePicture, THEMES, PICTURE_MAX_SIDE } from './picture.mjs';
+import { error } from './reply.mjs';
+
+/** Is this a picture route? */
+export const isPictureRoute = (method, rawPath) =>
+  rawPath.startsWith('/files/') && rawPath.endsWith('.png') && (method === 'GET' || method === 'HEAD');
+
+export function servePicture(method, query) {
+  const q = new URLSearchParams(query);
+  const w = Number(q.get('w'));
+  const h = Number(q.get('h'));
+  const seed = Number(q.get('seed') ?? 0);
+  const scene = q.get('scene');
+  const max = scene === null ? MAX_SIDE : PICTURE_MAX_SIDE;
+  const okSide = (v) => Number.isInteger(v) && v >= 1 && v <= max;
+  if (!okSide(w) || !okSide(h)) return error(400, `Query w and h must be integers 1-${max}`);
+  const theme = THEMES.includes(q.get('theme')) ? q.get('theme') : 'day';
+  const png = scene === null ? encodePng(w, h, Number.isFinite(seed) ? seed : 0) : encodePicture(w, h, Number(scene) >>> 0, theme);
+  return { status: 200, body: method === 'HEAD' ? Buffer.alloc(0) : png, length: png.length, headers: { 'Content-Type': 'image/png', 'Cache-Control': 'no-store' } };
+}
