@@ -8,7 +8,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
-import { startMock, SEEDED, parseArgs, scaleToLongSide } from './server.mjs';
+import { startMock, SEEDED, parseArgs, pictureSize, nearestRatio } from './server.mjs';
 import { encodePng, pngSize, crc32, PNG_SIGNATURE } from './png.mjs';
 import { TOKEN, sleep, call } from './helpers.mjs';
 
@@ -148,10 +148,10 @@ describe('mock Dreamina API', () => {
       assert.equal(r.status, 200);
       assert.equal(r.body.type, 'image');
       assert.equal(r.body.status, 'completed');
-      assert.equal(r.body.model, 'seedream-4.0');
+      assert.equal(r.body.model, 'seedream-3.0');
       assert.equal(r.body.response.images.length, 4);
       for (const img of r.body.response.images) {
-        assert.deepEqual([img.width, img.height, img.format], [1024, 1024, 'png']);
+        assert.deepEqual([img.width, img.height, img.format], [1024, 1024, 'jpeg']);
         for (const k of ['imageUrl', 'imageUri', 'assetId', 'assetRef', 'itemId']) assert.equal(typeof img[k], 'string', k);
       }
       const wide = await getJob(mock, SEEDED.wide);
@@ -180,10 +180,10 @@ describe('mock Dreamina API', () => {
       assert.match(job.jobid, UPSCALE_ID);
       assert.equal(job.type, 'upscale');
       assert.equal(job.status, 'created');
-      assert.equal(job.model, 'seedream-4.0');
+      assert.equal(job.model, 'seedream-3.0', "the source's model");
       assert.equal(job.code, 200);
       assert.ok(!Number.isNaN(Date.parse(job.created)));
-      assert.deepEqual(job.request, { jobid: SEEDED.square, imageIndex: 0, resolution: '4k', originalImageStrength: 0.65, detailStrength: 0.5 });
+      assert.deepEqual(job.request, { jobid: SEEDED.square, imageIndex: 0, resolution: '4k' }, "the provider's echo");
       assert.deepEqual(job.response, { forecastCost: 0 });
       assert.equal(mock.jobsCreated(), 1);
 
@@ -195,14 +195,15 @@ describe('mock Dreamina API', () => {
       assert.ok(done.body.updated >= done.body.created);
       assert.equal(done.body.response.images.length, 1);
       const img = done.body.response.images[0];
-      assert.deepEqual([img.width, img.height, img.format], [4096, 4096, 'png']);
+      assert.deepEqual([img.width, img.height, img.format], [4096, 4096, 'jpeg']);
       assert.ok(img.imageUrl.startsWith(`${mock.url}/files/`));
     });
 
     for (const [source, res, w, h] of [
-      ['wide', '2k', 2048, 1536],
-      ['wide', '8k', 8192, 6144],
+      ['wide', '2k', 2304, 1728],
+      ['wide', '4k', 4608, 3456],
       ['square', '2k', 2048, 2048],
+      ['square', '8k', 8192, 8192],
     ]) {
       test(`${source} ${res} → ${w}x${h}`, async () => {
         const r = await upscale(mock, { jobid: SEEDED[source], upscaleResolution: res, imageIndex: 2, detailStrength: 1, originalImageStrength: 0 }, { headers: { 'X-Mock-Complete-After-Ms': '0' } });
@@ -239,11 +240,11 @@ describe('mock Dreamina API', () => {
       assert.equal(r.body.request.jobid, SEEDED.weird);
     });
 
-    test('replyUrl / replyRef echoed', async () => {
+    test('replyUrl / replyRef are taken but not echoed (the provider echoes jobid, imageIndex, resolution)', async () => {
       const r = await upscale(mock, { jobid: SEEDED.square, replyUrl: 'http://127.0.0.1:9/hook', replyRef: 'ref-1', maxJobs: 3 });
       assert.equal(r.status, 200);
-      assert.equal(r.body.request.replyUrl, 'http://127.0.0.1:9/hook');
-      assert.equal(r.body.request.replyRef, 'ref-1');
+      assert.deepEqual(r.body.request, { jobid: SEEDED.square, imageIndex: 0, resolution: '4k' });
+      assert.equal(mock.state.jobs.get(r.body.jobid).request.replyRef, 'ref-1', 'the mock keeps what was asked');
     });
 
     test('404 unknown job, 410 expired job', async () => {
@@ -253,13 +254,28 @@ describe('mock Dreamina API', () => {
       assert.deepEqual(gone.body, { error: 'Job expired', code: 410 });
     });
 
-    test('DELETE /scheduler/{jobid}', async () => {
+    test('DELETE /scheduler/{jobid} cancels a running job: 204, then failed "Cancelled by user"', async () => {
       const r = await upscale(mock, { jobid: SEEDED.square });
       const del = await call(mock, 'DELETE', `/scheduler/${enc(r.body.jobid)}`);
-      assert.equal(del.status, 200);
-      assert.deepEqual(del.body, { jobid: r.body.jobid, status: 'deleted' });
-      assert.equal((await getJob(mock, r.body.jobid)).status, 404);
-      assert.equal((await call(mock, 'DELETE', `/scheduler/${enc(r.body.jobid)}`)).status, 404);
+      assert.equal(del.status, 204);
+      assert.equal(del.body, '');
+      const job = (await getJob(mock, r.body.jobid)).body;
+      assert.equal(job.status, 'failed');
+      assert.equal(job.error, 'Cancelled by user');
+      assert.equal(job.response.images, undefined);
+      assert.equal(mock.running(), 0, 'it no longer takes capacity');
+      await sleep(200);
+      assert.equal((await getJob(mock, r.body.jobid)).body.status, 'failed', 'and never completes');
+      const again = await call(mock, 'DELETE', `/scheduler/${enc(r.body.jobid)}`);
+      assert.equal(again.status, 404, 'a finished job is not running');
+      assert.match(again.body.error, /Unable to locate running jobid/);
+      assert.equal((await call(mock, 'DELETE', `/scheduler/${enc('j1I-u1-US:x@y.z:dreamina')}`)).status, 404);
+      assert.equal((await call(mock, 'DELETE', `/scheduler/${enc(SEEDED.square)}`)).status, 404, 'completed');
+      // The seeded running job is cancelled too, and reset brings it back.
+      assert.equal((await call(mock, 'DELETE', `/scheduler/${enc(SEEDED.running)}`)).status, 204);
+      assert.equal((await getJob(mock, SEEDED.running)).body.error, 'Cancelled by user');
+      mock.reset();
+      assert.equal((await getJob(mock, SEEDED.running)).body.status, 'created');
     });
 
     test('unknown API route → 404 JSON', async () => {
@@ -279,7 +295,7 @@ describe('mock Dreamina API', () => {
       assert.equal(res.headers.get('access-control-allow-origin'), '*');
       const buf = Buffer.from(await res.arrayBuffer());
       assert.ok(buf.subarray(0, 8).equals(PNG_SIGNATURE));
-      assert.deepEqual(pngSize(buf), { width: 2048, height: 1536 });
+      assert.deepEqual(pngSize(buf), { width: 2304, height: 1728 });
       const gen = (await getJob(mock, SEEDED.square)).body.response.images[3];
       const genBuf = Buffer.from(await (await fetch(gen.imageUrl)).arrayBuffer());
       assert.deepEqual(pngSize(genBuf), { width: 1024, height: 1024 });
@@ -609,9 +625,12 @@ describe('png', () => {
     assert.ok(buf.length < 4 * 1024 * 1024, `${buf.length} bytes`);
   });
 
-  test('scaleToLongSide', () => {
-    assert.deepEqual(scaleToLongSide(1024, 768, 4096), { width: 4096, height: 3072 });
-    assert.deepEqual(scaleToLongSide(768, 1024, 2048), { width: 1536, height: 2048 });
-    assert.deepEqual(scaleToLongSide(1000, 333, 2048), { width: 2048, height: 682 });
+  test('pictureSize and nearestRatio', () => {
+    assert.deepEqual(pictureSize('16:9', '2k'), { width: 2560, height: 1440 });
+    assert.deepEqual(pictureSize('4:3', '1k'), { width: 1152, height: 864 });
+    assert.deepEqual(pictureSize('21:9', '8k'), { width: 12096, height: 5184 });
+    assert.equal(nearestRatio(1024, 768), '4:3');
+    assert.equal(nearestRatio(685, 900), '3:4');
+    assert.equal(nearestRatio(1000, 333), '21:9');
   });
 });

@@ -14,8 +14,8 @@ import { encodeRaw, prng } from './png.mjs';
 /** Most scene samples on the long side; bigger pictures repeat each sample in a k x k block. */
 export const DETAIL_CAP = 2048;
 
-/** Largest side of a picture (the largest image a job reports is an 8k upscale, 8192). */
-export const PICTURE_MAX_SIDE = 8192;
+/** Largest side of a picture (the largest a job reports is an 8k 21:9 upscale, 12096 x 5184). */
+export const PICTURE_MAX_SIDE = 12288;
 
 /** Picture themes; a prompt's words pick one (see themeFor), else the seed does. */
 export const THEMES = Object.freeze(['day', 'sunset', 'night', 'snow', 'desert']);

@@ -85,7 +85,7 @@ describe('pictures served by the mock', () => {
     const gen = (await call(mock, 'GET', `/images/${enc(SEEDED.wide)}`)).body.response.images[3];
     const up = await call(mock, 'POST', '/images/upscale', { body: { jobid: SEEDED.wide, imageIndex: 3 } });
     const upImg = (await call(mock, 'GET', `/images/${enc(up.body.jobid)}`)).body.response.images[0];
-    assert.deepEqual([upImg.width, upImg.height], [4096, 3072]);
+    assert.deepEqual([upImg.width, upImg.height], [4608, 3456], "the 4k 4:3 picture of the size table");
     const a = decodePng(await fetchPng(gen.imageUrl));
     const b = decodePng(await fetchPng(upImg.imageUrl));
     assert.deepEqual([a.width, a.height], [gen.width, gen.height]);
@@ -97,8 +97,8 @@ describe('pictures served by the mock', () => {
     assert.ok(otherDiff > 3 * diff, `another image of the job: ${otherDiff.toFixed(2)}`);
   });
 
-  test('picture URLs are limited to 8192 a side; plain URLs keep the old pattern', async () => {
-    const r = await fetch(`${mock.url}/files/x.png?w=8193&h=10&scene=1&theme=day`);
+  test('picture URLs are limited to PICTURE_MAX_SIDE (12288) a side; plain URLs keep the old pattern', async () => {
+    const r = await fetch(`${mock.url}/files/x.png?w=${PICTURE_MAX_SIDE + 1}&h=10&scene=1&theme=day`);
     assert.equal(r.status, 400);
     await r.text();
     const plain = await fetchPng(`${mock.url}/files/x.png?w=20&h=10&seed=3`);

@@ -15,14 +15,15 @@ import { isPictureRoute, servePicture } from './files.mjs';
 import { normaliseStatic, serveStatic } from './static.mjs';
 import { takeFault, applyFault, faultLabel } from './faults.mjs';
 import { error, send, readBody, MAX_BODY_BYTES } from './reply.mjs';
+import { isUpload, MAX_UPLOAD_BYTES } from './assets.mjs';
 import { main } from './cli.mjs';
 
-export {
-  validateUpscale, validateGenerate, promptMarkers, scaleToLongSide, generationSize, delayRange,
-  KNOWN_MODELS, RATIOS, GEN_RESOLUTIONS, MAX_PROMPT,
-} from './rules.mjs';
+export { validateUpscale, validateGenerate, promptMarkers, delayRange, RATIOS, GEN_RESOLUTIONS, MAX_PROMPT } from './rules.mjs';
+export { MODELS, KNOWN_MODELS, DEFAULT_MODEL, pictureSize, nearestRatio } from './models.mjs';
 export { DEFAULT_TOKENS, DEFAULT_COMPLETE_AFTER_MS, DEFAULT_CAPACITY, CAPACITY_ERROR } from './store.mjs';
-export { DEFAULT_ACCOUNT } from './job.mjs';
+export { DEFAULT_ACCOUNT, LINKED_ACCOUNTS } from './accounts.mjs';
+export { MAX_UPLOAD_BYTES } from './assets.mjs';
+export { CANCELLED } from './job.mjs';
 export { SEEDED } from './seeds.mjs';
 export { API_PREFIX } from './routes.mjs';
 export { MAX_BODY_BYTES } from './reply.mjs';
@@ -61,25 +62,27 @@ export async function startMock(options = {}) {
 
     if (method === 'OPTIONS') return send(res, { status: 204, headers: { 'Access-Control-Max-Age': '600' } });
 
-    const { bytes, tooLarge } = await readBody(req, MAX_BODY_BYTES);
+    const isApi = rawPath === API_PREFIX || rawPath.startsWith(`${API_PREFIX}/`);
+    const upload = isApi && isUpload(method, rawPath.slice(API_PREFIX.length));
+    const { bytes, tooLarge } = await readBody(req, upload ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES);
     if (tooLarge) res.setHeader('Connection', 'close');
 
     if (rawPath === '/__mock' || rawPath.startsWith('/__mock/')) {
       return send(res, tooLarge ? error(413, 'Request body too large') : handleControl(store, method, rawPath, bytes.toString('utf8')));
     }
 
-    const isApi = rawPath === API_PREFIX || rawPath.startsWith(`${API_PREFIX}/`);
-    const ctx = { req, method, rawPath, query, base, bytes, jobid: isApi ? jobidOf(rawPath) : undefined };
+    const ctx = { req, method, rawPath, query, base, bytes, tooLarge, jobid: isApi ? jobidOf(rawPath) : undefined };
     if (isApi) {
-      const entry = { method, path: rawPath, headers: { ...req.headers }, body: bytes.toString('utf8'), time: Date.now() };
+      const body = upload ? `<${bytes.length} bytes${tooLarge ? ', cut at the limit' : ''}>` : bytes.toString('utf8');
+      const entry = { method, path: rawPath, headers: { ...req.headers }, body, time: Date.now() };
       if (typeof ctx.jobid === 'string') entry.jobid = ctx.jobid;
       state.requests.push(entry);
     }
-    if (tooLarge) return send(res, error(413, 'Request body too large'));
+    if (tooLarge && !upload) return send(res, error(413, 'Request body too large'));
 
     const real = async () => {
       if (isApi) return handleApi(store, ctx);
-      if (isPictureRoute(method, rawPath)) return servePicture(method, query);
+      if (isPictureRoute(method, rawPath)) return servePicture(store, method, query);
       return serveStatic(statics, method, rawPath) ?? error(404, 'Not found');
     };
 

@@ -5,6 +5,7 @@ import { prng } from './png.mjs';
 import { given, delayRange, checkConfig } from './rules.mjs';
 import { hash, statusOf } from './job.mjs';
 import { seedJobs } from './seeds.mjs';
+import { seedAccounts } from './accounts.mjs';
 import { error } from './reply.mjs';
 import { normaliseFault } from './faults.mjs';
 import { scheduleWebhook } from './webhooks.mjs';
@@ -24,16 +25,20 @@ export function createStore(options = {}) {
     capacity: DEFAULT_CAPACITY,
     capacityRetryAfterSec: null,
     seed: 0,
+    replyUrl: null,
   }, {
     completeAfterMs: options.completeAfterMs,
     tokens: options.tokens,
     capacity: options.capacity,
     capacityRetryAfterSec: options.capacityRetryAfterSec,
     seed: options.seed,
+    replyUrl: options.replyUrl,
   });
   const state = {
     config: { ...initialConfig },
     jobs: seedJobs(),
+    accounts: seedAccounts(),
+    uploads: new Map(), // upload id -> {account, type, bytes, width, height, ...} (assets.mjs)
     requests: [],
     faults: [],
     webhooks: [],
@@ -84,6 +89,8 @@ export function createStore(options = {}) {
       store.stopTimers();
       state.config = { ...initialConfig, tokens: [...initialConfig.tokens] };
       state.jobs = seedJobs();
+      state.accounts = seedAccounts();
+      state.uploads.clear();
       state.requests.length = 0;
       state.faults.length = 0;
       state.webhooks.length = 0;
@@ -140,7 +147,7 @@ export function createStore(options = {}) {
       state.jobsCreated += 1;
       state.active.add(job);
       state.maxRunning = Math.max(state.maxRunning, store.running(undefined, job.createdAt));
-      if (job.request.replyUrl) scheduleWebhook(store, job);
+      scheduleWebhook(store, job);
     },
   };
   for (const r of options.faults ?? []) store.addFault(r);
