@@ -6,6 +6,7 @@ import { unknownAccount } from './accounts.mjs';
 import { assetRef, imageUri, renderImage, statusOf, hash } from './job.mjs';
 import { sniffType, pictureDims } from './sniff.mjs';
 import { decodePng } from './png-decode.mjs';
+import { decodeJpeg } from './jpeg-decode.mjs';
 
 /** Largest upload (10 MB, as the provider). */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -32,13 +33,13 @@ export function uploadAsset(store, account, contentType, bytes, tooLarge) {
 }
 
 /** The decoded pixels of an upload ({width, height, rgb}), or null when the mock cannot decode
- * its format (WebP; PNGs other than 8-bit non-interlaced). Cached on the upload. */
+ * it (WebP; PNGs other than 8-bit non-interlaced; JPEGs other than baseline). Cached on the upload. */
 export function uploadPixels(store, id) {
   const up = store.state.uploads.get(id);
   if (!up) return null;
   if (up.pixels === undefined) {
     try {
-      up.pixels = up.type === 'image/png' ? decodePng(up.bytes) : null;
+      up.pixels = up.type === 'image/png' ? decodePng(up.bytes) : up.type === 'image/jpeg' ? decodeJpeg(up.bytes) : null;
     } catch {
       up.pixels = null;
     }

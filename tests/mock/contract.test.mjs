@@ -7,7 +7,9 @@ import http from 'node:http';
 import { deflateSync } from 'node:zlib';
 import { startMock, SEEDED, LINKED_ACCOUNTS, MAX_UPLOAD_BYTES } from './server.mjs';
 import { encodeRaw } from './png.mjs';
-import { TOKEN, sleep, call, decodePng, downsample } from './helpers.mjs';
+import { encodeJpeg } from './jpeg.mjs';
+import { rasterOf } from './raster.mjs';
+import { TOKEN, sleep, call, decodePicture, downsample } from './helpers.mjs';
 
 const enc = encodeURIComponent;
 const US = 'US:user@example.com';
@@ -37,7 +39,8 @@ function redBluePng(w, h) {
 async function halves(url) {
   const res = await fetch(url);
   assert.equal(res.status, 200);
-  const pic = decodePng(Buffer.from(await res.arrayBuffer()));
+  assert.equal(res.headers.get('content-type'), 'image/jpeg');
+  const pic = decodePicture(Buffer.from(await res.arrayBuffer()));
   const two = downsample(pic, 2, 1);
   return { width: pic.width, height: pic.height, left: [...two.rgb.slice(0, 3)], right: [...two.rgb.slice(3, 6)] };
 }
@@ -232,6 +235,18 @@ describe('uploads (POST /assets/{account}) and pictures derived from them', () =
     assert.ok(faint.left[0] - faint.right[0] < pic.left[0] - pic.right[0], 'less red on the left');
     const again = await getJob(mock, (await generate(mock, { imageRef_1: img.assetRef, imageStrength: 1 })).body.jobid);
     assert.ok((await halves(again.response.images[0].imageUrl)).left[0] > 150, 'from a generated picture of the photo');
+  });
+
+  test('a JPEG photo works the same way', async () => {
+    const rgb = new Uint8Array(64 * 64 * 3);
+    for (let i = 0; i < 64 * 64; i++) rgb.set((i % 64) < 32 ? [220, 30, 30] : [30, 40, 220], i * 3);
+    const jpeg = encodeJpeg(rasterOf({ width: 64, height: 64, rgb }));
+    const asset = (await upload(mock, US, jpeg, 'image/jpeg')).body;
+    assert.match(asset.assetRef, /-image:w64:h64:/);
+    const done = await getJob(mock, (await generate(mock, { imageRef_1: asset.assetRef, imageStrength: 1 })).body.jobid);
+    const pic = await halves(done.response.images[0].imageUrl);
+    assert.deepEqual([pic.width, pic.height], [2048, 2048]);
+    assert.ok(pic.left[0] > 150 && pic.right[2] > 150, `red | blue: ${pic.left.map(Math.round)} | ${pic.right.map(Math.round)}`);
   });
 
   test('a reference that names an account that is not linked gets 404', async () => {

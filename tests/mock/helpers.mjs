@@ -1,5 +1,11 @@
-// Shared by the mock's own tests: call the API over HTTP, decode the PNGs it serves.
-export { decodePng } from './png-decode.mjs';
+// Shared by the mock's own tests: call the API over HTTP, decode the pictures it serves.
+import { decodePng } from './png-decode.mjs';
+import { decodeJpeg } from './jpeg-decode.mjs';
+
+export { decodePng, decodeJpeg };
+
+/** Decode a PNG or a JPEG (by its first bytes) into { width, height, rgb }. */
+export const decodePicture = (buf) => (buf[0] === 0xff && buf[1] === 0xd8 ? decodeJpeg(buf) : decodePng(buf));
 
 export const TOKEN = 'user:12345-sandbox';
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

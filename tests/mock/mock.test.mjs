@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { startMock, SEEDED, parseArgs, pictureSize, nearestRatio } from './server.mjs';
 import { encodePng, pngSize, crc32, PNG_SIGNATURE } from './png.mjs';
-import { TOKEN, sleep, call } from './helpers.mjs';
+import { TOKEN, sleep, call, decodePng, decodeJpeg, downsample, meanDiff } from './helpers.mjs';
+import { sniffType, pictureDims } from './sniff.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const enc = encodeURIComponent;
@@ -286,19 +287,27 @@ describe('mock Dreamina API', () => {
   });
 
   describe('files and CORS', () => {
-    test('image URLs serve real PNGs of the stated size, without auth', async () => {
+    test('image URLs serve real JPEGs of the stated size, without auth; .png gives the same picture as PNG', async () => {
       const r = await upscale(mock, { jobid: SEEDED.wide, upscaleResolution: '2k' }, { headers: { 'x-mock-complete-after-ms': '0' } });
       const img = (await getJob(mock, r.body.jobid)).body.response.images[0];
+      assert.equal(img.format, 'jpeg');
       const res = await fetch(img.imageUrl);
       assert.equal(res.status, 200);
-      assert.equal(res.headers.get('content-type'), 'image/png');
+      assert.equal(res.headers.get('content-type'), 'image/jpeg');
       assert.equal(res.headers.get('access-control-allow-origin'), '*');
       const buf = Buffer.from(await res.arrayBuffer());
-      assert.ok(buf.subarray(0, 8).equals(PNG_SIGNATURE));
-      assert.deepEqual(pngSize(buf), { width: 2304, height: 1728 });
+      assert.deepEqual([buf[0], buf[1], buf.at(-2), buf.at(-1)], [0xff, 0xd8, 0xff, 0xd9], 'SOI ... EOI');
+      assert.equal(sniffType(buf), 'image/jpeg');
+      assert.deepEqual(pictureDims(buf), { width: 2304, height: 1728 });
+      const jpeg = decodeJpeg(buf);
+      const png = Buffer.from(await (await fetch(img.imageUrl.replace('.jpeg?', '.png?'))).arrayBuffer());
+      assert.ok(png.subarray(0, 8).equals(PNG_SIGNATURE));
+      assert.deepEqual(pngSize(png), { width: 2304, height: 1728 });
+      const diff = meanDiff(downsample(jpeg, 96, 72), downsample(decodePng(png), 96, 72));
+      assert.ok(diff < 2, `the JPEG and the PNG are the same picture (${diff.toFixed(2)})`);
       const gen = (await getJob(mock, SEEDED.square)).body.response.images[3];
       const genBuf = Buffer.from(await (await fetch(gen.imageUrl)).arrayBuffer());
-      assert.deepEqual(pngSize(genBuf), { width: 1024, height: 1024 });
+      assert.deepEqual(pictureDims(genBuf), { width: 1024, height: 1024 });
       assert.equal(mock.requests().filter((x) => x.path.startsWith('/files')).length, 0);
     });
 

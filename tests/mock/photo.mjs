@@ -3,8 +3,6 @@
 // upscale keeps photo, scene and strength, so it is the same picture, bigger: recognisably the
 // user's photo. Sampling is bounded like picture.mjs (DETAIL_CAP samples on the long side).
 
-import { deflateSync } from 'node:zlib';
-import { encodeRaw } from './png.mjs';
 import { DETAIL_CAP } from './picture.mjs';
 
 /** How much of the photo a picture keeps at imageStrength `s` (0-1): from 0.35 to 0.95. */
@@ -15,41 +13,30 @@ function tintOf(scene) {
   return [(scene & 255), (scene >>> 8) & 255, (scene >>> 16) & 255].map((c) => 64 + (c * 0.5) | 0);
 }
 
-/** A PNG (RGB) of width x height of `photo` ({width, height, rgb}) graded by `scene`. */
-export function encodePhotoPicture(width, height, photo, scene, strength) {
+/** The raster of width x height of `photo` ({width, height, rgb}) graded by `scene`. */
+export function photoRaster(width, height, photo, scene, strength) {
   const k = Math.max(1, Math.ceil(Math.max(width, height) / DETAIL_CAP));
   const cols = Math.ceil(width / k);
   const rows = Math.ceil(height / k);
   const keep = photoWeight(strength);
   const tint = tintOf(scene >>> 0);
   const { rgb: src, width: pw, height: ph } = photo;
-  const stride = 1 + width * 3;
-  const raw = Buffer.alloc(stride * height);
+  const rgb = new Uint8Array(cols * rows * 3);
   for (let r = 0; r < rows; r++) {
     // Bilinear sample of the photo at the centre of this sample row / column.
     const fy = Math.min(ph - 1, Math.max(0, ((r + 0.5) / rows) * ph - 0.5));
     const y0 = Math.floor(fy), y1 = Math.min(ph - 1, y0 + 1), ty = fy - y0;
     const shade = 1 - 0.25 * (r / rows); // the grade darkens towards the bottom
-    const o = r * k * stride;
-    raw[o] = 1; // Sub
-    let p0 = 0, p1 = 0, p2 = 0;
     for (let c = 0; c < cols; c++) {
       const fx = Math.min(pw - 1, Math.max(0, ((c + 0.5) / cols) * pw - 0.5));
       const x0 = Math.floor(fx), x1 = Math.min(pw - 1, x0 + 1), tx = fx - x0;
-      const px = [0, 0, 0];
       for (let ch = 0; ch < 3; ch++) {
         const a = src[(y0 * pw + x0) * 3 + ch], b = src[(y0 * pw + x1) * 3 + ch];
         const cc = src[(y1 * pw + x0) * 3 + ch], d = src[(y1 * pw + x1) * 3 + ch];
         const v = (a * (1 - tx) + b * tx) * (1 - ty) + (cc * (1 - tx) + d * tx) * ty;
-        px[ch] = Math.min(255, Math.round(v * keep + tint[ch] * shade * (1 - keep)));
+        rgb[(r * cols + c) * 3 + ch] = Math.min(255, Math.round(v * keep + tint[ch] * shade * (1 - keep)));
       }
-      const p = o + 1 + c * k * 3;
-      raw[p] = (px[0] - p0) & 255;
-      raw[p + 1] = (px[1] - p1) & 255;
-      raw[p + 2] = (px[2] - p2) & 255; // the rest of the k-wide block: Sub residual 0
-      [p0, p1, p2] = px;
     }
-    for (let y = r * k + 1; y < Math.min(height, r * k + k); y++) raw[y * stride] = 2; // Up: same row
   }
-  return encodeRaw(width, height, 2, deflateSync(raw, { level: 6 }));
+  return { width, height, k, cols, rows, rgb };
 }

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { createStore } from './store.mjs';
 import { API_PREFIX, handleApi, jobidOf } from './routes.mjs';
 import { handleControl } from './control.mjs';
-import { isPictureRoute, servePicture } from './files.mjs';
+import { pictureRoute, servePicture } from './files.mjs';
 import { normaliseStatic, serveStatic } from './static.mjs';
 import { takeFault, applyFault, faultLabel } from './faults.mjs';
 import { error, send, readBody, MAX_BODY_BYTES } from './reply.mjs';
@@ -82,7 +82,8 @@ export async function startMock(options = {}) {
 
     const real = async () => {
       if (isApi) return handleApi(store, ctx);
-      if (isPictureRoute(method, rawPath)) return servePicture(store, method, query);
+      const ext = pictureRoute(method, rawPath);
+      if (ext) return servePicture(store, method, query, ext);
       return serveStatic(statics, method, rawPath) ?? error(404, 'Not found');
     };
 

@@ -6,17 +6,17 @@ import { renderJob } from './job.mjs';
 
 /** Call the job's webhook when it is due to end (a no-op if it has none by then). */
 export function scheduleWebhook(store, job) {
-  job.webhookTimer = store.later(job.completeAt - Date.now(), () => {
+  job.webhookTimer = store.later(job.completeAt - Date.now() + 1, () => {
     if (store.state.jobs.get(job.jobid) !== job) return; // reset meanwhile
-    sendWebhook(store, job);
+    sendWebhook(store, job, Math.max(Date.now(), job.completeAt)); // a timer may fire a little early
   });
 }
 
 /** POST the job as it is now to its replyUrl (or the account-wide one); record the attempt. */
-export async function sendWebhook(store, job) {
+export async function sendWebhook(store, job, now = Date.now()) {
   const url = job.request.replyUrl ?? store.state.config.replyUrl;
   if (!url) return;
-  const payload = { ...renderJob(job, store.url), replyRef: job.request.replyRef };
+  const payload = { ...renderJob(job, store.url, now), replyRef: job.request.replyRef };
   const record = { jobid: job.jobid, url, time: Date.now(), body: payload, status: null, error: null };
   store.state.webhooks.push(record);
   try {
