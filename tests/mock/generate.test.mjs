@@ -2,7 +2,7 @@
 // Run: node --test tests/mock/
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMock, SEEDED, parseArgs, promptMarkers, delayRange, pictureSize, CAPACITY_ERROR, DEFAULT_CAPACITY } from './server.mjs';
+import { startMock, SEEDED, parseArgs, promptMarkers, delayRange, pictureSize, nearestRatio, CAPACITY_ERROR, DEFAULT_CAPACITY } from './server.mjs';
 import { sleep, call } from './helpers.mjs';
 
 const enc = encodeURIComponent;
@@ -105,6 +105,9 @@ describe('POST /images (generation)', () => {
     assert.deepEqual(pictureSize('21:9', '4k'), { width: 6048, height: 2592 });
     assert.deepEqual(pictureSize('9:16', '2k'), { width: 1440, height: 2560 });
     assert.deepEqual(pictureSize('3:2', '8k'), { width: 9984, height: 6656 });
+    assert.equal(nearestRatio(1024, 768), '4:3');
+    assert.equal(nearestRatio(685, 900), '3:4');
+    assert.equal(nearestRatio(1000, 333), '21:9');
   });
 
   const cases = [

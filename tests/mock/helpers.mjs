@@ -1,4 +1,5 @@
 // Shared by the mock's own tests: call the API over HTTP, decode the pictures it serves.
+import http from 'node:http';
 import { decodePng } from './png-decode.mjs';
 import { decodeJpeg } from './jpeg-decode.mjs';
 
@@ -49,4 +50,29 @@ export function meanDiff(a, b) {
   let sum = 0;
   for (let i = 0; i < a.rgb.length; i++) sum += Math.abs(a.rgb[i] - b.rgb[i]);
   return sum / a.rgb.length;
+}
+
+/** Raw HTTP request with an exact path (fetch would normalise '..'). */
+export function rawRequest(port, method, rawPath, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: rawPath, headers, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Wait until fn() is truthy (polling), or fail after ms. */
+export async function waitFor(fn, ms = 3000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await fn();
+    if (v) return v;
+    await sleep(20);
+  }
+  throw new Error('timed out waiting');
 }

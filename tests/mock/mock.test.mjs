@@ -1,48 +1,17 @@
-// Tests of the mock Dreamina API itself. Run: node --test tests/mock/
+// Tests of the mock Dreamina API itself: auth, validation, upscale jobs, pictures and CORS,
+// the control API and request log, webhooks. Run: node --test tests/mock/
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { inflateSync } from 'node:zlib';
-import { startMock, SEEDED, parseArgs, pictureSize, nearestRatio } from './server.mjs';
-import { encodePng, pngSize, crc32, PNG_SIGNATURE } from './png.mjs';
-import { TOKEN, sleep, call, decodePng, decodeJpeg, downsample, meanDiff } from './helpers.mjs';
+import { startMock, SEEDED } from './server.mjs';
+import { pngSize, PNG_SIGNATURE } from './png.mjs';
+import { TOKEN, sleep, call, decodePng, decodeJpeg, downsample, meanDiff, waitFor } from './helpers.mjs';
 import { sniffType, pictureDims } from './sniff.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const enc = encodeURIComponent;
 
 const upscale = (mock, body, opts = {}) => call(mock, 'POST', '/images/upscale', { body, ...opts });
 const getJob = (mock, jobid, opts) => call(mock, 'GET', `/images/${enc(jobid)}`, opts);
-
-/** Raw HTTP request with an exact path (fetch would normalise '..'). */
-function rawRequest(port, method, rawPath, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: rawPath, headers, agent: false }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Wait until fn() is truthy (polling), or fail after ms. */
-async function waitFor(fn, ms = 3000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    await sleep(20);
-  }
-  throw new Error('timed out waiting');
-}
 
 const UPSCALE_ID = /^j\d{10}\d{3}\d{6}I-u12345-US:user@example\.com:dreamina$/;
 
@@ -336,108 +305,6 @@ describe('mock Dreamina API', () => {
     });
   });
 
-  describe('faults', () => {
-    test('429 with Retry-After creates nothing, then passes', async () => {
-      mock.addFault({ method: 'POST', path: '/images/upscale', status: 429, headers: { 'Retry-After': '1' } });
-      const r = await upscale(mock, { jobid: SEEDED.square });
-      assert.equal(r.status, 429);
-      assert.deepEqual(r.body, { error: 'Injected 429', code: 429 });
-      assert.equal(r.headers.get('retry-after'), '1');
-      assert.equal(mock.jobsCreated(), 0);
-      assert.equal(mock.state.faults.length, 0);
-      assert.equal((await upscale(mock, { jobid: SEEDED.square })).status, 200);
-      assert.equal(mock.jobsCreated(), 1);
-      assert.deepEqual(mock.requests().map((x) => x.fault), [429, undefined]);
-    });
-
-    test('times, method filter and regex path', async () => {
-      mock.addFault({ method: 'GET', path: '^/v1/dreamina/images/j1125', status: 503, times: 2 });
-      assert.equal((await upscale(mock, { jobid: SEEDED.square }, { headers: { 'x-mock-complete-after-ms': '0' } })).status, 200);
-      assert.equal((await getJob(mock, SEEDED.square)).status, 503);
-      assert.equal((await getJob(mock, SEEDED.wide)).status, 503);
-      assert.equal((await getJob(mock, SEEDED.square)).status, 200);
-    });
-
-    test('json, raw body and bodySize', async () => {
-      mock.addFault([
-        { path: 'images', status: 596, json: { error: { message: 'session broken' } } },
-        { path: 'images', status: 500, body: 'plain oops' },
-        { path: 'images', status: 504, bodySize: 5000 },
-      ]);
-      const a = await getJob(mock, SEEDED.square);
-      assert.deepEqual([a.status, a.body], [596, { error: { message: 'session broken' } }]);
-      const b = await getJob(mock, SEEDED.square);
-      assert.deepEqual([b.status, b.body], [500, 'plain oops']);
-      const res = await fetch(`${mock.baseUrl}/images/x`, { headers: { Authorization: `Bearer ${TOKEN}` } });
-      const text = await res.text();
-      assert.equal(res.status, 504);
-      assert.equal(text.length, 5000);
-      assert.deepEqual(JSON.parse(text), { error: 'Injected 504', code: 504 });
-    });
-
-    test('html', async () => {
-      mock.addFault({ action: 'html' });
-      const res = await fetch(`${mock.baseUrl}/images/${enc(SEEDED.square)}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
-      assert.equal(res.status, 502);
-      assert.match(res.headers.get('content-type'), /^text\/html/);
-      assert.match(await res.text(), /<html>/);
-    });
-
-    test('delayMs with status, and passThrough delay', async () => {
-      mock.addFault({ status: 503, delayMs: 150 });
-      let t = Date.now();
-      assert.equal((await getJob(mock, SEEDED.square)).status, 503);
-      assert.ok(Date.now() - t >= 140);
-      mock.addFault({ passThrough: true, delayMs: 150, headers: { 'X-Extra': 'yes' } });
-      t = Date.now();
-      const r = await upscale(mock, { jobid: SEEDED.square });
-      assert.equal(r.status, 200);
-      assert.equal(r.headers.get('x-extra'), 'yes');
-      assert.ok(Date.now() - t >= 140);
-      assert.equal(mock.jobsCreated(), 1);
-    });
-
-    test('reset-before: connection fails, nothing created', async () => {
-      mock.addFault({ method: 'POST', action: 'reset-before' });
-      await assert.rejects(upscale(mock, { jobid: SEEDED.square }));
-      assert.equal(mock.jobsCreated(), 0);
-      assert.equal(mock.requests().length, 1);
-    });
-
-    test('reset-after: connection fails, but the job was created', async () => {
-      mock.addFault({ method: 'POST', action: 'reset-after' });
-      await assert.rejects(upscale(mock, { jobid: SEEDED.square }));
-      assert.equal(mock.jobsCreated(), 1);
-    });
-
-    test('hang: no answer until the client gives up', async () => {
-      mock.addFault({ action: 'hang' });
-      await assert.rejects(
-        fetch(`${mock.baseUrl}/images/${enc(SEEDED.square)}`, { headers: { Authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(200) }),
-        (e) => e.name === 'TimeoutError',
-      );
-    });
-
-    test('truncate: partial body then the connection dies (job created)', async () => {
-      mock.addFault({ method: 'POST', action: 'truncate' });
-      const res = await fetch(`${mock.baseUrl}/images/upscale`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ jobid: SEEDED.square }),
-      });
-      assert.equal(res.status, 200);
-      await assert.rejects(res.text());
-      assert.equal(mock.jobsCreated(), 1);
-    });
-
-    test('faults on file downloads', async () => {
-      mock.addFault({ path: '/files/', status: 403, body: 'AccessDenied' });
-      const res = await fetch(`${mock.url}/files/a.png?w=4&h=4&seed=1`);
-      assert.equal(res.status, 403);
-      assert.equal(await res.text(), 'AccessDenied');
-    });
-  });
-
   describe('control API and request log', () => {
     const control = async (method, p, body) => {
       const res = await fetch(`${mock.url}/__mock/${p}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -517,129 +384,5 @@ describe('mock Dreamina API', () => {
     assert.equal(r.status, 200);
     const w = await waitFor(() => mock.state.webhooks[0]?.error && mock.state.webhooks[0]);
     assert.equal(w.jobid, r.body.jobid);
-  });
-});
-
-describe('static files', () => {
-  let mock;
-  let dir;
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mock-static-'));
-    fs.writeFileSync(path.join(dir, 'index.html'), '<h1>demo</h1>');
-    fs.writeFileSync(path.join(dir, 'app.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d]));
-    fs.writeFileSync(path.join(dir, 'app.mjs'), 'export {}');
-    mock = await startMock({ static: [{ dir, prefix: '/demo' }] });
-  });
-  after(async () => {
-    await mock.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  test('serves index, wasm and js with the right types', async () => {
-    const idx = await rawRequest(mock.port, 'GET', '/demo/');
-    assert.equal(idx.status, 200);
-    assert.match(idx.headers['content-type'], /^text\/html/);
-    assert.equal(idx.headers['cache-control'], 'no-store');
-    assert.equal(idx.body.toString(), '<h1>demo</h1>');
-    assert.equal((await rawRequest(mock.port, 'GET', '/demo/app.wasm')).headers['content-type'], 'application/wasm');
-    assert.match((await rawRequest(mock.port, 'GET', '/demo/app.mjs')).headers['content-type'], /^text\/javascript/);
-    assert.equal((await rawRequest(mock.port, 'GET', '/demo')).status, 301);
-    assert.equal((await rawRequest(mock.port, 'GET', '/demo/missing.js')).status, 404);
-  });
-
-  test('no directory traversal', async () => {
-    for (const p of ['/demo/../etc/passwd', '/demo/%2e%2e/%2e%2e/etc/passwd', '/demo/..%2f..%2fetc%2fpasswd']) {
-      const r = await rawRequest(mock.port, 'GET', p);
-      assert.ok([403, 404].includes(r.status), `${p} → ${r.status}`);
-    }
-  });
-});
-
-describe('CLI', () => {
-  test('parseArgs', () => {
-    const o = parseArgs(['--port', '0', '--static', 'www', '--static', 'pkg:/pkg/', '--token', 'x', '--complete-after-ms=10']);
-    assert.deepEqual(o.static, [{ dir: 'www', prefix: '/' }, { dir: 'pkg', prefix: '/pkg/' }]);
-    assert.deepEqual(o.tokens, ['user:12345-sandbox', 'x']);
-    assert.equal(o.completeAfterMs, 10);
-    assert.throws(() => parseArgs(['--bogus']));
-  });
-
-  test('runs, writes port and pid files, stops on SIGTERM', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mock-cli-'));
-    const portFile = path.join(tmp, 'port');
-    const pidFile = path.join(tmp, 'pid');
-    const child = spawn(process.execPath, [path.join(HERE, 'server.mjs'), '--port', '0', '--port-file', portFile, '--pid-file', pidFile, '--token', 'cli-token'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
-    try {
-      const port = Number(await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(portFile, 'utf8')));
-      assert.ok(port > 0);
-      assert.equal(Number(fs.readFileSync(pidFile, 'utf8')), child.pid);
-      const res = await fetch(`http://127.0.0.1:${port}/v1/dreamina/images/${enc(SEEDED.square)}`, { headers: { Authorization: 'Bearer cli-token' } });
-      assert.equal(res.status, 200);
-      await res.text();
-      await waitFor(() => out.includes(`mock Dreamina API listening on http://127.0.0.1:${port}/v1/dreamina`));
-    } finally {
-      child.kill('SIGTERM');
-    }
-    assert.deepEqual(await exited, { code: 0, signal: null });
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
-});
-
-describe('png', () => {
-  /** Parse chunks, checking every CRC; returns [{type, data}]. */
-  function chunks(buf) {
-    assert.ok(buf.subarray(0, 8).equals(PNG_SIGNATURE));
-    const out = [];
-    for (let off = 8; off < buf.length; ) {
-      const len = buf.readUInt32BE(off);
-      const type = buf.toString('ascii', off + 4, off + 8);
-      const data = buf.subarray(off + 8, off + 8 + len);
-      assert.equal(buf.readUInt32BE(off + 8 + len), crc32(buf.subarray(off + 4, off + 8 + len)), `CRC of ${type}`);
-      out.push({ type, data });
-      off += 12 + len;
-    }
-    return out;
-  }
-
-  test('valid structure, IHDR size, pixel data size', () => {
-    const buf = encodePng(37, 21, 9);
-    const cs = chunks(buf);
-    assert.deepEqual(cs.map((c) => c.type), ['IHDR', 'PLTE', 'IDAT', 'IEND']);
-    assert.deepEqual(pngSize(buf), { width: 37, height: 21 });
-    assert.deepEqual([...cs[0].data.subarray(8)], [8, 3, 0, 0, 0]);
-    const raw = inflateSync(cs[2].data);
-    assert.equal(raw.length, 21 * 38);
-    assert.ok(new Set(raw).size > 2, 'has a visible pattern');
-  });
-
-  test('crc32 known value', () => {
-    assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
-  });
-
-  test('seed changes the palette, cache returns the same buffer', () => {
-    assert.notDeepEqual(encodePng(8, 8, 1), encodePng(8, 8, 2));
-    assert.equal(encodePng(8, 8, 1), encodePng(8, 8, 1));
-    assert.throws(() => encodePng(0, 5));
-  });
-
-  test('8192x8192 encodes fast and small', () => {
-    const t = Date.now();
-    const buf = encodePng(8192, 8192, 77);
-    const ms = Date.now() - t;
-    assert.deepEqual(pngSize(buf), { width: 8192, height: 8192 });
-    assert.ok(ms < 3000, `took ${ms} ms`);
-    assert.ok(buf.length < 4 * 1024 * 1024, `${buf.length} bytes`);
-  });
-
-  test('pictureSize and nearestRatio', () => {
-    assert.deepEqual(pictureSize('16:9', '2k'), { width: 2560, height: 1440 });
-    assert.deepEqual(pictureSize('4:3', '1k'), { width: 1152, height: 864 });
-    assert.deepEqual(pictureSize('21:9', '8k'), { width: 12096, height: 5184 });
-    assert.equal(nearestRatio(1024, 768), '4:3');
-    assert.equal(nearestRatio(685, 900), '3:4');
-    assert.equal(nearestRatio(1000, 333), '21:9');
   });
 });
