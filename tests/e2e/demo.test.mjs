@@ -130,32 +130,32 @@ test('generate, then upscale one image: progress, thumbnails, before/after of th
   await page.waitForFunction(() => document.querySelectorAll('#gallery .tile').length === 4);
   for (let i = 0; i < 4; i++) {
     const s = await imageSizes(page, `${tile(i)} img`);
-    assert.deepEqual(s.natural, [1024, 768]);
-    assert.deepEqual(s.reported, [1024, 768]);
+    assert.deepEqual(s.natural, [2304, 1728]); // the provider's 2k 4:3 size (seedream-4.6 default)
+    assert.deepEqual(s.reported, [2304, 1728]);
   }
   await shot(page, '03-thumbnails');
 
-  await page.selectOption('#upscaleResolution', '2k');
+  await page.selectOption('#upscaleResolution', '4k');
   await page.click(`${tile(1)} .upscale-one`);
   await page.waitForSelector(`${tile(1)}[data-state="running"]`);
   await page.waitForSelector(`${tile(1)}[data-state="done"]`, { timeout: 15_000 });
   const [up] = upscalePosts();
-  assert.deepEqual(JSON.parse(up.body), { jobid: genId, imageIndex: 1, upscaleResolution: '2k', originalImageStrength: 0.65, detailStrength: 0.5 });
+  assert.deepEqual(JSON.parse(up.body), { jobid: genId, imageIndex: 1, upscaleResolution: '4k', originalImageStrength: 0.65, detailStrength: 0.5 });
   assert.equal(upscalePosts().length, 1, 'only the one image');
   assert.equal(await page.getAttribute(tile(0), 'data-state'), 'idle');
-  assert.match(await text(page, `${tile(1)} .tile-status`), /^Done · 2048 × 1536 · \d+\.\d s$/);
+  assert.match(await text(page, `${tile(1)} .tile-status`), /^Done · 4608 × 3456 · \d+\.\d s$/);
 
   // The comparison: the same picture, before and after, with sizes and a download link.
   await page.waitForSelector('#compare:not([hidden])');
   const before = await imageSizes(page, '#img-source');
   const afterSz = await imageSizes(page, '#img-upscaled');
-  assert.deepEqual(before.natural, [1024, 768]);
-  assert.deepEqual(afterSz.natural, [2048, 1536]);
+  assert.deepEqual(before.natural, [2304, 1728]);
+  assert.deepEqual(afterSz.natural, [4608, 3456]);
   assert.deepEqual(afterSz.reported, afterSz.natural, 'the PNG has the size the job reports');
-  assert.equal(await text(page, '#dims-upscaled'), '2048 × 1536 · 2× larger');
-  assert.equal(await text(page, '#dims-source'), '1024 × 768');
+  assert.equal(await text(page, '#dims-upscaled'), '4608 × 3456 · 2× larger');
+  assert.equal(await text(page, '#dims-source'), '2304 × 1728');
   assert.equal(await page.getAttribute('#dl-upscaled', 'href'), afterSz.src);
-  assert.equal(await page.getAttribute('#dl-upscaled', 'download'), 'upscaled-2k.png');
+  assert.equal(await page.getAttribute('#dl-upscaled', 'download'), 'upscaled-4k.png');
   assert.equal(before.src, await page.getAttribute(`${tile(1)} img`, 'src'), 'before = the thumbnail that was upscaled');
   const same = await pictureDiff(page, '#img-source', '#img-upscaled');
   const other = await pictureDiff(page, `${tile(0)} img`, '#img-upscaled');

@@ -215,7 +215,7 @@ test('upscaleAll: every image of the source (here 2), read once, same settings f
       assert.equal(r.status, 'fulfilled');
       assert.equal(r.value.request.imageIndex, i);
       assert.equal(r.value.request.resolution, '2k');
-      assert.equal(Math.max(r.value.response.images[0].width, r.value.response.images[0].height), 2048);
+      assert.deepEqual([r.value.response.images[0].width, r.value.response.images[0].height], [2304, 1728]); // the provider's 2k 4:3 size
     }
     for (const p of upscalePosts(mock)) assert.equal(JSON.parse(p.body).detailStrength, 0.7);
     const sourceReads = mock.requests().filter((r) => r.method === 'GET' && r.jobid === SEEDED.pair);

@@ -19,7 +19,7 @@ test('upscale → poll → completed, with every API field kept', async () => {
   assert.equal(job.status, 'completed');
   assert.match(job.jobid, /I-u12345-US:/);
   const [image] = job.response.images;
-  assert.deepEqual([image.width, image.height], [4096, 3072]);
+  assert.deepEqual([image.width, image.height], [4608, 3456]); // the provider's 4k 4:3 size
   assert.equal(job.request.resolution, '4k');
   assert.equal(updates[0], 'created');
   assert.equal(updates.at(-1), 'completed');

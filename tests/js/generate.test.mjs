@@ -20,7 +20,7 @@ test('generateAndWait: prompt → completed generation with its images, then an 
   assert.match(job.jobid, /i-u12345-US:/);
   assert.equal(job.response.images.length, 4);
   const [w, h] = [job.response.images[0].width, job.response.images[0].height];
-  assert.ok(w > h && w === 2048, `${w}x${h}`);
+  assert.deepEqual([w, h], [2560, 1440], 'the provider\'s 2k 16:9 size');
   assert.equal(updates[0], 'created');
   assert.equal(updates.at(-1), 'completed');
   // The body the API saw: only the fields given, in the API's names.
@@ -31,9 +31,9 @@ test('generateAndWait: prompt → completed generation with its images, then an 
 });
 
 test('generate resolves with the created job; unknown models are passed on; imageRef_1 alone is enough', async () => {
-  const created = await client().generate({ prompt: 'fox', model: 'seedream-9.9-preview' });
-  assert.equal(created.status, 'created');
-  assert.equal(JSON.parse(posts().at(-1).body).model, 'seedream-9.9-preview');
+  const unknown = await rejects(client().generate({ prompt: 'fox', model: 'seedream-9.9-preview' }), 'validation');
+  assert.match(unknown.message, /model/, "the API's 400 for a model it does not have");
+  assert.equal(JSON.parse(posts().at(-1).body).model, 'seedream-9.9-preview', 'passed on, not refused client-side');
   const fromImage = await client().generate({ imageRef_1: 'asset-1', imageRef_2: 'asset-2' });
   assert.equal(fromImage.status, 'created');
   assert.deepEqual(JSON.parse(posts().at(-1).body), { imageRef_1: 'asset-1', imageRef_2: 'asset-2' });

@@ -2,7 +2,7 @@
 // Run: node --test tests/mock/
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMock, SEEDED, parseArgs, promptMarkers, delayRange, generationSize, CAPACITY_ERROR, DEFAULT_CAPACITY } from './server.mjs';
+import { startMock, SEEDED, parseArgs, promptMarkers, delayRange, pictureSize, nearestRatio, CAPACITY_ERROR, DEFAULT_CAPACITY } from './server.mjs';
 import { sleep, call } from './helpers.mjs';
 
 const enc = encodeURIComponent;
@@ -11,6 +11,8 @@ const upscale = (mock, body, opts = {}) => call(mock, 'POST', '/images/upscale',
 const getJob = (mock, jobid) => call(mock, 'GET', `/images/${enc(jobid)}`);
 const now0 = { headers: { 'X-Mock-Complete-After-Ms': '0' } };
 const GEN_ID = /^j\d{19}i-u12345-US:user@example\.com:dreamina$/;
+const US = 'US:user@example.com';
+const CA = 'CA:user@example.com';
 const sceneOf = (img) => new URL(img.imageUrl).searchParams.get('scene');
 
 describe('POST /images (generation)', () => {
@@ -28,10 +30,10 @@ describe('POST /images (generation)', () => {
     assert.match(job.jobid, GEN_ID);
     assert.equal(job.type, 'image');
     assert.equal(job.status, 'created');
-    assert.equal(job.model, 'seedream-4.0');
+    assert.equal(job.model, 'seedream-4.6', "the provider's default model");
     assert.equal(job.code, 200);
     assert.equal(job.updated, undefined);
-    assert.deepEqual(job.request, { model: 'seedream-4.0', ratio: '16:9', resolution: '1k', prompt: 'a lake at sunset', replyRef: 'r1' });
+    assert.deepEqual(job.request, { prompt: 'a lake at sunset', model: 'seedream-4.6', ratio: '16:9', resolution: '2k', inputMode: 'generate' }, "the provider's echo; its default resolution 2k");
     assert.deepEqual(job.response, { forecastCost: 0 });
     assert.equal(mock.jobsCreated(), 1);
     assert.equal((await getJob(mock, job.jobid)).body.status, 'created');
@@ -40,7 +42,7 @@ describe('POST /images (generation)', () => {
     assert.equal(done.status, 'completed');
     assert.equal(done.response.images.length, 4);
     for (const img of done.response.images) {
-      assert.deepEqual([img.width, img.height, img.format], [1024, 576, 'png']);
+      assert.deepEqual([img.width, img.height, img.format], [2560, 1440, 'jpeg'], 'the 2k 16:9 picture');
       assert.ok(img.imageUrl.startsWith(`${mock.url}/files/`));
     }
     assert.equal(new Set(done.response.images.map(sceneOf)).size, 4, 'four different pictures');
@@ -67,23 +69,45 @@ describe('POST /images (generation)', () => {
     assert.equal(theme, 'night', 'the prompt picks the theme');
   });
 
-  test('model, resolution, references, account and replyUrl are echoed', async () => {
+  test('model, resolution, references, imageStrength and account: echoed as the provider does, run on that account', async () => {
     const r = await generate(mock, {
-      imageRef_1: 'asset-1', imageRef_2: 'asset-2', model: 'seedream-9.9-new', resolution: '2k', ratio: '3:4',
-      account: 'second@example.com', replyUrl: 'http://127.0.0.1:9/hook', maxJobs: 3,
+      imageRef_1: 'asset-1', imageRef_2: 'asset-2', model: 'seedream-4.5', resolution: '4k', ratio: '3:4', imageStrength: 0.7,
+      account: CA, replyUrl: 'http://127.0.0.1:9/hook', maxJobs: 3,
     }, now0);
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.match(r.body.jobid, /i-u12345-US:second@example\.com:dreamina$/);
-    assert.equal(r.body.model, 'seedream-9.9-new', 'an unknown model name is passed on');
-    assert.deepEqual(r.body.request, { model: 'seedream-9.9-new', ratio: '3:4', resolution: '2k', imageRef_1: 'asset-1', imageRef_2: 'asset-2', account: 'second@example.com', replyUrl: 'http://127.0.0.1:9/hook' });
+    assert.match(r.body.jobid, /i-u12345-CA:user@example\.com:dreamina$/);
+    assert.equal(r.body.model, 'seedream-4.5');
+    assert.deepEqual(r.body.request, { model: 'seedream-4.5', ratio: '3:4', resolution: '4k', inputMode: 'generate', imageRef_1: 'asset-1', imageRef_2: 'asset-2', imageStrength: 0.7 });
+    assert.equal(r.body.response.forecastCost, 4, 'seedream-4.5 is not free');
     const img = (await getJob(mock, r.body.jobid)).body.response.images[0];
-    assert.deepEqual([img.width, img.height], [1536, 2048]);
+    assert.deepEqual([img.width, img.height], [3456, 4608]);
+    assert.match(img.assetRef, /^CA:user@example\.com-image:w3456:h4608:s\d+-uri:tos-mock-i-dreamina\/gen-/);
+    assert.match(img.assetId, /^CA:user@example\.com:\d{19}$/);
+    assert.equal(img.assetId, `${CA}:${img.itemId}`);
   });
 
-  test('sizes per ratio and resolution', () => {
-    assert.deepEqual(generationSize(), { width: 1024, height: 1024 });
-    assert.deepEqual(generationSize('21:9', '4k'), { width: 4096, height: 1755 });
-    assert.deepEqual(generationSize('9:16', '2k'), { width: 1152, height: 2048 });
+  test('each model gets its default resolution and ratio', async () => {
+    const made = async (body) => (await generate(mock, { prompt: 'p', ...body })).body.request;
+    assert.deepEqual(await made({}), { prompt: 'p', model: 'seedream-4.6', ratio: 'auto', resolution: '2k', inputMode: 'generate' });
+    assert.equal((await made({ model: 'nano-banana' })).resolution, '1k');
+    assert.deepEqual(await made({ model: 'seedream-3.0' }), { prompt: 'p', model: 'seedream-3.0', ratio: '1:1', resolution: '1k', inputMode: 'generate' }, 'no auto ratio');
+    assert.equal((await made({ model: 'seedream-5.0-lite' })).resolution, '2k');
+    const gpt = await generate(mock, { prompt: 'p', model: 'gpt-image-2' }, now0);
+    assert.match(gpt.body.jobid, /-CA:user@example\.com:dreamina$/, 'a CA-only model runs on the CA account');
+    assert.deepEqual([gpt.body.request.ratio, gpt.body.request.resolution], ['1:1', '1k']);
+    const img = (await getJob(mock, gpt.body.jobid)).body.response.images[0];
+    assert.deepEqual([img.width, img.height], [1024, 1024]);
+  });
+
+  test('sizes per ratio and resolution (2k from the provider; 1k half, 4k twice, 8k four times)', () => {
+    assert.deepEqual(pictureSize('16:9', '2k'), { width: 2560, height: 1440 });
+    assert.deepEqual(pictureSize('1:1', '1k'), { width: 1024, height: 1024 });
+    assert.deepEqual(pictureSize('21:9', '4k'), { width: 6048, height: 2592 });
+    assert.deepEqual(pictureSize('9:16', '2k'), { width: 1440, height: 2560 });
+    assert.deepEqual(pictureSize('3:2', '8k'), { width: 9984, height: 6656 });
+    assert.equal(nearestRatio(1024, 768), '4:3');
+    assert.equal(nearestRatio(685, 900), '3:4');
+    assert.equal(nearestRatio(1000, 333), '21:9');
   });
 
   const cases = [
@@ -97,6 +121,19 @@ describe('POST /images (generation)', () => {
     ['imageRef_2 without imageRef_1', 'Parameter imageRef_1 is required when imageRef_2 is given', { prompt: 'p', imageRef_2: 'a' }],
     ['imageRef_1 not a string', 'Parameter imageRef_1 must be a non-empty string', { imageRef_1: 3 }],
     ['account empty', 'Parameter account must be a non-empty string', { prompt: 'p', account: '' }],
+    ['imageStrength 1.5', 'Parameter imageStrength must be a number 0-1', { prompt: 'p', imageStrength: 1.5 }],
+    ['imageStrength a string', 'Parameter imageStrength must be a number 0-1', { prompt: 'p', imageStrength: '0.5' }],
+    // The model table, after the structural checks: refused before anything is billed.
+    ['an unknown model', 'Parameter model (seedream-9.9) is not supported. Valid values: seedream-5.0-lite, seedream-4.7, seedream-4.6, seedream-4.5, seedream-4.1, seedream-4.0, nano-banana, seedream-3.0, gpt-image-2', { prompt: 'p', model: 'seedream-9.9' }],
+    ['1k on seedream-4.6', 'Parameter resolution (1k) is not supported by model seedream-4.6. Valid values: 2k, 4k', { prompt: 'p', resolution: '1k' }],
+    ['4k on seedream-3.0', 'Parameter resolution (4k) is not supported by model seedream-3.0. Valid values: 1k, 2k', { prompt: 'p', model: 'seedream-3.0', resolution: '4k' }],
+    ['2k on nano-banana', 'Parameter resolution (2k) is not supported by model nano-banana. Valid values: 1k', { prompt: 'p', model: 'nano-banana', resolution: '2k' }],
+    ['auto on seedream-3.0', 'Parameter ratio (auto) is not supported by model seedream-3.0. Valid values: 1:1, 3:4, 16:9, 4:3, 9:16, 2:3, 3:2, 21:9', { prompt: 'p', model: 'seedream-3.0', ratio: 'auto' }],
+    ['16:9 on gpt-image-2', 'Parameter ratio (16:9) is not supported by model gpt-image-2. Valid values: 1:1, 2:3, 3:2', { prompt: 'p', model: 'gpt-image-2', ratio: '16:9' }],
+    ['no prompt on nano-banana', 'Parameter prompt is required by model nano-banana', { model: 'nano-banana', imageRef_1: 'a' }],
+    ['2 references on seedream-3.0', 'Parameter imageRef_2 is not supported by model seedream-3.0: at most 1 reference image', { prompt: 'p', model: 'seedream-3.0', imageRef_1: 'a', imageRef_2: 'b' }],
+    ['4 references on nano-banana', 'Parameter imageRef_4 is not supported by model nano-banana: at most 3 reference images', { prompt: 'p', model: 'nano-banana', imageRef_1: 'a', imageRef_2: 'b', imageRef_3: 'c', imageRef_4: 'd' }],
+    ['a CA-only model on a US account', 'Parameter model (seedream-4.7) is available in region CA only, not on a US account', { prompt: 'p', model: 'seedream-4.7', account: US }],
     ['maxJobs 51', 'Parameter maxJobs must be an integer 1-50', { prompt: 'p', maxJobs: 51 }],
     ['replyUrl relative', 'Parameter replyUrl must be a valid URL', { prompt: 'p', replyUrl: '/x' }],
     ['replyRef number', 'Parameter replyRef must be a string', { prompt: 'p', replyRef: 1 }],
@@ -109,6 +146,13 @@ describe('POST /images (generation)', () => {
       assert.equal(mock.jobsCreated(), 0);
     });
   }
+  test('404 for an account that is not linked; nothing is created', async () => {
+    const r = await generate(mock, { prompt: 'p', account: 'US:nobody@example.com' });
+    assert.equal(r.status, 404);
+    assert.deepEqual(r.body, { error: 'Unable to find configuration for account US:nobody@example.com', code: 404 });
+    assert.equal(mock.jobsCreated(), 0);
+  });
+
   test('400 on a body that is not JSON; 1600 characters (code points) pass', async () => {
     assert.deepEqual((await call(mock, 'POST', '/images', { raw: '{' })).body, { error: 'Invalid JSON body', code: 400 });
     assert.equal((await generate(mock, { prompt: 'y'.repeat(1600) })).status, 200);
@@ -202,10 +246,10 @@ describe('capacity (maxJobs)', () => {
   beforeEach(() => mock.reset());
 
   test('a POST over capacity answers 429 and creates nothing; generations and upscales count alike', async () => {
-    assert.equal((await generate(mock, { prompt: 'one' })).status, 200);
+    assert.equal((await generate(mock, { prompt: 'one', account: US })).status, 200);
     assert.equal((await upscale(mock, { jobid: SEEDED.square })).status, 200);
     assert.equal((await upscale(mock, { jobid: SEEDED.wide })).status, 200);
-    for (const r of [await upscale(mock, { jobid: SEEDED.square }), await generate(mock, { prompt: 'four' })]) {
+    for (const r of [await upscale(mock, { jobid: SEEDED.square }), await generate(mock, { prompt: 'four', account: US })]) {
       assert.equal(r.status, 429);
       assert.deepEqual(r.body, { error: CAPACITY_ERROR, code: 429 });
       assert.match(r.body.error, /all accounts at capacity/);
@@ -222,26 +266,42 @@ describe('capacity (maxJobs)', () => {
     assert.equal((await upscale(mock, { jobid: SEEDED.square, imageIndex: 9 })).status, 400);
     assert.equal((await upscale(mock, { jobid: 'j1i-u1-US:x@y.z:dreamina' })).status, 404);
     assert.equal((await generate(mock, {})).status, 400);
-    assert.equal((await generate(mock, { prompt: 'p' })).status, 429);
+    assert.equal((await generate(mock, { prompt: 'p', account: US, resolution: '1k' })).status, 400, 'the model table too');
+    assert.equal((await generate(mock, { prompt: 'p', account: US })).status, 429);
   });
 
   test('a request maxJobs overrides the account limit, both ways', async () => {
     for (let i = 0; i < 3; i++) assert.equal((await upscale(mock, { jobid: SEEDED.square })).status, 200);
     assert.equal((await upscale(mock, { jobid: SEEDED.square, maxJobs: 5 })).status, 200);
-    assert.equal((await generate(mock, { prompt: 'p', maxJobs: 5 })).status, 200);
-    assert.equal((await generate(mock, { prompt: 'p', maxJobs: 5 })).status, 429);
+    assert.equal((await generate(mock, { prompt: 'p', maxJobs: 5, account: US })).status, 200);
+    assert.equal((await generate(mock, { prompt: 'p', maxJobs: 5, account: US })).status, 429);
     assert.equal((await upscale(mock, { jobid: SEEDED.square, maxJobs: 2 })).status, 429);
     assert.equal(mock.maxRunning(), 5);
   });
 
   test('each account has its own limit; an upscale runs on its source account', async () => {
-    for (let i = 0; i < 3; i++) assert.equal((await generate(mock, { prompt: 'p' })).status, 200);
-    const other = await generate(mock, { prompt: 'p', account: 'other@example.com' }, { headers: { 'X-Mock-Complete-After-Ms': '0' } });
+    for (let i = 0; i < 3; i++) assert.equal((await generate(mock, { prompt: 'p', account: US })).status, 200);
+    const other = await generate(mock, { prompt: 'p', account: CA }, { headers: { 'X-Mock-Complete-After-Ms': '0' } });
     assert.equal(other.status, 200);
     assert.equal((await upscale(mock, { jobid: SEEDED.square })).status, 429);
     assert.equal((await upscale(mock, { jobid: other.body.jobid })).status, 200);
-    assert.equal(mock.running('other@example.com'), 1);
+    assert.match(other.body.jobid, /-CA:user@example\.com:dreamina$/);
+    assert.equal(mock.running(CA), 1);
     assert.equal(mock.maxRunning(), 4, 'the most running over all accounts');
+  });
+
+  test('no account named: the first linked one with room runs it; 429 only when all are full', async () => {
+    const made = [];
+    for (let i = 0; i < 9; i++) {
+      const r = await generate(mock, { prompt: `p${i}` });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      made.push(r.body.jobid.split('-u12345-')[1].replace(/:dreamina$/, ''));
+    }
+    assert.deepEqual(made, [...Array(3).fill(US), ...Array(3).fill(CA), ...Array(3).fill('US:we/ird?#%x@example.com')]);
+    const full = await generate(mock, { prompt: 'ten' });
+    assert.equal(full.status, 429);
+    assert.match(full.body.error, /all accounts at capacity/);
+    assert.equal(mock.jobsCreated(), 9);
   });
 
   test('finished jobs free capacity; Retry-After when configured; reset clears the counters', async () => {
@@ -263,7 +323,7 @@ describe('capacity (maxJobs)', () => {
     assert.equal(mock.state.config.capacity, 3, 'reset restores the configured capacity');
   });
 
-  test('a deleted job frees its place', async () => {
+  test('a cancelled job frees its place', async () => {
     mock.setConfig({ capacity: 1 });
     const a = await upscale(mock, { jobid: SEEDED.square });
     assert.equal((await upscale(mock, { jobid: SEEDED.square })).status, 429);

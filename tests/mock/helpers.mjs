@@ -1,6 +1,12 @@
-// Shared by the mock's own tests: call the API over HTTP, decode the PNGs it serves.
-import { inflateSync } from 'node:zlib';
-import { PNG_SIGNATURE } from './png.mjs';
+// Shared by the mock's own tests: call the API over HTTP, decode the pictures it serves.
+import http from 'node:http';
+import { decodePng } from './png-decode.mjs';
+import { decodeJpeg } from './jpeg-decode.mjs';
+
+export { decodePng, decodeJpeg };
+
+/** Decode a PNG or a JPEG (by its first bytes) into { width, height, rgb }. */
+export const decodePicture = (buf) => (buf[0] === 0xff && buf[1] === 0xd8 ? decodeJpeg(buf) : decodePng(buf));
 
 export const TOKEN = 'user:12345-sandbox';
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -21,43 +27,6 @@ export async function call(mock, method, route, { body, token = TOKEN, headers =
     parsed = JSON.parse(text);
   } catch {}
   return { status: res.status, headers: res.headers, body: parsed };
-}
-
-/** Decode an 8-bit RGB or palette PNG (any filter) into { width, height, rgb: Uint8Array }. */
-export function decodePng(buf) {
-  if (!buf.subarray(0, 8).equals(PNG_SIGNATURE)) throw new Error('not a PNG');
-  let width = 0, height = 0, type = 0, plte = null;
-  const idat = [];
-  for (let off = 8; off < buf.length; ) {
-    const len = buf.readUInt32BE(off);
-    const kind = buf.toString('ascii', off + 4, off + 8);
-    const data = buf.subarray(off + 8, off + 8 + len);
-    if (kind === 'IHDR') [width, height, type] = [data.readUInt32BE(0), data.readUInt32BE(4), data[9]];
-    if (kind === 'PLTE') plte = data;
-    if (kind === 'IDAT') idat.push(data);
-    off += 12 + len;
-  }
-  const bpp = type === 2 ? 3 : 1;
-  const raw = inflateSync(Buffer.concat(idat));
-  const stride = width * bpp;
-  const px = new Uint8Array(stride * height);
-  for (let y = 0; y < height; y++) {
-    const f = raw[y * (stride + 1)];
-    const src = y * (stride + 1) + 1;
-    for (let i = 0; i < stride; i++) {
-      const a = i >= bpp ? px[y * stride + i - bpp] : 0;
-      const b = y > 0 ? px[(y - 1) * stride + i] : 0;
-      const c = i >= bpp && y > 0 ? px[(y - 1) * stride + i - bpp] : 0;
-      const p = a + b - c;
-      const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
-      const pred = [0, a, b, (a + b) >> 1, pa <= pb && pa <= pc ? a : pb <= pc ? b : c][f];
-      px[y * stride + i] = (raw[src + i] + pred) & 255;
-    }
-  }
-  if (type === 2) return { width, height, rgb: px };
-  const rgb = new Uint8Array(width * height * 3);
-  for (let i = 0; i < px.length; i++) plte.copy(rgb, i * 3, px[i] * 3, px[i] * 3 + 3);
-  return { width, height, rgb };
 }
 
 /** Box-downsample an RGB picture to (w, h). */
@@ -81,4 +50,29 @@ export function meanDiff(a, b) {
   let sum = 0;
   for (let i = 0; i < a.rgb.length; i++) sum += Math.abs(a.rgb[i] - b.rgb[i]);
   return sum / a.rgb.length;
+}
+
+/** Raw HTTP request with an exact path (fetch would normalise '..'). */
+export function rawRequest(port, method, rawPath, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: rawPath, headers, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Wait until fn() is truthy (polling), or fail after ms. */
+export async function waitFor(fn, ms = 3000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await fn();
+    if (v) return v;
+    await sleep(20);
+  }
+  throw new Error('timed out waiting');
 }

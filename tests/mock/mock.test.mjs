@@ -1,47 +1,17 @@
-// Tests of the mock Dreamina API itself. Run: node --test tests/mock/
+// Tests of the mock Dreamina API itself: auth, validation, upscale jobs, pictures and CORS,
+// the control API and request log, webhooks. Run: node --test tests/mock/
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { inflateSync } from 'node:zlib';
-import { startMock, SEEDED, parseArgs, scaleToLongSide } from './server.mjs';
-import { encodePng, pngSize, crc32, PNG_SIGNATURE } from './png.mjs';
-import { TOKEN, sleep, call } from './helpers.mjs';
+import { startMock, SEEDED } from './server.mjs';
+import { pngSize, PNG_SIGNATURE } from './png.mjs';
+import { TOKEN, sleep, call, decodePng, decodeJpeg, downsample, meanDiff, waitFor } from './helpers.mjs';
+import { sniffType, pictureDims } from './sniff.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const enc = encodeURIComponent;
 
 const upscale = (mock, body, opts = {}) => call(mock, 'POST', '/images/upscale', { body, ...opts });
 const getJob = (mock, jobid, opts) => call(mock, 'GET', `/images/${enc(jobid)}`, opts);
-
-/** Raw HTTP request with an exact path (fetch would normalise '..'). */
-function rawRequest(port, method, rawPath, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: rawPath, headers, agent: false }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Wait until fn() is truthy (polling), or fail after ms. */
-async function waitFor(fn, ms = 3000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    await sleep(20);
-  }
-  throw new Error('timed out waiting');
-}
 
 const UPSCALE_ID = /^j\d{10}\d{3}\d{6}I-u12345-US:user@example\.com:dreamina$/;
 
@@ -148,10 +118,10 @@ describe('mock Dreamina API', () => {
       assert.equal(r.status, 200);
       assert.equal(r.body.type, 'image');
       assert.equal(r.body.status, 'completed');
-      assert.equal(r.body.model, 'seedream-4.0');
+      assert.equal(r.body.model, 'seedream-3.0');
       assert.equal(r.body.response.images.length, 4);
       for (const img of r.body.response.images) {
-        assert.deepEqual([img.width, img.height, img.format], [1024, 1024, 'png']);
+        assert.deepEqual([img.width, img.height, img.format], [1024, 1024, 'jpeg']);
         for (const k of ['imageUrl', 'imageUri', 'assetId', 'assetRef', 'itemId']) assert.equal(typeof img[k], 'string', k);
       }
       const wide = await getJob(mock, SEEDED.wide);
@@ -180,10 +150,10 @@ describe('mock Dreamina API', () => {
       assert.match(job.jobid, UPSCALE_ID);
       assert.equal(job.type, 'upscale');
       assert.equal(job.status, 'created');
-      assert.equal(job.model, 'seedream-4.0');
+      assert.equal(job.model, 'seedream-3.0', "the source's model");
       assert.equal(job.code, 200);
       assert.ok(!Number.isNaN(Date.parse(job.created)));
-      assert.deepEqual(job.request, { jobid: SEEDED.square, imageIndex: 0, resolution: '4k', originalImageStrength: 0.65, detailStrength: 0.5 });
+      assert.deepEqual(job.request, { jobid: SEEDED.square, imageIndex: 0, resolution: '4k' }, "the provider's echo");
       assert.deepEqual(job.response, { forecastCost: 0 });
       assert.equal(mock.jobsCreated(), 1);
 
@@ -195,14 +165,15 @@ describe('mock Dreamina API', () => {
       assert.ok(done.body.updated >= done.body.created);
       assert.equal(done.body.response.images.length, 1);
       const img = done.body.response.images[0];
-      assert.deepEqual([img.width, img.height, img.format], [4096, 4096, 'png']);
+      assert.deepEqual([img.width, img.height, img.format], [4096, 4096, 'jpeg']);
       assert.ok(img.imageUrl.startsWith(`${mock.url}/files/`));
     });
 
     for (const [source, res, w, h] of [
-      ['wide', '2k', 2048, 1536],
-      ['wide', '8k', 8192, 6144],
+      ['wide', '2k', 2304, 1728],
+      ['wide', '4k', 4608, 3456],
       ['square', '2k', 2048, 2048],
+      ['square', '8k', 8192, 8192],
     ]) {
       test(`${source} ${res} → ${w}x${h}`, async () => {
         const r = await upscale(mock, { jobid: SEEDED[source], upscaleResolution: res, imageIndex: 2, detailStrength: 1, originalImageStrength: 0 }, { headers: { 'X-Mock-Complete-After-Ms': '0' } });
@@ -239,11 +210,11 @@ describe('mock Dreamina API', () => {
       assert.equal(r.body.request.jobid, SEEDED.weird);
     });
 
-    test('replyUrl / replyRef echoed', async () => {
+    test('replyUrl / replyRef are taken but not echoed (the provider echoes jobid, imageIndex, resolution)', async () => {
       const r = await upscale(mock, { jobid: SEEDED.square, replyUrl: 'http://127.0.0.1:9/hook', replyRef: 'ref-1', maxJobs: 3 });
       assert.equal(r.status, 200);
-      assert.equal(r.body.request.replyUrl, 'http://127.0.0.1:9/hook');
-      assert.equal(r.body.request.replyRef, 'ref-1');
+      assert.deepEqual(r.body.request, { jobid: SEEDED.square, imageIndex: 0, resolution: '4k' });
+      assert.equal(mock.state.jobs.get(r.body.jobid).request.replyRef, 'ref-1', 'the mock keeps what was asked');
     });
 
     test('404 unknown job, 410 expired job', async () => {
@@ -253,13 +224,28 @@ describe('mock Dreamina API', () => {
       assert.deepEqual(gone.body, { error: 'Job expired', code: 410 });
     });
 
-    test('DELETE /scheduler/{jobid}', async () => {
+    test('DELETE /scheduler/{jobid} cancels a running job: 204, then failed "Cancelled by user"', async () => {
       const r = await upscale(mock, { jobid: SEEDED.square });
       const del = await call(mock, 'DELETE', `/scheduler/${enc(r.body.jobid)}`);
-      assert.equal(del.status, 200);
-      assert.deepEqual(del.body, { jobid: r.body.jobid, status: 'deleted' });
-      assert.equal((await getJob(mock, r.body.jobid)).status, 404);
-      assert.equal((await call(mock, 'DELETE', `/scheduler/${enc(r.body.jobid)}`)).status, 404);
+      assert.equal(del.status, 204);
+      assert.equal(del.body, '');
+      const job = (await getJob(mock, r.body.jobid)).body;
+      assert.equal(job.status, 'failed');
+      assert.equal(job.error, 'Cancelled by user');
+      assert.equal(job.response.images, undefined);
+      assert.equal(mock.running(), 0, 'it no longer takes capacity');
+      await sleep(200);
+      assert.equal((await getJob(mock, r.body.jobid)).body.status, 'failed', 'and never completes');
+      const again = await call(mock, 'DELETE', `/scheduler/${enc(r.body.jobid)}`);
+      assert.equal(again.status, 404, 'a finished job is not running');
+      assert.match(again.body.error, /Unable to locate running jobid/);
+      assert.equal((await call(mock, 'DELETE', `/scheduler/${enc('j1I-u1-US:x@y.z:dreamina')}`)).status, 404);
+      assert.equal((await call(mock, 'DELETE', `/scheduler/${enc(SEEDED.square)}`)).status, 404, 'completed');
+      // The seeded running job is cancelled too, and reset brings it back.
+      assert.equal((await call(mock, 'DELETE', `/scheduler/${enc(SEEDED.running)}`)).status, 204);
+      assert.equal((await getJob(mock, SEEDED.running)).body.error, 'Cancelled by user');
+      mock.reset();
+      assert.equal((await getJob(mock, SEEDED.running)).body.status, 'created');
     });
 
     test('unknown API route → 404 JSON', async () => {
@@ -270,19 +256,27 @@ describe('mock Dreamina API', () => {
   });
 
   describe('files and CORS', () => {
-    test('image URLs serve real PNGs of the stated size, without auth', async () => {
+    test('image URLs serve real JPEGs of the stated size, without auth; .png gives the same picture as PNG', async () => {
       const r = await upscale(mock, { jobid: SEEDED.wide, upscaleResolution: '2k' }, { headers: { 'x-mock-complete-after-ms': '0' } });
       const img = (await getJob(mock, r.body.jobid)).body.response.images[0];
+      assert.equal(img.format, 'jpeg');
       const res = await fetch(img.imageUrl);
       assert.equal(res.status, 200);
-      assert.equal(res.headers.get('content-type'), 'image/png');
+      assert.equal(res.headers.get('content-type'), 'image/jpeg');
       assert.equal(res.headers.get('access-control-allow-origin'), '*');
       const buf = Buffer.from(await res.arrayBuffer());
-      assert.ok(buf.subarray(0, 8).equals(PNG_SIGNATURE));
-      assert.deepEqual(pngSize(buf), { width: 2048, height: 1536 });
+      assert.deepEqual([buf[0], buf[1], buf.at(-2), buf.at(-1)], [0xff, 0xd8, 0xff, 0xd9], 'SOI ... EOI');
+      assert.equal(sniffType(buf), 'image/jpeg');
+      assert.deepEqual(pictureDims(buf), { width: 2304, height: 1728 });
+      const jpeg = decodeJpeg(buf);
+      const png = Buffer.from(await (await fetch(img.imageUrl.replace('.jpeg?', '.png?'))).arrayBuffer());
+      assert.ok(png.subarray(0, 8).equals(PNG_SIGNATURE));
+      assert.deepEqual(pngSize(png), { width: 2304, height: 1728 });
+      const diff = meanDiff(downsample(jpeg, 96, 72), downsample(decodePng(png), 96, 72));
+      assert.ok(diff < 2, `the JPEG and the PNG are the same picture (${diff.toFixed(2)})`);
       const gen = (await getJob(mock, SEEDED.square)).body.response.images[3];
       const genBuf = Buffer.from(await (await fetch(gen.imageUrl)).arrayBuffer());
-      assert.deepEqual(pngSize(genBuf), { width: 1024, height: 1024 });
+      assert.deepEqual(pictureDims(genBuf), { width: 1024, height: 1024 });
       assert.equal(mock.requests().filter((x) => x.path.startsWith('/files')).length, 0);
     });
 
@@ -308,108 +302,6 @@ describe('mock Dreamina API', () => {
       const r = await upscale(mock, {});
       assert.equal(r.status, 400);
       assert.equal(r.headers.get('access-control-allow-origin'), '*');
-    });
-  });
-
-  describe('faults', () => {
-    test('429 with Retry-After creates nothing, then passes', async () => {
-      mock.addFault({ method: 'POST', path: '/images/upscale', status: 429, headers: { 'Retry-After': '1' } });
-      const r = await upscale(mock, { jobid: SEEDED.square });
-      assert.equal(r.status, 429);
-      assert.deepEqual(r.body, { error: 'Injected 429', code: 429 });
-      assert.equal(r.headers.get('retry-after'), '1');
-      assert.equal(mock.jobsCreated(), 0);
-      assert.equal(mock.state.faults.length, 0);
-      assert.equal((await upscale(mock, { jobid: SEEDED.square })).status, 200);
-      assert.equal(mock.jobsCreated(), 1);
-      assert.deepEqual(mock.requests().map((x) => x.fault), [429, undefined]);
-    });
-
-    test('times, method filter and regex path', async () => {
-      mock.addFault({ method: 'GET', path: '^/v1/dreamina/images/j1125', status: 503, times: 2 });
-      assert.equal((await upscale(mock, { jobid: SEEDED.square }, { headers: { 'x-mock-complete-after-ms': '0' } })).status, 200);
-      assert.equal((await getJob(mock, SEEDED.square)).status, 503);
-      assert.equal((await getJob(mock, SEEDED.wide)).status, 503);
-      assert.equal((await getJob(mock, SEEDED.square)).status, 200);
-    });
-
-    test('json, raw body and bodySize', async () => {
-      mock.addFault([
-        { path: 'images', status: 596, json: { error: { message: 'session broken' } } },
-        { path: 'images', status: 500, body: 'plain oops' },
-        { path: 'images', status: 504, bodySize: 5000 },
-      ]);
-      const a = await getJob(mock, SEEDED.square);
-      assert.deepEqual([a.status, a.body], [596, { error: { message: 'session broken' } }]);
-      const b = await getJob(mock, SEEDED.square);
-      assert.deepEqual([b.status, b.body], [500, 'plain oops']);
-      const res = await fetch(`${mock.baseUrl}/images/x`, { headers: { Authorization: `Bearer ${TOKEN}` } });
-      const text = await res.text();
-      assert.equal(res.status, 504);
-      assert.equal(text.length, 5000);
-      assert.deepEqual(JSON.parse(text), { error: 'Injected 504', code: 504 });
-    });
-
-    test('html', async () => {
-      mock.addFault({ action: 'html' });
-      const res = await fetch(`${mock.baseUrl}/images/${enc(SEEDED.square)}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
-      assert.equal(res.status, 502);
-      assert.match(res.headers.get('content-type'), /^text\/html/);
-      assert.match(await res.text(), /<html>/);
-    });
-
-    test('delayMs with status, and passThrough delay', async () => {
-      mock.addFault({ status: 503, delayMs: 150 });
-      let t = Date.now();
-      assert.equal((await getJob(mock, SEEDED.square)).status, 503);
-      assert.ok(Date.now() - t >= 140);
-      mock.addFault({ passThrough: true, delayMs: 150, headers: { 'X-Extra': 'yes' } });
-      t = Date.now();
-      const r = await upscale(mock, { jobid: SEEDED.square });
-      assert.equal(r.status, 200);
-      assert.equal(r.headers.get('x-extra'), 'yes');
-      assert.ok(Date.now() - t >= 140);
-      assert.equal(mock.jobsCreated(), 1);
-    });
-
-    test('reset-before: connection fails, nothing created', async () => {
-      mock.addFault({ method: 'POST', action: 'reset-before' });
-      await assert.rejects(upscale(mock, { jobid: SEEDED.square }));
-      assert.equal(mock.jobsCreated(), 0);
-      assert.equal(mock.requests().length, 1);
-    });
-
-    test('reset-after: connection fails, but the job was created', async () => {
-      mock.addFault({ method: 'POST', action: 'reset-after' });
-      await assert.rejects(upscale(mock, { jobid: SEEDED.square }));
-      assert.equal(mock.jobsCreated(), 1);
-    });
-
-    test('hang: no answer until the client gives up', async () => {
-      mock.addFault({ action: 'hang' });
-      await assert.rejects(
-        fetch(`${mock.baseUrl}/images/${enc(SEEDED.square)}`, { headers: { Authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(200) }),
-        (e) => e.name === 'TimeoutError',
-      );
-    });
-
-    test('truncate: partial body then the connection dies (job created)', async () => {
-      mock.addFault({ method: 'POST', action: 'truncate' });
-      const res = await fetch(`${mock.baseUrl}/images/upscale`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ jobid: SEEDED.square }),
-      });
-      assert.equal(res.status, 200);
-      await assert.rejects(res.text());
-      assert.equal(mock.jobsCreated(), 1);
-    });
-
-    test('faults on file downloads', async () => {
-      mock.addFault({ path: '/files/', status: 403, body: 'AccessDenied' });
-      const res = await fetch(`${mock.url}/files/a.png?w=4&h=4&seed=1`);
-      assert.equal(res.status, 403);
-      assert.equal(await res.text(), 'AccessDenied');
     });
   });
 
@@ -492,126 +384,5 @@ describe('mock Dreamina API', () => {
     assert.equal(r.status, 200);
     const w = await waitFor(() => mock.state.webhooks[0]?.error && mock.state.webhooks[0]);
     assert.equal(w.jobid, r.body.jobid);
-  });
-});
-
-describe('static files', () => {
-  let mock;
-  let dir;
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mock-static-'));
-    fs.writeFileSync(path.join(dir, 'index.html'), '<h1>demo</h1>');
-    fs.writeFileSync(path.join(dir, 'app.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d]));
-    fs.writeFileSync(path.join(dir, 'app.mjs'), 'export {}');
-    mock = await startMock({ static: [{ dir, prefix: '/demo' }] });
-  });
-  after(async () => {
-    await mock.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  test('serves index, wasm and js with the right types', async () => {
-    const idx = await rawRequest(mock.port, 'GET', '/demo/');
-    assert.equal(idx.status, 200);
-    assert.match(idx.headers['content-type'], /^text\/html/);
-    assert.equal(idx.headers['cache-control'], 'no-store');
-    assert.equal(idx.body.toString(), '<h1>demo</h1>');
-    assert.equal((await rawRequest(mock.port, 'GET', '/demo/app.wasm')).headers['content-type'], 'application/wasm');
-    assert.match((await rawRequest(mock.port, 'GET', '/demo/app.mjs')).headers['content-type'], /^text\/javascript/);
-    assert.equal((await rawRequest(mock.port, 'GET', '/demo')).status, 301);
-    assert.equal((await rawRequest(mock.port, 'GET', '/demo/missing.js')).status, 404);
-  });
-
-  test('no directory traversal', async () => {
-    for (const p of ['/demo/../etc/passwd', '/demo/%2e%2e/%2e%2e/etc/passwd', '/demo/..%2f..%2fetc%2fpasswd']) {
-      const r = await rawRequest(mock.port, 'GET', p);
-      assert.ok([403, 404].includes(r.status), `${p} → ${r.status}`);
-    }
-  });
-});
-
-describe('CLI', () => {
-  test('parseArgs', () => {
-    const o = parseArgs(['--port', '0', '--static', 'www', '--static', 'pkg:/pkg/', '--token', 'x', '--complete-after-ms=10']);
-    assert.deepEqual(o.static, [{ dir: 'www', prefix: '/' }, { dir: 'pkg', prefix: '/pkg/' }]);
-    assert.deepEqual(o.tokens, ['user:12345-sandbox', 'x']);
-    assert.equal(o.completeAfterMs, 10);
-    assert.throws(() => parseArgs(['--bogus']));
-  });
-
-  test('runs, writes port and pid files, stops on SIGTERM', async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mock-cli-'));
-    const portFile = path.join(tmp, 'port');
-    const pidFile = path.join(tmp, 'pid');
-    const child = spawn(process.execPath, [path.join(HERE, 'server.mjs'), '--port', '0', '--port-file', portFile, '--pid-file', pidFile, '--token', 'cli-token'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
-    try {
-      const port = Number(await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(portFile, 'utf8')));
-      assert.ok(port > 0);
-      assert.equal(Number(fs.readFileSync(pidFile, 'utf8')), child.pid);
-      const res = await fetch(`http://127.0.0.1:${port}/v1/dreamina/images/${enc(SEEDED.square)}`, { headers: { Authorization: 'Bearer cli-token' } });
-      assert.equal(res.status, 200);
-      await res.text();
-      await waitFor(() => out.includes(`mock Dreamina API listening on http://127.0.0.1:${port}/v1/dreamina`));
-    } finally {
-      child.kill('SIGTERM');
-    }
-    assert.deepEqual(await exited, { code: 0, signal: null });
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
-});
-
-describe('png', () => {
-  /** Parse chunks, checking every CRC; returns [{type, data}]. */
-  function chunks(buf) {
-    assert.ok(buf.subarray(0, 8).equals(PNG_SIGNATURE));
-    const out = [];
-    for (let off = 8; off < buf.length; ) {
-      const len = buf.readUInt32BE(off);
-      const type = buf.toString('ascii', off + 4, off + 8);
-      const data = buf.subarray(off + 8, off + 8 + len);
-      assert.equal(buf.readUInt32BE(off + 8 + len), crc32(buf.subarray(off + 4, off + 8 + len)), `CRC of ${type}`);
-      out.push({ type, data });
-      off += 12 + len;
-    }
-    return out;
-  }
-
-  test('valid structure, IHDR size, pixel data size', () => {
-    const buf = encodePng(37, 21, 9);
-    const cs = chunks(buf);
-    assert.deepEqual(cs.map((c) => c.type), ['IHDR', 'PLTE', 'IDAT', 'IEND']);
-    assert.deepEqual(pngSize(buf), { width: 37, height: 21 });
-    assert.deepEqual([...cs[0].data.subarray(8)], [8, 3, 0, 0, 0]);
-    const raw = inflateSync(cs[2].data);
-    assert.equal(raw.length, 21 * 38);
-    assert.ok(new Set(raw).size > 2, 'has a visible pattern');
-  });
-
-  test('crc32 known value', () => {
-    assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
-  });
-
-  test('seed changes the palette, cache returns the same buffer', () => {
-    assert.notDeepEqual(encodePng(8, 8, 1), encodePng(8, 8, 2));
-    assert.equal(encodePng(8, 8, 1), encodePng(8, 8, 1));
-    assert.throws(() => encodePng(0, 5));
-  });
-
-  test('8192x8192 encodes fast and small', () => {
-    const t = Date.now();
-    const buf = encodePng(8192, 8192, 77);
-    const ms = Date.now() - t;
-    assert.deepEqual(pngSize(buf), { width: 8192, height: 8192 });
-    assert.ok(ms < 3000, `took ${ms} ms`);
-    assert.ok(buf.length < 4 * 1024 * 1024, `${buf.length} bytes`);
-  });
-
-  test('scaleToLongSide', () => {
-    assert.deepEqual(scaleToLongSide(1024, 768, 4096), { width: 4096, height: 3072 });
-    assert.deepEqual(scaleToLongSide(768, 1024, 2048), { width: 1536, height: 2048 });
-    assert.deepEqual(scaleToLongSide(1000, 333, 2048), { width: 2048, height: 682 });
   });
 });

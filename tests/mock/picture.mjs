@@ -5,17 +5,16 @@
 //
 // Cost is bounded: the scene is sampled on a grid of at most DETAIL_CAP samples on the long
 // side; above that each sample fills a k x k block (k = ceil(long side / DETAIL_CAP)), so the
-// PNG still has exactly the size asked for. Rows are PNG-filtered (Sub, or Up for repeated
-// rows), which keeps the smooth picture's files small.
+// picture still has exactly the size asked for (a raster, see raster.mjs, encoded as PNG or JPEG).
 
-import { deflateSync } from 'node:zlib';
-import { encodeRaw, prng } from './png.mjs';
+import { prng } from './png.mjs';
+import { encodeRasterPng } from './raster.mjs';
 
 /** Most scene samples on the long side; bigger pictures repeat each sample in a k x k block. */
 export const DETAIL_CAP = 2048;
 
-/** Largest side of a picture (the largest image a job reports is an 8k upscale, 8192). */
-export const PICTURE_MAX_SIDE = 8192;
+/** Largest side of a picture (the largest a job reports is an 8k 21:9 upscale, 12096 x 5184). */
+export const PICTURE_MAX_SIDE = 12288;
 
 /** Picture themes; a prompt's words pick one (see themeFor), else the seed does. */
 export const THEMES = Object.freeze(['day', 'sunset', 'night', 'snow', 'desert']);
@@ -126,29 +125,14 @@ export function sceneOf(seed, theme) {
   };
 }
 
+/** A PNG (RGB, 8 bit) of the picture (see pictureRaster); not cached. */
+export const encodePicture = (width, height, seed, theme = 'day') => encodeRasterPng(pictureRaster(width, height, seed, theme));
+
 /**
- * A PNG (RGB, 8 bit) of exactly width x height of the scene (seed, theme). Same seed and
- * theme at any size = the same picture; bigger = more detail, up to DETAIL_CAP samples.
- * Cached (the last CACHE_LIMIT results); the returned Buffer must not be modified.
+ * The raster of exactly width x height of the scene (seed, theme). Same seed and theme at any
+ * size = the same picture; bigger = more detail, up to DETAIL_CAP samples on the long side.
  */
-export function encodePicture(width, height, seed, theme = 'day') {
-  const key = `${width}x${height}x${seed >>> 0}x${theme}`;
-  const hit = cache.get(key);
-  if (hit) {
-    cache.delete(key); // refresh its age
-    cache.set(key, hit);
-    return hit;
-  }
-  const png = draw(width, height, seed, theme);
-  cache.set(key, png);
-  while (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value);
-  return png;
-}
-
-const CACHE_LIMIT = 12;
-const cache = new Map(); // key -> PNG Buffer, insertion order = age
-
-function draw(width, height, seed, theme) {
+export function pictureRaster(width, height, seed, theme = 'day') {
   for (const [name, v] of [['width', width], ['height', height]]) {
     if (!Number.isInteger(v) || v < 1 || v > PICTURE_MAX_SIDE) throw new RangeError(`picture ${name} must be an integer 1-${PICTURE_MAX_SIDE}, got ${v}`);
   }
@@ -233,14 +217,9 @@ function draw(width, height, seed, theme) {
     }
   }
 
-  const stride = 1 + width * 3;
-  const raw = Buffer.alloc(stride * height); // repeated rows stay all zero under filter Up
+  const rgb = new Uint8Array(cols * rows * 3);
   for (let r = 0; r < rows; r++) {
     const v = (r + 0.5) / rows;
-    const y0 = r * k;
-    const o = y0 * stride;
-    raw[o] = 1; // Sub
-    let prev0 = 0, prev1 = 0, prev2 = 0;
     // Water: the scene mirrored about the horizon, rippled sideways, tinted, with glints.
     const inWater = scene.water && v > scene.horizon;
     let srcV = v;
@@ -268,17 +247,11 @@ function draw(width, height, seed, theme) {
         G = Math.min(255, mix(G, pal.water[1], tint) + 190 * path);
         B = Math.min(255, mix(B, pal.water[2], tint) + 160 * path);
       }
-      R |= 0; G |= 0; B |= 0;
-      const x0 = c * k;
-      const x1 = Math.min(width, x0 + k);
-      let p = o + 1 + x0 * 3;
-      raw[p] = (R - prev0) & 255;
-      raw[p + 1] = (G - prev1) & 255;
-      raw[p + 2] = (B - prev2) & 255;
-      p += 3 * (x1 - x0); // the rest of the block repeats the pixel: Sub residual 0
-      prev0 = R; prev1 = G; prev2 = B;
+      const p = (r * cols + c) * 3;
+      rgb[p] = R;
+      rgb[p + 1] = G;
+      rgb[p + 2] = B;
     }
-    for (let y = y0 + 1; y < Math.min(height, y0 + k); y++) raw[y * stride] = 2; // Up: same row
   }
-  return encodeRaw(width, height, 2, deflateSync(raw, { level: 6, memLevel: 9 }));
+  return { width, height, k, cols, rows, rgb };
 }

@@ -1,21 +1,13 @@
-// What the mock accepts: the checks of both POST bodies (order and messages), the prompt
-// markers, image sizes, and the values of its own config. Plain functions, no server state.
+// What the mock accepts: the structural checks of both POST bodies (order and messages), the
+// prompt markers, and the values of its own config. Plain functions, no server state.
 
-/** Models the mock knows (any other string is accepted too, as a model newer than this list). */
-export const KNOWN_MODELS = Object.freeze(['seedream-4.0', 'seedream-4.1', 'seedream-4.5', 'nano-banana', 'seedream-3.0']);
-export const RATIOS = Object.freeze({ auto: [1, 1], '1:1': [1, 1], '3:4': [3, 4], '16:9': [16, 9], '4:3': [4, 3], '9:16': [9, 16], '2:3': [2, 3], '3:2': [3, 2], '21:9': [21, 9] });
-/** Long side of a generated image per `resolution` (default 1k, which keeps the PNGs small). */
-export const GEN_RESOLUTIONS = Object.freeze({ '1k': 1024, '2k': 2048, '4k': 4096 });
+export const RATIOS = Object.freeze(['auto', '1:1', '3:4', '16:9', '4:3', '9:16', '2:3', '3:2', '21:9']);
+/** The `resolution` values POST /images takes (which of them a model allows: models.mjs). */
+export const GEN_RESOLUTIONS = Object.freeze(['1k', '2k', '4k']);
 export const MAX_PROMPT = 1600;
 
-/** Long side of an upscale per `upscaleResolution`. */
-export const RESOLUTIONS = Object.freeze({ '2k': 2048, '4k': 4096, '8k': 8192 });
-
-/** Scale (w, h) so the long side is `side`, keeping the aspect ratio. */
-export function scaleToLongSide(w, h, side) {
-  const k = side / Math.max(w, h);
-  return { width: Math.max(1, Math.round(w * k)), height: Math.max(1, Math.round(h * k)) };
-}
+/** The `upscaleResolution` values POST /images/upscale takes. */
+export const RESOLUTIONS = Object.freeze(['2k', '4k', '8k']);
 
 /** Prompt markers that steer the mock (documented in README.md); stripped before drawing. */
 const MARKER = /\[mock:([a-z-]+)(?:=([^\]]*))?\]/gi;
@@ -32,11 +24,6 @@ export function promptMarkers(prompt = '') {
   return out;
 }
 
-/** Size of a generated image: long side per resolution, short side per ratio. */
-export function generationSize(ratio = 'auto', resolution = '1k') {
-  const [a, b] = RATIOS[ratio] ?? RATIOS.auto;
-  return scaleToLongSide(a, b, GEN_RESOLUTIONS[resolution] ?? GEN_RESOLUTIONS['1k']);
-}
 
 // ---------------------------------------------------------------------------------------
 // Validation of POST /images/upscale (order and messages per the brief)
@@ -62,7 +49,7 @@ export function validateUpscale(body) {
   if (given(body.imageIndex) && !(Number.isInteger(body.imageIndex) && inRange(body.imageIndex, 0, 3))) {
     return 'Parameter imageIndex must be an integer 0-3';
   }
-  if (given(body.upscaleResolution) && !Object.hasOwn(RESOLUTIONS, body.upscaleResolution)) {
+  if (given(body.upscaleResolution) && !RESOLUTIONS.includes(body.upscaleResolution)) {
     return 'Parameter upscaleResolution must be one of 2k, 4k, 8k';
   }
   for (const f of ['originalImageStrength', 'detailStrength']) {
@@ -81,8 +68,8 @@ function validateCommon(body) {
   return null;
 }
 
-/** POST /images: returns an error message, or null when the body is valid. Any model string
- * passes (the list of models grows; KNOWN_MODELS is what the mock knows of). */
+/** POST /images: the structural checks (types, ranges, enums); returns an error message, or
+ * null. What each model allows is checked next, by models.mjs. */
 export function validateGenerate(body) {
   if (!isObject(body)) return 'Invalid JSON body';
   for (let n = 1; n <= 6; n++) {
@@ -96,8 +83,9 @@ export function validateGenerate(body) {
   // Characters as Unicode code points (as the client counts them), not UTF-16 units.
   if (given(body.prompt) && [...body.prompt].length > MAX_PROMPT) return `Parameter prompt must be at most ${MAX_PROMPT} characters`;
   if (given(body.model) && (typeof body.model !== 'string' || body.model.trim() === '')) return 'Parameter model must be a non-empty string';
-  if (given(body.ratio) && !Object.hasOwn(RATIOS, body.ratio)) return `Parameter ratio must be one of ${Object.keys(RATIOS).join(', ')}`;
-  if (given(body.resolution) && !Object.hasOwn(GEN_RESOLUTIONS, body.resolution)) return 'Parameter resolution must be one of 1k, 2k, 4k';
+  if (given(body.ratio) && !RATIOS.includes(body.ratio)) return `Parameter ratio must be one of ${RATIOS.join(', ')}`;
+  if (given(body.resolution) && !GEN_RESOLUTIONS.includes(body.resolution)) return `Parameter resolution must be one of ${GEN_RESOLUTIONS.join(', ')}`;
+  if (given(body.imageStrength) && !inRange(body.imageStrength, 0, 1)) return 'Parameter imageStrength must be a number 0-1';
   if (given(body.account) && (typeof body.account !== 'string' || body.account.trim() === '')) return 'Parameter account must be a non-empty string';
   return validateCommon(body);
 }
@@ -142,6 +130,10 @@ export function checkConfig(old, cfg) {
     const v = cfg.capacityRetryAfterSec;
     if (v !== null && !(Number.isInteger(v) && v >= 0)) bad('capacityRetryAfterSec', 'an integer >= 0 or null (no header)');
     out.capacityRetryAfterSec = v;
+  }
+  if (cfg.replyUrl !== undefined) {
+    if (cfg.replyUrl !== null && !(isHttpUrl(cfg.replyUrl) && cfg.replyUrl.length <= 1024)) bad('replyUrl', 'an http(s) URL of at most 1024 characters, or null');
+    out.replyUrl = cfg.replyUrl;
   }
   if (cfg.seed !== undefined) {
     if (!Number.isInteger(cfg.seed)) bad('seed', 'an integer');

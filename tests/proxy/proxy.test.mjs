@@ -40,7 +40,7 @@ test('a client with no token completes upscaleAndWait through the proxy; the API
   const seen = [];
   const job = await client.upscaleAndWait({ jobid: SEEDED.wide, upscaleResolution: '2k' }, { pollIntervalMs: 100, onUpdate: (j) => seen.push(j.status) });
   assert.equal(job.status, 'completed');
-  assert.equal(job.response.images[0].width, 2048);
+  assert.equal(job.response.images[0].width, 2304); // the provider's 2k 4:3 size
   assert.ok(seen.length >= 2, `polled through the proxy: ${seen}`);
   const reqs = stack.mock.requests();
   assert.ok(reqs.some((r) => r.method === 'GET') && reqs.some((r) => r.method === 'POST'));
