@@ -35,10 +35,10 @@ export function createCompare(els) {
       els.dims.source.textContent = `${source.width} × ${source.height}`;
       els.dims.upscaled.textContent = `${upscaled.width} × ${upscaled.height}` + (factor ? ` · ${Number(factor.toFixed(1))}× larger` : '');
       els.zoomFactor.textContent = factor ? `${Number(factor.toFixed(1))}×` : '';
-      for (const [which, image, name] of [['source', source, 'source.png'], ['upscaled', upscaled, `upscaled-${resolution}.png`]]) {
+      for (const [which, image, name] of [['source', source, 'source'], ['upscaled', upscaled, `upscaled-${resolution}`]]) {
         const link = els.download[which];
         link.href = image.imageUrl;
-        link.download = name;
+        link.download = `${name}.${extension(image.format)}`;
         const img = els.img[which];
         img.dataset.width = image.width;
         img.dataset.height = image.height;
@@ -82,3 +82,8 @@ function drawZoom(els, focus) {
 }
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(Math.max(lo, hi), v));
+
+/** A file extension for the API's `format` (the provider's pictures are `jpeg`). */
+function extension(format = 'jpeg') {
+  return format === 'jpeg' ? 'jpg' : String(format).toLowerCase();
+}

@@ -151,11 +151,11 @@ test('generate, then upscale one image: progress, thumbnails, before/after of th
   const afterSz = await imageSizes(page, '#img-upscaled');
   assert.deepEqual(before.natural, [2304, 1728]);
   assert.deepEqual(afterSz.natural, [4608, 3456]);
-  assert.deepEqual(afterSz.reported, afterSz.natural, 'the PNG has the size the job reports');
+  assert.deepEqual(afterSz.reported, afterSz.natural, 'the picture has the size the job reports');
   assert.equal(await text(page, '#dims-upscaled'), '4608 × 3456 · 2× larger');
   assert.equal(await text(page, '#dims-source'), '2304 × 1728');
   assert.equal(await page.getAttribute('#dl-upscaled', 'href'), afterSz.src);
-  assert.equal(await page.getAttribute('#dl-upscaled', 'download'), 'upscaled-4k.png');
+  assert.equal(await page.getAttribute('#dl-upscaled', 'download'), 'upscaled-4k.jpg');
   assert.equal(before.src, await page.getAttribute(`${tile(1)} img`, 'src'), 'before = the thumbnail that was upscaled');
   const same = await pictureDiff(page, '#img-source', '#img-upscaled');
   const other = await pictureDiff(page, `${tile(0)} img`, '#img-upscaled');
