@@ -603,7 +603,7 @@ fn options_are_checked_naming_the_field() {
         ("concurrency", Val::Num(f64::NAN)),
         ("onResult", Val::Str("x".into())),
         ("onUpdate", Val::Num(1.0)),
-        ("signal", Val::Object("object")),
+        ("signal", Val::Object),
         ("pollIntervalMs", Val::Num(10.0)),
         ("timeoutMs", Val::Num(0.0)),
         ("maxRetries", Val::Num(21.0)),

@@ -266,7 +266,7 @@ mod tests {
             ("prompt", s("")),
             ("prompt", s("  ")),
             ("prompt", Val::Num(1.0)),
-            ("prompt", Val::Object("array")),
+            ("prompt", Val::Array),
             ("model", s("")),
             ("model", Val::Num(4.0)),
             ("model", s("a\nb")),

@@ -464,7 +464,7 @@ pub fn call_options(fields: &Fields) -> Result<CallOptions> {
 fn check_signal(fields: &Fields) -> Result<()> {
     match get(fields, "signal") {
         v if v.is_absent() => Ok(()),
-        Val::Object("AbortSignal") => Ok(()),
+        Val::AbortSignal => Ok(()),
         v => Err(Error::validation(
             "signal",
             format!("must be an AbortSignal, got {}", v.type_name()),
@@ -613,11 +613,11 @@ mod tests {
             ("originalImageStrength", Val::Num(f64::NAN)),
             ("originalImageStrength", s("0.5")),
             ("detailStrength", Val::Num(2.0)),
-            ("detailStrength", Val::Object("object")),
+            ("detailStrength", Val::Object),
             ("maxJobs", Val::Num(0.0)),
             ("maxJobs", Val::Num(51.0)),
             ("maxJobs", Val::Num(2.5)),
-            ("maxJobs", Val::Other("bigint")),
+            ("maxJobs", Val::BigInt),
             ("replyUrl", s("not a url")),
             ("replyUrl", s("ftp://x.example.com")),
             ("replyUrl", s("/relative")),
@@ -763,9 +763,9 @@ mod tests {
         assert_eq!(w.poll_interval_ms, None);
         assert!(wait_options(&f(&[("pollIntervalMs", Val::Num(10.0))])).is_err());
         assert!(wait_options(&f(&[("onUpdate", s("x"))])).is_err());
-        assert!(wait_options(&f(&[("signal", Val::Object("object"))])).is_err());
+        assert!(wait_options(&f(&[("signal", Val::Object)])).is_err());
         assert!(wait_options(&f(&[
-            ("signal", Val::Object("AbortSignal")),
+            ("signal", Val::AbortSignal),
             ("onUpdate", Val::Function)
         ]))
         .is_ok());

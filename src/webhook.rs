@@ -293,7 +293,7 @@ mod tests {
     fn options_are_checked_field_by_field() {
         let s = |v: &str| Val::Str(v.into());
         let opts = |pairs: &[(&str, Val)]| -> Fields {
-            let mut f: Fields = vec![("client".into(), Val::Object("object"))];
+            let mut f: Fields = vec![("client".into(), Val::Object)];
             f.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())));
             f
         };
@@ -304,7 +304,7 @@ mod tests {
             &opts(&[
                 ("maxBodyBytes", Val::Num(10.0)),
                 ("timeoutMs", Val::Num(5.0)),
-                ("signal", Val::Object("AbortSignal")),
+                ("signal", Val::AbortSignal),
                 ("maxRetries", Val::Null),
             ]),
             &Val::Function,

@@ -399,8 +399,8 @@ fn val(r: &mut Rng) -> Val {
             .to_string(),
         ),
         10 => Val::Function,
-        11 => Val::Object(r.pick(&["object", "array", "AbortSignal"])),
-        12 => Val::Other(r.pick(&["bigint", "symbol"])),
+        11 => [Val::Object, Val::Array, Val::AbortSignal][r.below(3) as usize].clone(),
+        12 => [Val::BigInt, Val::Symbol][r.below(2) as usize].clone(),
         _ => Val::Str(format!("https://{}/{}", text(r, 12), text(r, 12))),
     }
 }

@@ -158,7 +158,7 @@ fn allow_origins(v: &Val, items: Option<&[Val]>) -> Result<AllowOrigins> {
         (v, _) if v.is_absent() => Ok(AllowOrigins::List(Vec::new())),
         (Val::Str(s), _) if s.trim() == "*" => Ok(AllowOrigins::Any),
         (Val::Str(s), _) => Ok(AllowOrigins::List(vec![origin_entry(s)?])),
-        (Val::Object("array"), Some(items)) => {
+        (Val::Array, Some(items)) => {
             let mut list = Vec::with_capacity(items.len());
             for item in items {
                 match item {
@@ -276,7 +276,7 @@ mod tests {
                 ("token", s(" t ")),
                 ("upstream", s("http://127.0.0.1:9/v1/dreamina/")),
                 ("basePath", s("/")),
-                ("allowOrigins", Val::Object("array")),
+                ("allowOrigins", Val::Array),
                 ("maxBodyBytes", Val::Num(10.0)),
             ]),
             Some(&items),
@@ -297,7 +297,7 @@ mod tests {
             proxy_config(&opts(&[("token", s("t")), ("allowOrigins", s("*"))]), None).unwrap();
         assert_eq!(star.allow_origins, AllowOrigins::Any);
         let bad_item = proxy_config(
-            &opts(&[("token", s("t")), ("allowOrigins", Val::Object("array"))]),
+            &opts(&[("token", s("t")), ("allowOrigins", Val::Array)]),
             Some(&[Val::Num(3.0)]),
         );
         assert_eq!(bad_item.unwrap_err().field(), Some("allowOrigins"));

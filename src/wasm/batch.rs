@@ -226,7 +226,7 @@ fn generate_request(request: &JsValue) -> Result<GenerateRequest> {
 
 /// The requests array, each item checked on its own (a bad item fails alone, sending nothing).
 fn read_requests(requests: &JsValue) -> Result<Vec<Result<UpscaleRequest>>> {
-    if to_val(requests) != Val::Object("array") {
+    if to_val(requests) != Val::Array {
         return Err(Error::validation(
             "requests",
             format!(
@@ -258,7 +258,7 @@ fn read_requests(requests: &JsValue) -> Result<Vec<Result<UpscaleRequest>>> {
 fn image_count(job: &JsValue) -> usize {
     let images = prop(&prop(job, "response"), "images");
     match to_val(&images) {
-        Val::Object("array") => prop(&images, "length").as_f64().unwrap_or(0.0) as usize,
+        Val::Array => prop(&images, "length").as_f64().unwrap_or(0.0) as usize,
         _ => 0,
     }
 }

@@ -41,15 +41,15 @@ pub fn to_val(v: &JsValue) -> Val {
     } else if v.is_function() {
         Val::Function
     } else if v.is_bigint() {
-        Val::Other("bigint")
+        Val::BigInt
     } else if v.is_symbol() {
-        Val::Other("symbol")
+        Val::Symbol
     } else if is_array(v) {
-        Val::Object("array")
+        Val::Array
     } else if is_abort_signal(v) {
-        Val::Object("AbortSignal")
+        Val::AbortSignal
     } else {
-        Val::Object("object")
+        Val::Object
     }
 }
 
