@@ -1,13 +1,12 @@
 //! The request/retry loop and the poll loop, written against a small `Transport` trait so they
 //! run on the host with a fake clock in tests, and on `fetch` + timers in wasm.
 
-use crate::error::{Error, Result};
-use crate::generate::GenerateRequest;
+use crate::endpoint::{Endpoint, Method, GET_JOB};
+use crate::error::{Error, ErrorKind, Result};
+use crate::json::JsonObject;
 use crate::poll;
 use crate::response::{classify_reply, Fetched, JobStatus, Reply};
-use crate::retry::{ambiguous_post_note, next_delay, Method, RetryPolicy};
-use crate::url;
-use crate::validate::{JsonObject, UpscaleRequest};
+use crate::retry::{ambiguous_post_note, next_delay, RetryPolicy};
 
 /// One HTTP request as the engine asks for it. The transport adds the token and headers.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +79,7 @@ pub async fn send_with_retries_where<T: Transport>(
             Ok(fetched) => return Ok(fetched),
             Err(e) => e,
         };
-        let delay = match retry_rate_limits || err.status() != Some(429) {
+        let delay = match retry_rate_limits || err.kind() != ErrorKind::RateLimited {
             true => next_delay(policy, req.method, &err, attempt, t.random()),
             false => None,
         };
@@ -94,20 +93,21 @@ pub async fn send_with_retries_where<T: Transport>(
     }
 }
 
-/// A job-creating POST of `body` to `url`: repeated only when the server certainly did not
-/// take it (and, unless `retry_rate_limits`, not after a 429, which the caller then handles).
-/// An ambiguous failure says the job may exist. Creates one job, never two.
+/// A job-creating POST of `body` to `endpoint`: repeated only when the server certainly did
+/// not take it (and, unless `retry_rate_limits`, not after a 429, which the caller then
+/// handles). An ambiguous failure says the job may exist. Creates one job, never two.
 pub async fn submit<T: Transport>(
     t: &T,
-    url: String,
+    base_url: &str,
+    endpoint: &Endpoint,
     body: JsonObject,
     timeout_ms: u32,
     policy: &RetryPolicy,
     retry_rate_limits: bool,
 ) -> Result<Fetched<T::Doc>> {
     let req = HttpRequest {
-        method: Method::Post,
-        url,
+        method: endpoint.method,
+        url: endpoint.url(base_url, ""),
         body: Some(body),
         timeout_ms,
     };
@@ -117,30 +117,6 @@ pub async fn submit<T: Transport>(
             Some(note) => e.with_note(note),
             None => e,
         })
-}
-
-/// `POST /images/upscale`: creates one job, never two.
-pub async fn upscale<T: Transport>(
-    t: &T,
-    base_url: &str,
-    request: &UpscaleRequest,
-    timeout_ms: u32,
-    policy: &RetryPolicy,
-) -> Result<Fetched<T::Doc>> {
-    let url = url::upscale_url(base_url);
-    submit(t, url, request.entries(), timeout_ms, policy, true).await
-}
-
-/// `POST /images`: starts one generation job, never two.
-pub async fn generate<T: Transport>(
-    t: &T,
-    base_url: &str,
-    request: &GenerateRequest,
-    timeout_ms: u32,
-    policy: &RetryPolicy,
-) -> Result<Fetched<T::Doc>> {
-    let url = crate::generate::generate_url(base_url);
-    submit(t, url, request.entries(), timeout_ms, policy, true).await
 }
 
 /// `GET /images/{jobid}`, with no attempt past `deadline_ms` (`f64::INFINITY` for none).
@@ -153,8 +129,8 @@ pub async fn get_job<T: Transport>(
     deadline_ms: f64,
 ) -> Result<Fetched<T::Doc>> {
     let req = HttpRequest {
-        method: Method::Get,
-        url: url::job_url(base_url, jobid),
+        method: GET_JOB.method,
+        url: GET_JOB.url(base_url, jobid),
         body: None,
         timeout_ms,
     };
@@ -235,7 +211,7 @@ async fn wait_loop<T: Transport>(
                     _ => delay = usual,
                 }
             }
-            Err(e) if e.status() == Some(429) => {
+            Err(e) if e.kind() == ErrorKind::RateLimited => {
                 delay = poll::delay_after_rate_limit(usual, e.retry_after_ms())
             }
             Err(_) if t.now_ms() >= deadline => {
@@ -274,7 +250,8 @@ fn wait_timeout(jobid: &str, timeout_ms: u32, polls: u32, last_status: &str) -> 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
+    use crate::endpoint::{GENERATE, UPSCALE};
+    use crate::json::json_text;
     use crate::response::HttpResponse;
     use std::cell::{Cell, RefCell};
     use std::collections::VecDeque;
@@ -383,12 +360,17 @@ mod tests {
         })
     }
 
-    fn req() -> UpscaleRequest {
-        crate::validate::upscale_request(&vec![(
-            "jobid".into(),
-            crate::value::Val::Str("j1i".into()),
-        )])
-        .unwrap()
+    fn req() -> JsonObject {
+        UPSCALE
+            .check(&vec![(
+                "jobid".into(),
+                crate::value::Val::Str("j1i".into()),
+            )])
+            .unwrap()
+    }
+
+    fn upscale(t: &Fake) -> Result<Fetched<String>> {
+        block_on(submit(t, BASE, &UPSCALE, req(), 1000, &POLICY, true))
     }
 
     #[test]
@@ -435,7 +417,7 @@ mod tests {
             status(200, "<html>"),
         ] {
             let t = Fake::new(vec![answer, job("created")]);
-            let e = block_on(upscale(&t, BASE, &req(), 1000, &POLICY)).unwrap_err();
+            let e = upscale(&t).unwrap_err();
             assert_eq!(t.sent.borrow().len(), 1, "{e:?}");
             if matches!(
                 e.kind(),
@@ -460,16 +442,12 @@ mod tests {
             net(true),
             job("created"),
         ]);
-        let f = block_on(upscale(&t, BASE, &req(), 1000, &POLICY)).unwrap();
+        let f = upscale(&t).unwrap();
         assert_eq!(f.job.jobid, "j1I");
         assert_eq!(t.sent.borrow().len(), 4);
         assert_eq!(t.sleeps.borrow()[0], 2000);
         assert_eq!(
-            t.sent.borrow()[0]
-                .body
-                .as_ref()
-                .map(crate::validate::json_text)
-                .as_deref(),
+            t.sent.borrow()[0].body.as_ref().map(json_text).as_deref(),
             Some(r#"{"jobid":"j1i"}"#)
         );
     }
@@ -477,9 +455,9 @@ mod tests {
     #[test]
     fn generate_posts_to_images_under_the_same_retry_rule() {
         let fields = vec![("prompt".into(), crate::value::Val::Str("a fox".into()))];
-        let r = crate::generate::generate_request(&fields).unwrap();
+        let r = GENERATE.check(&fields).unwrap();
         let t = Fake::new(vec![status(429, "{}"), net(true), job("created")]);
-        block_on(generate(&t, BASE, &r, 1000, &POLICY)).unwrap();
+        block_on(submit(&t, BASE, &GENERATE, r.clone(), 1000, &POLICY, true)).unwrap();
         let sent = t.sent.borrow();
         assert_eq!(
             sent.len(),
@@ -487,11 +465,12 @@ mod tests {
             "a 429 and a refused connection created nothing"
         );
         assert!(sent.iter().all(|r| r.url == format!("{BASE}/images")));
-        let body = sent[0].body.as_ref().map(crate::validate::json_text);
+        let body = sent[0].body.as_ref().map(json_text);
         assert_eq!(body.as_deref(), Some(r#"{"prompt":"a fox"}"#));
         for answer in [net(false), status(500, ""), status(200, "<html>")] {
             let t = Fake::new(vec![answer, job("created")]);
-            let e = block_on(generate(&t, BASE, &r, 1000, &POLICY)).unwrap_err();
+            let e =
+                block_on(submit(&t, BASE, &GENERATE, r.clone(), 1000, &POLICY, true)).unwrap_err();
             assert_eq!(t.sent.borrow().len(), 1, "{e:?}");
         }
     }
@@ -499,8 +478,7 @@ mod tests {
     #[test]
     fn a_submit_can_leave_rate_limits_to_its_caller() {
         let t = Fake::new(vec![status(429, "{}"), job("created")]);
-        let url = format!("{BASE}/images/upscale");
-        let e = block_on(submit(&t, url, req().entries(), 1000, &POLICY, false)).unwrap_err();
+        let e = block_on(submit(&t, BASE, &UPSCALE, req(), 1000, &POLICY, false)).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::RateLimited);
         assert_eq!(t.sent.borrow().len(), 1);
     }

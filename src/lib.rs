@@ -3,9 +3,12 @@
 //! `wasm` module is the thin layer that binds them to `fetch`, timers and JS values.
 
 pub mod batch;
+pub mod config;
+pub mod endpoint;
 pub mod engine;
 pub mod error;
-pub mod generate;
+pub mod json;
+pub mod options;
 pub mod poll;
 #[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
 pub mod proxy;

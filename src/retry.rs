@@ -2,23 +2,8 @@
 //! a POST is repeated only when the server certainly did not accept it, because the API has no
 //! idempotency key and a second POST bills a second job.
 
+use crate::endpoint::Method;
 use crate::error::Error;
-
-/// The HTTP methods the client uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Post,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-        }
-    }
-}
 
 /// Retry settings of a client or a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -189,18 +189,5 @@ export interface BatchOptions {
   maxRetries?: number;
 }
 
-/** Options of `upscaleAll`: those of a batch, and the settings applied to every image. */
-export interface UpscaleAllOptions extends BatchOptions {
-  /** Default "4k". */
-  upscaleResolution?: UpscaleResolution;
-  /** How much of the original to keep, number 0–1. Default 0.65. */
-  originalImageStrength?: number;
-  /** Detail enhancement, number 0–1. Default 0.5. */
-  detailStrength?: number;
-  /** Absolute http(s) URL the provider calls when each job completes or fails. */
-  replyUrl?: string;
-  /** Any string, echoed back in each webhook call. */
-  replyRef?: string;
-  /** Integer 1–50: overrides the account's max concurrent jobs for these requests. */
-  maxJobs?: number;
-}
+/** Options of `upscaleAll`: those of a batch, and the upscale settings applied to every image (each image's `jobid` and `imageIndex` are set by `upscaleAll`). */
+export interface UpscaleAllOptions extends BatchOptions, Omit<UpscaleRequest, "jobid" | "imageIndex"> {}

@@ -234,16 +234,6 @@ pub fn has_percent_escape(s: &str) -> bool {
     })
 }
 
-/// `{base}/images/upscale`.
-pub fn upscale_url(base: &str) -> String {
-    format!("{base}/images/upscale")
-}
-
-/// `{base}/images/{jobid}` with the job id as one encoded segment.
-pub fn job_url(base: &str, jobid: &str) -> String {
-    format!("{base}/images/{}", encode_path_segment(jobid))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,15 +379,7 @@ mod tests {
     }
 
     #[test]
-    fn odd_job_ids_become_one_segment() {
-        let id = "j0302140530123456789i-u12345-US:we/ird?#%x@example.com:dreamina";
-        let url = job_url("https://h/v1/dreamina", id);
-        assert_eq!(
-            url,
-            "https://h/v1/dreamina/images/j0302140530123456789i-u12345-US%3Awe%2Fird%3F%23%25x%40example.com%3Adreamina"
-        );
-        let seg = url.rsplit('/').next().unwrap();
-        assert!(!seg.contains(['/', '?', '#', ':', '@']));
+    fn path_segments_are_percent_encoded() {
         assert_eq!(encode_path_segment("é"), "%C3%A9");
         assert_eq!(encode_path_segment("a b+c"), "a%20b%2Bc");
     }

@@ -27,9 +27,10 @@ use dreamina_upscale::response::{
     classify, parse_http_date, parse_retry_after, HttpResponse, MAX_BODY_BYTES,
 };
 use dreamina_upscale::url::{encode_path_segment, parse_http_url};
-use dreamina_upscale::validate::{
-    self, CLIENT_FIELDS, MIN_POLL_INTERVAL_MS, RESOLUTIONS, UPSCALE_FIELDS, WAIT_FIELDS,
-};
+use dreamina_upscale::config::{self, CLIENT_FIELDS};
+use dreamina_upscale::endpoint::{RESOLUTIONS, UPSCALE};
+use dreamina_upscale::json::json_text;
+use dreamina_upscale::options::{self, MIN_POLL_INTERVAL_MS, WAIT_FIELDS};
 use dreamina_upscale::value::{Fields, Val};
 use dreamina_upscale::webhook::parse_webhook;
 
@@ -571,36 +572,41 @@ fn check_validation_error(e: &Error, fields: &Fields, required: &[&str]) -> Chec
 }
 
 fn check_upscale_request(fields: &Fields) -> Check {
-    match validate::upscale_request(fields) {
+    match UPSCALE.check(fields) {
         Err(e) => check_validation_error(&e, fields, &["jobid"]),
         Ok(req) => {
-            let v: serde_json::Value = serde_json::from_str(&req.to_json())
+            let v: serde_json::Value = serde_json::from_str(&json_text(&req))
                 .map_err(|e| format!("body is not JSON: {e}"))?;
+            let given = |k: &str| fields.iter().any(|(f, v)| f == k && !v.is_absent());
             ensure(
-                v["jobid"].as_str() == Some(req.jobid.as_str()) && !req.jobid.trim().is_empty(),
-                || "bad jobid in body".into(),
+                v.as_object()
+                    .is_some_and(|o| o.keys().all(|k| given(k))),
+                || "a field that was not given is in the body".into(),
             )?;
-            ensure(req.image_index.is_none_or(|i| i <= 3), || {
-                "imageIndex out of range".into()
+            let jobid = v["jobid"].as_str();
+            ensure(jobid.is_some_and(|id| !id.trim().is_empty()), || {
+                "bad jobid in body".into()
             })?;
-            ensure(req.max_jobs.is_none_or(|m| (1..=50).contains(&m)), || {
-                "maxJobs out of range".into()
-            })?;
-            let unit = |x: Option<f64>| x.is_none_or(|x| (0.0..=1.0).contains(&x));
+            let int_in = |k: &str, lo: i64, hi: i64| {
+                v.get(k).is_none_or(|n| n.as_i64().is_some_and(|n| (lo..=hi).contains(&n)))
+            };
+            ensure(int_in("imageIndex", 0, 3), || "imageIndex out of range".into())?;
+            ensure(int_in("maxJobs", 1, 50), || "maxJobs out of range".into())?;
+            let unit = |k: &str| {
+                v.get(k).is_none_or(|x| x.as_f64().is_some_and(|x| (0.0..=1.0).contains(&x)))
+            };
             ensure(
-                unit(req.original_image_strength) && unit(req.detail_strength),
+                unit("originalImageStrength") && unit("detailStrength"),
                 || "strength out of range".into(),
             )?;
             ensure(
-                req.upscale_resolution
-                    .as_deref()
-                    .is_none_or(|s| RESOLUTIONS.contains(&s)),
+                v.get("upscaleResolution")
+                    .is_none_or(|s| s.as_str().is_some_and(|s| RESOLUTIONS.contains(&s))),
                 || "bad resolution".into(),
             )?;
             ensure(
-                req.reply_url
-                    .as_deref()
-                    .is_none_or(|u| parse_http_url(u).is_some()),
+                v.get("replyUrl")
+                    .is_none_or(|u| u.as_str().is_some_and(|u| parse_http_url(u).is_some())),
                 || "bad replyUrl".into(),
             )
         }
@@ -634,7 +640,7 @@ fn check_token_not_quoted(fields: &Fields, message: &str) -> Check {
             _ => (k.clone(), v.clone()),
         })
         .collect();
-    let other = validate::client_config(&swapped)
+    let other = config::client_config(&swapped)
         .err()
         .map(|e| e.to_string());
     ensure(other.is_some_and(|m| m.contains(&token)), || {
@@ -643,7 +649,7 @@ fn check_token_not_quoted(fields: &Fields, message: &str) -> Check {
 }
 
 fn check_client_config(fields: &Fields) -> Check {
-    match validate::client_config(fields) {
+    match config::client_config(fields) {
         Err(e) => {
             check_validation_error(&e, fields, &["token", "retryMaxDelayMs"])?;
             check_token_not_quoted(fields, &e.to_string())
@@ -668,7 +674,7 @@ fn check_client_config(fields: &Fields) -> Check {
                 || format!("plain http to {:?}", c.base_url),
             )?;
             ensure(
-                c.token.is_some() || !validate::is_provider(&c.base_url),
+                c.token.is_some() || !config::is_provider(&c.base_url),
                 || "provider without a token".into(),
             )
         }
@@ -676,7 +682,7 @@ fn check_client_config(fields: &Fields) -> Check {
 }
 
 fn check_wait_options(fields: &Fields) -> Check {
-    match validate::wait_options(fields) {
+    match options::wait_options(fields) {
         Err(e) => check_validation_error(&e, fields, &[]),
         Ok(w) => {
             ensure(
@@ -829,7 +835,7 @@ fn fuzz_parsers_and_validators() {
         run(&mut tallies[1], ra, |v| check_retry_after(v, now));
         run(
             &mut tallies[2],
-            fields(&mut r, &UPSCALE_FIELDS),
+            fields(&mut r, &UPSCALE.field_names()),
             check_upscale_request,
         );
         run(

@@ -1,9 +1,10 @@
 //! The options of `createProxyHandler`, checked once when the handler is made: a bad option
 //! is a validation error naming it, never a surprise on the first request.
 
+use crate::config::DEFAULT_TIMEOUT_MS;
 use crate::error::{Error, Result};
 use crate::url::{parse_http_url, DEFAULT_BASE_URL};
-use crate::validate::{self, DEFAULT_TIMEOUT_MS};
+use crate::validate;
 use crate::value::{get, Fields, Val};
 
 use super::body::{DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_LIMIT};

@@ -6,6 +6,8 @@
 use super::*;
 use crate::engine::HttpRequest;
 use crate::error::ErrorKind;
+use crate::json::{field, Scalar};
+use crate::options::{batch_options, upscale_all_options, DEFAULT_CONCURRENCY};
 use crate::response::{HttpResponse, Reply};
 use crate::retry::RetryPolicy;
 use crate::value::Val;
@@ -83,7 +85,7 @@ impl Sim {
         };
         if let Some(body) = &req.body {
             let source = match &body[0].1 {
-                crate::validate::Scalar::Str(s) => s.clone(),
+                Scalar::Str(s) => s.clone(),
                 _ => unreachable!(),
             };
             if self.missing.contains(&source) {
@@ -255,11 +257,11 @@ fn plan(poll_ms: u32) -> WaitPlan {
     }
 }
 
-fn request(source: &str) -> Result<UpscaleRequest> {
-    validate::upscale_request(&vec![("jobid".into(), Val::Str(source.into()))])
+fn request(source: &str) -> Result<JsonObject> {
+    UPSCALE.check(&vec![("jobid".into(), Val::Str(source.into()))])
 }
 
-fn requests(n: usize) -> Vec<Result<UpscaleRequest>> {
+fn requests(n: usize) -> Vec<Result<JsonObject>> {
     (0..n).map(|i| request(&format!("src-{i}i"))).collect()
 }
 
@@ -270,7 +272,7 @@ struct Run {
     settled_order: Vec<usize>,
 }
 
-fn run(sim: &Sim, concurrency: usize, plan: WaitPlan, items: Vec<Result<UpscaleRequest>>) -> Run {
+fn run(sim: &Sim, concurrency: usize, plan: WaitPlan, items: Vec<Result<JsonObject>>) -> Run {
     let (t, post) = (sim.view(true), sim.view(false));
     let b = Batch {
         t: &t,
@@ -404,7 +406,7 @@ fn a_failing_item_and_an_invalid_item_do_not_stop_the_others() {
     let mut sim = Sim::new(10, |_| 1_000.0);
     sim.failing = vec!["src-2i".into()];
     let mut items = requests(6);
-    items[4] = validate::upscale_request(&vec![
+    items[4] = UPSCALE.check(&vec![
         ("jobid".into(), Val::Str("src-4i".into())),
         ("imageIndex".into(), Val::Num(9.0)),
     ]);
@@ -621,12 +623,15 @@ fn options_are_checked_naming_the_field() {
     .unwrap();
     assert_eq!(o.concurrency, 4);
     let reqs = upscale_all_requests("src-i", 3, &extras);
-    let reqs: Vec<UpscaleRequest> = reqs.into_iter().map(|r| r.unwrap()).collect();
+    let reqs: Vec<JsonObject> = reqs.into_iter().map(|r| r.unwrap()).collect();
     assert_eq!(reqs.len(), 3);
     for (i, r) in reqs.iter().enumerate() {
-        assert_eq!(r.image_index, Some(i as u8));
-        assert_eq!(r.upscale_resolution.as_deref(), Some("8k"));
-        assert_eq!(r.detail_strength, Some(0.2));
+        assert_eq!(field(r, "imageIndex"), Some(&Scalar::Int(i as i64)));
+        assert_eq!(
+            field(r, "upscaleResolution"),
+            Some(&Scalar::Str("8k".into()))
+        );
+        assert_eq!(field(r, "detailStrength"), Some(&Scalar::Num(0.2)));
     }
     for (k, v) in [
         ("upscaleResolution", Val::Str("16k".into())),
