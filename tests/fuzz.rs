@@ -20,17 +20,17 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use dreamina_upscale::config::{self, CLIENT_FIELDS};
+use dreamina_upscale::endpoint::{RESOLUTIONS, UPSCALE};
 use dreamina_upscale::error::{Error, ErrorKind};
+use dreamina_upscale::json::json_text;
+use dreamina_upscale::options::{self, MIN_POLL_INTERVAL_MS, WAIT_FIELDS};
 use dreamina_upscale::proxy::body::{fields_from_json, parse_upscale_body, upstream_upscale_body};
 use dreamina_upscale::proxy::{match_route, RouteKind, Routing};
 use dreamina_upscale::response::{
     classify, parse_http_date, parse_retry_after, HttpResponse, MAX_BODY_BYTES,
 };
 use dreamina_upscale::url::{encode_path_segment, parse_http_url};
-use dreamina_upscale::config::{self, CLIENT_FIELDS};
-use dreamina_upscale::endpoint::{RESOLUTIONS, UPSCALE};
-use dreamina_upscale::json::json_text;
-use dreamina_upscale::options::{self, MIN_POLL_INTERVAL_MS, WAIT_FIELDS};
 use dreamina_upscale::value::{Fields, Val};
 use dreamina_upscale::webhook::parse_webhook;
 
@@ -579,8 +579,7 @@ fn check_upscale_request(fields: &Fields) -> Check {
                 .map_err(|e| format!("body is not JSON: {e}"))?;
             let given = |k: &str| fields.iter().any(|(f, v)| f == k && !v.is_absent());
             ensure(
-                v.as_object()
-                    .is_some_and(|o| o.keys().all(|k| given(k))),
+                v.as_object().is_some_and(|o| o.keys().all(|k| given(k))),
                 || "a field that was not given is in the body".into(),
             )?;
             let jobid = v["jobid"].as_str();
@@ -588,12 +587,16 @@ fn check_upscale_request(fields: &Fields) -> Check {
                 "bad jobid in body".into()
             })?;
             let int_in = |k: &str, lo: i64, hi: i64| {
-                v.get(k).is_none_or(|n| n.as_i64().is_some_and(|n| (lo..=hi).contains(&n)))
+                v.get(k)
+                    .is_none_or(|n| n.as_i64().is_some_and(|n| (lo..=hi).contains(&n)))
             };
-            ensure(int_in("imageIndex", 0, 3), || "imageIndex out of range".into())?;
+            ensure(int_in("imageIndex", 0, 3), || {
+                "imageIndex out of range".into()
+            })?;
             ensure(int_in("maxJobs", 1, 50), || "maxJobs out of range".into())?;
             let unit = |k: &str| {
-                v.get(k).is_none_or(|x| x.as_f64().is_some_and(|x| (0.0..=1.0).contains(&x)))
+                v.get(k)
+                    .is_none_or(|x| x.as_f64().is_some_and(|x| (0.0..=1.0).contains(&x)))
             };
             ensure(
                 unit("originalImageStrength") && unit("detailStrength"),
@@ -640,9 +643,7 @@ fn check_token_not_quoted(fields: &Fields, message: &str) -> Check {
             _ => (k.clone(), v.clone()),
         })
         .collect();
-    let other = config::client_config(&swapped)
-        .err()
-        .map(|e| e.to_string());
+    let other = config::client_config(&swapped).err().map(|e| e.to_string());
     ensure(other.is_some_and(|m| m.contains(&token)), || {
         "message quotes the token".into()
     })

@@ -82,7 +82,11 @@ fn parent_fields(ts: &str, parent: &str) -> Vec<String> {
 
 /// The string literals of `"x" | "y">`.
 fn omitted_keys(list: &str) -> Vec<String> {
-    list.split('"').skip(1).step_by(2).map(String::from).collect()
+    list.split('"')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect()
 }
 
 /// The string literals of `export type NAME = "a" | "b" ...;`.
@@ -140,7 +144,9 @@ fn option_interfaces_match_the_validator() {
     );
     // The request fields upscaleAll sets itself are omitted from its options, in both languages.
     let decl = "export interface UpscaleAllOptions extends BatchOptions, Omit<UpscaleRequest, ";
-    let at = TS.find(decl).expect("UpscaleAllOptions extends BatchOptions and UpscaleRequest");
+    let at = TS
+        .find(decl)
+        .expect("UpscaleAllOptions extends BatchOptions and UpscaleRequest");
     let omitted = omitted_keys(&TS[at + decl.len()..][..TS[at + decl.len()..].find('>').unwrap()]);
     same(omitted, &SET_PER_IMAGE, "fields upscaleAll sets per image");
 }

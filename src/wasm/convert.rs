@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{Error, Result};
+use crate::validate::wrong_type;
 use crate::value::{Fields, Val};
 
 #[wasm_bindgen]
@@ -63,26 +64,29 @@ fn is_abort_signal(v: &JsValue) -> bool {
 /// The own enumerable properties of an options object. `undefined`/`null` read as `{}` when
 /// `optional`; anything that is not a plain object is a validation error naming `what`.
 pub fn fields(obj: &JsValue, what: &str, optional: bool) -> Result<Fields> {
+    read_object(obj, what, optional).map(|(fields, _)| fields)
+}
+
+/// `fields`, with the JS value of each property (each getter runs once).
+pub fn read_object(obj: &JsValue, what: &str, optional: bool) -> Result<(Fields, Vec<JsValue>)> {
     if optional && obj.is_null_or_undefined() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let is_plain_object = obj.is_object() && !is_array(obj) && !obj.is_function();
     if !is_plain_object {
-        return Err(Error::validation(
-            what,
-            format!("must be an object, got {}", to_val(obj).type_name()),
-        ));
+        return Err(wrong_type(what, "an object", &to_val(obj)));
     }
     let keys = object_keys(obj)
         .map_err(|_| Error::validation(what, "could not be read (listing its keys threw)"))?;
-    let mut out = Vec::new();
+    let (mut fields, mut values) = (Vec::new(), Vec::new());
     for key in keys.iter() {
         let name = key.as_string().unwrap_or_default();
         let value = Reflect::get(obj, &key)
             .map_err(|_| Error::validation(name.clone(), "could not be read (its getter threw)"))?;
-        out.push((name, to_val(&value)));
+        fields.push((name, to_val(&value)));
+        values.push(value);
     }
-    Ok(out)
+    Ok((fields, values))
 }
 
 /// Reads one property, `undefined` when absent or unreadable.

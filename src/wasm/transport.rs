@@ -15,13 +15,13 @@ use super::fetch::{guarded, head, header, request_init, text, Fetcher};
 use super::timer::{self, is_aborted, Raced};
 use crate::engine::{HttpRequest, Transport};
 use crate::error::{Error, Result};
+use crate::json::{JsonObject, Scalar};
 use crate::response::{
     needs_error_text, needs_excerpt, text as message_text, Facts, Parsed, Reply, BODY_START_CHARS,
     MAX_BODY_BYTES,
 };
 use crate::retry::proves_not_sent;
 use crate::url::redact;
-use crate::validate::{JsonObject, Scalar};
 
 #[wasm_bindgen]
 extern "C" {
