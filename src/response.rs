@@ -233,7 +233,8 @@ fn default_message(reply: &Reply) -> String {
     }
 }
 
-/// A whole response with its body text: the host-side form (tests, the edge proxy).
+/// A whole response with its body text: the host-side form the tests feed the classifier.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HttpResponse {
     pub status: u16,
@@ -242,7 +243,7 @@ pub struct HttpResponse {
     pub body: String,
 }
 
-#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
+#[cfg(not(target_arch = "wasm32"))]
 impl HttpResponse {
     /// Parses the body with serde_json into the `Reply` the classifier reads.
     pub fn to_reply(&self) -> Reply {
@@ -258,7 +259,7 @@ impl HttpResponse {
 }
 
 /// Classifies a whole response; the body text is kept as the document.
-#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
+#[cfg(not(target_arch = "wasm32"))]
 pub fn classify(resp: HttpResponse, now_ms: f64) -> Result<Fetched<String>> {
     let job = classify_reply(&resp.to_reply(), now_ms)?;
     Ok(Fetched {
@@ -268,7 +269,7 @@ pub fn classify(resp: HttpResponse, now_ms: f64) -> Result<Fetched<String>> {
 }
 
 /// `Parsed` from body text, with serde_json (the wasm client uses `JSON.parse` instead).
-#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
+#[cfg(not(target_arch = "wasm32"))]
 pub fn parse_json(body: &str) -> Parsed {
     use serde_json::Value;
     let obj = match serde_json::from_str::<Value>(body) {

@@ -95,6 +95,7 @@ pub fn redact(text: &str, secret: &str) -> String {
 }
 
 /// Strict percent-decoding: a `%` must start a two-digit hex escape; the result must be UTF-8.
+#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
 pub fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -116,23 +117,29 @@ pub fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The raw path of an absolute URL (`Request.url`), without query or fragment.
+/// The raw path of a URL (an absolute one such as `Request.url`, or a path), without query
+/// or fragment.
 pub fn path_of_url(url: &str) -> &str {
-    let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
-    let path_start = after_scheme.find(['/', '?', '#']);
-    let path = path_start.map_or("", |i| &after_scheme[i..]);
-    let end = path.find(['?', '#']).unwrap_or(path.len());
-    match &path[..end] {
+    let rest = split_scheme(url).map_or(url, |(_, rest)| rest);
+    let authority = match split_scheme(url) {
+        Some(_) => before(rest, b"/?#"),
+        None => "",
+    };
+    match before(rest.get(authority.len()..).unwrap_or_default(), b"?#") {
         "" => "/",
-        p => p,
+        path => path,
     }
 }
 
 /// The origin (`scheme://host[:port]`, lower-cased) of an absolute URL.
+#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
 pub fn origin_of_url(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (scheme, rest) = split_scheme(url)?;
+    let authority = before(rest, b"/?#");
+    let authority = match authority.bytes().rposition(|b| b == b'@') {
+        Some(at) => authority.get(at + 1..)?,
+        None => authority,
+    };
     if authority.is_empty() {
         return None;
     }
@@ -234,7 +241,7 @@ pub fn has_percent_escape(s: &str) -> bool {
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

@@ -140,11 +140,6 @@ pub(crate) fn reply_url(field: &str, v: &Val) -> Result<String> {
 }
 
 /// An optional string of at most `max_len` bytes of UTF-8 (what the API receives).
-pub fn opt_string(fields: &Fields, field: &str, max_len: usize) -> Result<Option<String>> {
-    bytes(field, get(fields, field), max_len)
-}
-
-/// `opt_string` of a value already read.
 pub(crate) fn bytes(field: &str, v: &Val, max_len: usize) -> Result<Option<String>> {
     match v {
         v if v.is_absent() => Ok(None),

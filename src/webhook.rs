@@ -221,23 +221,6 @@ pub struct ConfirmedJob {
     pub recorded_reply_ref: Option<String>,
 }
 
-impl ConfirmedJob {
-    /// The same facts from a job's JSON (host tests; the wasm layer reads the JS object).
-    pub fn from_json(job: &Value) -> Self {
-        let Value::Object(job) = job else {
-            return ConfirmedJob::default();
-        };
-        ConfirmedJob {
-            is_object: true,
-            jobid: job.get("jobid").and_then(Value::as_str).map(str::to_string),
-            recorded_reply_ref: match job.get("request") {
-                Some(Value::Object(req)) => string_at(req, &REPLY_REF_KEYS),
-                _ => None,
-            },
-        }
-    }
-}
-
 /// Checks the job `getJob` returned against the hint. The confirmed job must be the one the
 /// body named; its own `request.replyRef` is preferred, and a body that claims a different
 /// replyRef than the provider recorded is refused as forged.
@@ -274,6 +257,22 @@ pub fn confirm(hint: &WebhookHint, job: &ConfirmedJob) -> Result<Confirmation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The facts `confirm` reads, from a job's JSON (the wasm layer reads the JS object).
+    fn confirmed_job(job: &Value) -> ConfirmedJob {
+        let Value::Object(job) = job else {
+            return ConfirmedJob::default();
+        };
+        ConfirmedJob {
+            is_object: true,
+            jobid: job.get("jobid").and_then(Value::as_str).map(str::to_string),
+            recorded_reply_ref: match job.get("request") {
+                Some(Value::Object(req)) => string_at(req, &REPLY_REF_KEYS),
+                _ => None,
+            },
+        }
+    }
+
     use crate::ErrorKind;
 
     const ID: &str = "j0302140530123456789I-u12345-US:user@example.com:dreamina";
@@ -433,7 +432,7 @@ mod tests {
             jobid: ID.into(),
             reply_ref: Some("claimed".into()),
         };
-        let facts = |json: &str| ConfirmedJob::from_json(&serde_json::from_str(json).unwrap());
+        let facts = |json: &str| confirmed_job(&serde_json::from_str(json).unwrap());
         let job = |reply: &str| {
             facts(&format!(
                 r#"{{"jobid":"{ID}","status":"completed","request":{{"jobid":"{SOURCE}"{reply}}}}}"#

@@ -20,19 +20,14 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use dreamina_upscale::config::{self, CLIENT_FIELDS};
-use dreamina_upscale::endpoint::{RESOLUTIONS, UPSCALE};
-use dreamina_upscale::error::{Error, ErrorKind};
-use dreamina_upscale::json::json_text;
-use dreamina_upscale::options::{self, MIN_POLL_INTERVAL_MS, WAIT_FIELDS};
-use dreamina_upscale::proxy::body::{fields_from_json, parse_upscale_body, upstream_upscale_body};
-use dreamina_upscale::proxy::{match_route, RouteKind, Routing};
-use dreamina_upscale::response::{
-    classify, parse_http_date, parse_retry_after, HttpResponse, MAX_BODY_BYTES,
+use dreamina_upscale::host::json_text;
+use dreamina_upscale::host::{
+    classify, client_config, encode_path_segment, fields_from_json, is_provider, match_route,
+    parse_http_date, parse_http_url, parse_retry_after, parse_upscale_body, parse_webhook,
+    upstream_upscale_body, wait_options, Fields, HttpResponse, RouteKind, Routing, Val,
+    CLIENT_FIELDS, MAX_BODY_BYTES, MIN_POLL_INTERVAL_MS, RESOLUTIONS, UPSCALE, WAIT_FIELDS,
 };
-use dreamina_upscale::url::{encode_path_segment, parse_http_url};
-use dreamina_upscale::value::{Fields, Val};
-use dreamina_upscale::webhook::parse_webhook;
+use dreamina_upscale::{Error, ErrorKind};
 
 #[path = "fuzz/edge.rs"]
 mod edge;
@@ -619,7 +614,7 @@ fn check_upscale_request(fields: &Fields) -> Check {
 /// The token is a secret: a message may contain its text only where it would also appear
 /// with another token of the same shape in its place (fixed wording, or another field).
 fn check_token_not_quoted(fields: &Fields, message: &str) -> Check {
-    let token = match dreamina_upscale::value::get(fields, "token") {
+    let token = match dreamina_upscale::host::get(fields, "token") {
         Val::Str(s) if s.trim().len() >= 4 => s.trim().to_string(),
         _ => return Ok(()),
     };
@@ -643,14 +638,14 @@ fn check_token_not_quoted(fields: &Fields, message: &str) -> Check {
             _ => (k.clone(), v.clone()),
         })
         .collect();
-    let other = config::client_config(&swapped).err().map(|e| e.to_string());
+    let other = client_config(&swapped).err().map(|e| e.to_string());
     ensure(other.is_some_and(|m| m.contains(&token)), || {
         "message quotes the token".into()
     })
 }
 
 fn check_client_config(fields: &Fields) -> Check {
-    match config::client_config(fields) {
+    match client_config(fields) {
         Err(e) => {
             check_validation_error(&e, fields, &["token", "retryMaxDelayMs"])?;
             check_token_not_quoted(fields, &e.to_string())
@@ -671,19 +666,18 @@ fn check_client_config(fields: &Fields) -> Check {
             })?;
             let plain = url.as_ref().is_some_and(|u| !u.secure);
             ensure(
-                !plain || dreamina_upscale::url::is_loopback(url.unwrap().host),
+                !plain || dreamina_upscale::host::is_loopback(url.unwrap().host),
                 || format!("plain http to {:?}", c.base_url),
             )?;
-            ensure(
-                c.token.is_some() || !config::is_provider(&c.base_url),
-                || "provider without a token".into(),
-            )
+            ensure(c.token.is_some() || !is_provider(&c.base_url), || {
+                "provider without a token".into()
+            })
         }
     }
 }
 
 fn check_wait_options(fields: &Fields) -> Check {
-    match options::wait_options(fields) {
+    match wait_options(fields) {
         Err(e) => check_validation_error(&e, fields, &[]),
         Ok(w) => {
             ensure(

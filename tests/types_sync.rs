@@ -3,10 +3,9 @@
 //! added on one side and not the other fails here, before a user meets it.
 #![cfg(not(target_arch = "wasm32"))]
 
-use dreamina_upscale::config::CLIENT_FIELDS;
-use dreamina_upscale::endpoint::{GENERATE, GENERATE_RESOLUTIONS, RATIOS, RESOLUTIONS, UPSCALE};
-use dreamina_upscale::options::{
-    batch_fields, upscale_all_fields, CALL_FIELDS, SET_PER_IMAGE, WAIT_FIELDS,
+use dreamina_upscale::host::{
+    batch_fields, upscale_all_fields, CALL_FIELDS, CLIENT_FIELDS, GENERATE, GENERATE_RESOLUTIONS,
+    RATIOS, RESOLUTIONS, SET_PER_IMAGE, UPSCALE, WAIT_FIELDS,
 };
 use dreamina_upscale::ErrorKind;
 
@@ -198,8 +197,8 @@ fn only_jobid_is_required() {
 
 #[test]
 fn edge_option_interfaces_match_the_validators() {
-    use dreamina_upscale::proxy::{RouteKind, PROXY_FIELDS};
-    use dreamina_upscale::webhook::WEBHOOK_FIELDS;
+    use dreamina_upscale::host::WEBHOOK_FIELDS;
+    use dreamina_upscale::host::{RouteKind, PROXY_FIELDS};
     same(
         interface_fields_in(EDGE_TS, "ProxyOptions"),
         &PROXY_FIELDS,

@@ -21,7 +21,7 @@ use crate::response::{
     MAX_BODY_BYTES,
 };
 use crate::retry::proves_not_sent;
-use crate::url::redact;
+use crate::url::{path_of_url, redact};
 
 #[wasm_bindgen]
 extern "C" {
@@ -156,7 +156,7 @@ impl JsTransport<'_> {
                 message: format!(
                     "Cannot send {} {}: this runtime has no global fetch; pass `fetch` in the client options ({})",
                     req.method.as_str(),
-                    path_of(&req.url),
+                    path_of_url(&req.url),
                     describe_js_error(&e)
                 ),
                 not_sent: true,
@@ -171,7 +171,7 @@ fn timed_out(req: &HttpRequest) -> Error {
         message: format!(
             "{} {} got no answer within {} ms",
             req.method.as_str(),
-            path_of(&req.url),
+            path_of_url(&req.url),
             req.timeout_ms
         ),
         status: None,
@@ -183,7 +183,7 @@ fn aborted_in_flight(req: &HttpRequest) -> Error {
         message: format!(
             "The operation was aborted while {} {} was on its way",
             req.method.as_str(),
-            path_of(&req.url)
+            path_of_url(&req.url)
         ),
     }
 }
@@ -313,13 +313,6 @@ fn parse(body: &JsString, status: u16) -> (Parsed, JsValue) {
     })
 }
 
-/// The path of a URL, for messages (the host is the caller's own knowledge).
-fn path_of(url: &str) -> &str {
-    crate::url::split_scheme(url)
-        .and_then(|(_, r)| r.find('/').and_then(|i| r.get(i..)))
-        .unwrap_or(url)
-}
-
 /// A rejected fetch. Only a refused connection or a failed DNS lookup proves nothing was sent.
 fn network_from(e: &JsValue, req: &HttpRequest) -> Error {
     let text = describe_js_error(e);
@@ -327,7 +320,7 @@ fn network_from(e: &JsValue, req: &HttpRequest) -> Error {
         message: format!(
             "Network error on {} {}: {text}",
             req.method.as_str(),
-            path_of(&req.url)
+            path_of_url(&req.url)
         ),
         not_sent: proves_not_sent(&text),
     }
@@ -339,7 +332,7 @@ fn body_error(e: &JsValue, req: &HttpRequest, status: u16) -> Error {
             "The connection broke while reading the HTTP {} answer to {} {}: {}",
             u32::from(status),
             req.method.as_str(),
-            path_of(&req.url),
+            path_of_url(&req.url),
             describe_js_error(e)
         ),
         not_sent: false,

@@ -238,7 +238,7 @@ pub fn check_upscale_body(bytes: &[u8]) -> Check {
                 .and_then(|j| j.as_str())
                 .ok_or_else(|| format!("no jobid: {json}"))?;
             ensure(
-                dreamina_upscale::validate::jobid("jobid", &Val::Str(id.into())).is_ok(),
+                dreamina_upscale::host::jobid("jobid", &Val::Str(id.into())).is_ok(),
                 || format!("bad jobid forwarded: {json}"),
             )
         }
@@ -250,7 +250,7 @@ pub fn check_upscale_body(bytes: &[u8]) -> Check {
 pub fn check_webhook(body: &str) -> Check {
     match parse_webhook(body) {
         Ok(h) => ensure(
-            dreamina_upscale::validate::jobid("jobid", &Val::Str(h.jobid.clone())).is_ok(),
+            dreamina_upscale::host::jobid("jobid", &Val::Str(h.jobid.clone())).is_ok(),
             || format!("{h:?}"),
         ),
         Err(e) => ensure(
