@@ -12,7 +12,7 @@ use crate::endpoint::UPSCALE;
 use crate::engine::{self, Transport, WaitPlan};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonObject;
-use crate::response::{Fetched, JobStatus, JobSummary};
+use crate::response::{Job, JobDoc, JobStatus};
 use crate::retry::backoff_ms;
 use crate::value::{Fields, Val};
 
@@ -26,7 +26,7 @@ pub(crate) fn image_request(source: &str, index: usize, extras: &Fields) -> Fiel
 
 /// How many images of the source job `upscaleAll` upscales: all it has (at most 4, the
 /// highest `imageIndex` being 3), once it has completed.
-pub fn source_images(job: &JobSummary, images: usize) -> Result<usize> {
+pub fn source_images(job: &Job, images: usize) -> Result<usize> {
     match job.status {
         JobStatus::Completed => Ok(images.min(4)),
         _ => Err(Error::validation(
@@ -66,7 +66,7 @@ pub struct ItemFailure<D> {
 pub type ItemResult<D> = std::result::Result<D, ItemFailure<D>>;
 
 /// `onUpdate`: an item's index and a job snapshot.
-pub type OnUpdate<'a, D> = &'a mut dyn FnMut(usize, &Fetched<D>);
+pub type OnUpdate<'a, D> = &'a mut dyn FnMut(usize, &JobDoc<D>);
 /// Receives each item's outcome.
 pub type Settle<'a, D> = &'a mut dyn FnMut(usize, ItemResult<D>);
 

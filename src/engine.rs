@@ -5,7 +5,7 @@ use crate::endpoint::{Endpoint, Method, GET_JOB};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonObject;
 use crate::poll;
-use crate::response::{classify_reply, Fetched, JobStatus, Reply};
+use crate::response::{classify_response, JobDoc, JobStatus, Response};
 use crate::retry::{ambiguous_post_note, next_delay, RetryPolicy};
 
 /// One HTTP request as the engine asks for it. The transport adds the token and headers.
@@ -26,7 +26,7 @@ pub trait Transport {
     type Doc;
     /// Sends one request and parses its body once; errors are `Network`, `Timeout` (no status)
     /// or `Aborted`.
-    async fn send(&self, req: &HttpRequest) -> Result<(Reply, Self::Doc)>;
+    async fn send(&self, req: &HttpRequest) -> Result<(Response, Self::Doc)>;
     async fn sleep(&self, ms: u32) -> Result<()>;
     /// Unix epoch milliseconds.
     fn now_ms(&self) -> f64;
@@ -42,7 +42,7 @@ pub async fn send_with_retries<T: Transport>(
     req: &HttpRequest,
     policy: &RetryPolicy,
     deadline_ms: f64,
-) -> Result<Fetched<T::Doc>> {
+) -> Result<JobDoc<T::Doc>> {
     send_with_retries_where(t, req, policy, deadline_ms, true).await
 }
 
@@ -54,7 +54,7 @@ pub async fn send_with_retries_where<T: Transport>(
     policy: &RetryPolicy,
     deadline_ms: f64,
     retry_rate_limits: bool,
-) -> Result<Fetched<T::Doc>> {
+) -> Result<JobDoc<T::Doc>> {
     let mut attempt = 0;
     loop {
         if t.is_aborted() {
@@ -72,11 +72,13 @@ pub async fn send_with_retries_where<T: Transport>(
             req
         };
         let outcome = match t.send(req).await {
-            Ok((reply, doc)) => classify_reply(&reply, t.now_ms()).map(|job| Fetched { job, doc }),
+            Ok((response, doc)) => {
+                classify_response(&response, t.now_ms()).map(|job| JobDoc { job, doc })
+            }
             Err(e) => Err(e),
         };
         let err = match outcome {
-            Ok(fetched) => return Ok(fetched),
+            Ok(answer) => return Ok(answer),
             Err(e) => e,
         };
         let delay = match retry_rate_limits || err.kind() != ErrorKind::RateLimited {
@@ -104,7 +106,7 @@ pub async fn submit<T: Transport>(
     timeout_ms: u32,
     policy: &RetryPolicy,
     retry_rate_limits: bool,
-) -> Result<Fetched<T::Doc>> {
+) -> Result<JobDoc<T::Doc>> {
     let req = HttpRequest {
         method: endpoint.method,
         url: endpoint.url(base_url, ""),
@@ -127,7 +129,7 @@ pub async fn get_job<T: Transport>(
     timeout_ms: u32,
     policy: &RetryPolicy,
     deadline_ms: f64,
-) -> Result<Fetched<T::Doc>> {
+) -> Result<JobDoc<T::Doc>> {
     let req = HttpRequest {
         method: GET_JOB.method,
         url: GET_JOB.url(base_url, jobid),
@@ -155,8 +157,8 @@ pub async fn wait_for_job<T: Transport>(
     base_url: &str,
     jobid: &str,
     plan: &WaitPlan,
-    mut on_update: impl FnMut(&Fetched<T::Doc>),
-) -> Result<Fetched<T::Doc>> {
+    mut on_update: impl FnMut(&JobDoc<T::Doc>),
+) -> Result<JobDoc<T::Doc>> {
     wait_loop(t, base_url, jobid, plan, &mut on_update).await
 }
 
@@ -167,8 +169,8 @@ async fn wait_loop<T: Transport>(
     base_url: &str,
     jobid: &str,
     plan: &WaitPlan,
-    on_update: &mut dyn FnMut(&Fetched<T::Doc>),
-) -> Result<Fetched<T::Doc>> {
+    on_update: &mut dyn FnMut(&JobDoc<T::Doc>),
+) -> Result<JobDoc<T::Doc>> {
     let deadline = t.now_ms() + plan.timeout_ms as f64;
     let mut polls: u32 = 0;
     let mut last_status = String::from("not yet polled");
@@ -201,13 +203,13 @@ async fn wait_loop<T: Transport>(
             deadline,
         );
         match poll.await {
-            Ok(fetched) => {
+            Ok(answer) => {
                 reachable = true;
-                on_update(&fetched);
-                last_status = fetched.job.status.as_str().to_string();
-                match fetched.job.status {
-                    JobStatus::Completed => return Ok(fetched),
-                    JobStatus::Failed => return Err(job_failed(fetched)),
+                on_update(&answer);
+                last_status = answer.job.status.as_str().to_string();
+                match answer.job.status {
+                    JobStatus::Completed => return Ok(answer),
+                    JobStatus::Failed => return Err(job_failed(answer)),
                     _ => delay = usual,
                 }
             }
@@ -228,13 +230,10 @@ async fn wait_loop<T: Transport>(
 }
 
 /// The wasm layer attaches the failed job itself (it saw it through `on_update`).
-fn job_failed<D>(fetched: Fetched<D>) -> Error {
-    let reason = fetched
-        .job
-        .error
-        .unwrap_or_else(|| "no reason given".into());
+fn job_failed<D>(answer: JobDoc<D>) -> Error {
+    let reason = answer.job.error.unwrap_or_else(|| "no reason given".into());
     Error::JobFailed {
-        message: format!("Job {} failed: {reason}", fetched.job.jobid),
+        message: format!("Job {} failed: {reason}", answer.job.jobid),
     }
 }
 
@@ -252,7 +251,7 @@ mod tests {
     use super::*;
     use crate::endpoint::{GENERATE, UPSCALE};
     use crate::json::json_text;
-    use crate::response::HttpResponse;
+    use crate::response::TextResponse;
     use std::cell::{Cell, RefCell};
     use std::collections::VecDeque;
     use std::future::Future;
@@ -270,7 +269,7 @@ mod tests {
         }
     }
 
-    type Answer = Result<HttpResponse>;
+    type Answer = Result<TextResponse>;
 
     /// A scripted server on a fake clock: each request takes `latency_ms`.
     struct Fake {
@@ -297,7 +296,7 @@ mod tests {
 
     impl Transport for Fake {
         type Doc = String;
-        async fn send(&self, req: &HttpRequest) -> Result<(Reply, String)> {
+        async fn send(&self, req: &HttpRequest) -> Result<(Response, String)> {
             self.sent.borrow_mut().push(req.clone());
             self.clock.set(self.clock.get() + self.latency_ms);
             let answer = self.answers.borrow_mut().pop_front().unwrap_or_else(|| {
@@ -306,7 +305,7 @@ mod tests {
                     not_sent: false,
                 })
             });
-            answer.map(|resp| (resp.to_reply(), resp.body))
+            answer.map(|resp| (resp.to_response(), resp.body))
         }
         async fn sleep(&self, ms: u32) -> Result<()> {
             if self.is_aborted() {
@@ -338,7 +337,7 @@ mod tests {
     const BASE: &str = "http://127.0.0.1:1/v1/dreamina";
 
     fn job(status: &str) -> Answer {
-        Ok(HttpResponse {
+        Ok(TextResponse {
             status: 200,
             body: format!(r#"{{"jobid":"j1I","status":"{status}","error":"fail_code: 2043"}}"#),
             ..Default::default()
@@ -346,7 +345,7 @@ mod tests {
     }
 
     fn status(code: u16, body: &str) -> Answer {
-        Ok(HttpResponse {
+        Ok(TextResponse {
             status: code,
             body: body.into(),
             ..Default::default()
@@ -369,7 +368,7 @@ mod tests {
             .unwrap()
     }
 
-    fn upscale(t: &Fake) -> Result<Fetched<String>> {
+    fn upscale(t: &Fake) -> Result<JobDoc<String>> {
         block_on(submit(t, BASE, &UPSCALE, req(), 1000, &POLICY, true))
     }
 
@@ -430,7 +429,7 @@ mod tests {
 
     #[test]
     fn post_is_retried_when_nothing_was_accepted() {
-        let mut limited = HttpResponse {
+        let mut limited = TextResponse {
             status: 429,
             body: r#"{"error":"busy"}"#.into(),
             ..Default::default()
@@ -549,7 +548,7 @@ mod tests {
 
     #[test]
     fn rate_limits_slow_the_wait_instead_of_failing_it() {
-        let mut limited = HttpResponse {
+        let mut limited = TextResponse {
             status: 429,
             body: "{}".into(),
             ..Default::default()

@@ -51,7 +51,7 @@ pub mod host {
     pub use crate::proxy::config::PROXY_FIELDS;
     pub use crate::proxy::{match_route, RouteKind, Routing};
     pub use crate::response::{
-        classify, parse_http_date, parse_retry_after, HttpResponse, MAX_BODY_BYTES,
+        classify, parse_http_date, parse_retry_after, TextResponse, MAX_BODY_BYTES,
     };
     pub use crate::url::{encode_path_segment, is_loopback, parse_http_url};
     pub use crate::validate::jobid;

@@ -24,7 +24,7 @@ use dreamina_upscale::host::json_text;
 use dreamina_upscale::host::{
     classify, client_config, encode_path_segment, fields_from_json, is_provider, match_route,
     parse_http_date, parse_http_url, parse_retry_after, parse_upscale_body, parse_webhook,
-    upstream_upscale_body, wait_options, Fields, HttpResponse, RouteKind, Routing, Val,
+    upstream_upscale_body, wait_options, Fields, RouteKind, Routing, TextResponse, Val,
     CLIENT_FIELDS, MAX_BODY_BYTES, MIN_POLL_INTERVAL_MS, RESOLUTIONS, UPSCALE, WAIT_FIELDS,
 };
 use dreamina_upscale::{Error, ErrorKind};
@@ -438,7 +438,7 @@ fn ensure(ok: bool, what: impl FnOnce() -> String) -> Check {
     }
 }
 
-fn check_classify(resp: HttpResponse, now: f64) -> Check {
+fn check_classify(resp: TextResponse, now: f64) -> Check {
     let (status, body, header) = (resp.status, resp.body.clone(), resp.retry_after.clone());
     // A quote of a non-provider body: 120 chars, each at most 10 once escaped ("\u{10ffff}"),
     // plus a short sentence and the Content-Type.
@@ -522,17 +522,17 @@ fn two_digits(s: &str, max: u32) -> bool {
 }
 
 fn check_retry_after(value: &str, now: f64) -> Check {
-    let got = parse_retry_after(value, now);
+    let raw = parse_retry_after(value, now);
     let v = value.trim();
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
         if let Ok(secs) = v.parse::<u64>() {
-            ensure(got == Some(secs.saturating_mul(1000)), || {
-                format!("{got:?} for {secs} seconds")
+            ensure(raw == Some(secs.saturating_mul(1000)), || {
+                format!("{raw:?} for {secs} seconds")
             })?;
         }
     }
     if v.starts_with('-') && v.parse::<f64>().is_ok_and(|x| x < 0.0) {
-        ensure(got.is_none(), || format!("{got:?} for a negative delay"))?;
+        ensure(raw.is_none(), || format!("{raw:?} for a negative delay"))?;
     }
     if parse_http_date(v).is_some() {
         // Sun, 06 Nov 1994 08:49:37 GMT: the time must be HH:MM:SS in range.
@@ -816,7 +816,7 @@ fn fuzz_parsers_and_validators() {
     let mut accepted = [0u64; 2];
     let started = Instant::now();
     for _ in 0..iters {
-        let resp = HttpResponse {
+        let resp = TextResponse {
             status: status(&mut r),
             retry_after: r.chance(3).then(|| retry_after(&mut r)),
             content_type: r.chance(2).then(|| text(&mut r, 30)),

@@ -8,7 +8,7 @@ use crate::engine::HttpRequest;
 use crate::error::ErrorKind;
 use crate::json::{field, Scalar};
 use crate::options::{batch_options, upscale_all_options, DEFAULT_CONCURRENCY};
-use crate::response::{HttpResponse, Reply};
+use crate::response::{Response, TextResponse};
 use crate::retry::RetryPolicy;
 use crate::value::Val;
 use std::cell::Cell;
@@ -77,8 +77,8 @@ impl Sim {
     }
 
     /// The server's side of one request, at its arrival.
-    fn handle(&self, req: &HttpRequest) -> HttpResponse {
-        let ok = |body: String| HttpResponse {
+    fn handle(&self, req: &HttpRequest) -> TextResponse {
+        let ok = |body: String| TextResponse {
             status: 200,
             body,
             ..Default::default()
@@ -90,7 +90,7 @@ impl Sim {
             };
             if self.missing.contains(&source) {
                 self.posts.borrow_mut().push((self.now(), source, false));
-                return HttpResponse {
+                return TextResponse {
                     status: 404,
                     body: r#"{"error":"Source image job not found","code":404}"#.into(),
                     ..Default::default()
@@ -98,7 +98,7 @@ impl Sim {
             }
             if self.running() >= self.capacity {
                 self.posts.borrow_mut().push((self.now(), source, false));
-                return HttpResponse {
+                return TextResponse {
                     status: 429,
                     retry_after: self.retry_after.map(String::from),
                     body: r#"{"error":"All accounts at capacity","code":429}"#.into(),
@@ -198,7 +198,7 @@ struct View<'a> {
 
 impl Transport for View<'_> {
     type Doc = String;
-    async fn send(&self, req: &HttpRequest) -> crate::error::Result<(Reply, String)> {
+    async fn send(&self, req: &HttpRequest) -> crate::error::Result<(Response, String)> {
         if self.is_aborted() {
             return Err(Error::Aborted);
         }
@@ -209,7 +209,7 @@ impl Transport for View<'_> {
                 message: "aborted on the way".into(),
             });
         }
-        Ok((resp.to_reply(), resp.body))
+        Ok((resp.to_response(), resp.body))
     }
     async fn sleep(&self, ms: u32) -> crate::error::Result<()> {
         if self.is_aborted() {
@@ -646,7 +646,7 @@ fn options_are_checked_naming_the_field() {
 
 #[test]
 fn upscale_all_takes_every_image_of_a_completed_source() {
-    let job = |status: JobStatus| JobSummary {
+    let job = |status: JobStatus| Job {
         jobid: "src-i".into(),
         status,
         error: None,

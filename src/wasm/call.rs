@@ -21,7 +21,7 @@ use crate::engine::{self, WaitPlan};
 use crate::error::Result;
 use crate::json::JsonObject;
 use crate::options::WaitOptions;
-use crate::response::Fetched;
+use crate::response::JobDoc;
 use crate::retry::RetryPolicy;
 
 /// One client's settings, shared by its calls (each call holds an `Rc` of it).
@@ -67,7 +67,7 @@ impl Inner {
         signal: Option<&AbortSignal>,
         timeout_ms: Option<u32>,
         max_retries: Option<u32>,
-    ) -> Result<Fetched<JsValue>> {
+    ) -> Result<JobDoc<JsValue>> {
         let t = self.transport(signal);
         let (timeout, policy) = (self.timeout(timeout_ms), self.policy(max_retries));
         let base = &self.config.base_url;
