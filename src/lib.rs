@@ -21,6 +21,8 @@ pub(crate) mod poll;
 pub(crate) mod proxy;
 pub(crate) mod response;
 pub(crate) mod retry;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod testing;
 pub(crate) mod text;
 pub(crate) mod url;
 pub(crate) mod validate;

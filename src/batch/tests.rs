@@ -10,10 +10,9 @@ use crate::json::{field, Scalar};
 use crate::options::{batch_options, upscale_all_options, DEFAULT_CONCURRENCY};
 use crate::response::{Response, TextResponse};
 use crate::retry::RetryPolicy;
+use crate::testing::FakeClock;
 use crate::value::Val;
 use std::cell::Cell;
-use std::pin::pin;
-use std::task::{Context, Waker};
 
 const BASE: &str = "http://127.0.0.1:1/v1/dreamina";
 
@@ -26,8 +25,7 @@ struct SimJob {
 
 /// The simulated provider and clock.
 struct Sim {
-    clock: Cell<f64>,
-    timers: RefCell<Vec<f64>>,
+    clock: FakeClock,
     capacity: usize,
     /// Duration of the n-th job created.
     job_ms: Box<dyn Fn(usize) -> f64>,
@@ -49,8 +47,7 @@ struct Sim {
 impl Sim {
     fn new(capacity: usize, job_ms: impl Fn(usize) -> f64 + 'static) -> Self {
         Sim {
-            clock: Cell::new(0.0),
-            timers: RefCell::default(),
+            clock: FakeClock::starting_at(0.0),
             capacity,
             job_ms: Box::new(job_ms),
             retry_after: None,
@@ -67,7 +64,7 @@ impl Sim {
     }
 
     fn now(&self) -> f64 {
-        self.clock.get()
+        self.clock.now()
     }
 
     fn running(&self) -> usize {
@@ -146,40 +143,12 @@ impl Sim {
     /// Sleeps until `at`; with `abortable`, wakes at the abort instead and says so.
     async fn until(&self, at: f64, abortable: bool) -> bool {
         let stop = if abortable { self.abort_at } else { None };
-        let wake = stop.map_or(at, |s| s.min(at));
-        let mut registered = false;
-        poll_fn(|_| {
-            if self.now() >= wake {
-                return Poll::Ready(());
-            }
-            if !registered {
-                self.timers.borrow_mut().push(wake);
-                registered = true;
-            }
-            Poll::Pending
-        })
-        .await;
-        abortable && self.aborted()
+        self.clock.until(at, stop).await
     }
 
-    /// Runs `f`, moving the clock to the next timer whenever it waits.
+    /// Runs `f` on the simulated clock.
     fn run<F: Future>(&self, f: F) -> F::Output {
-        let mut f = pin!(f);
-        let mut cx = Context::from_waker(Waker::noop());
-        loop {
-            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-                return v;
-            }
-            let mut timers = self.timers.borrow_mut();
-            let (i, at) = timers
-                .iter()
-                .copied()
-                .enumerate()
-                .min_by(|a, b| a.1.total_cmp(&b.1))
-                .expect("the batch waits on nothing: deadlock");
-            timers.swap_remove(i);
-            self.clock.set(self.now().max(at));
-        }
+        self.clock.run(f)
     }
 
     fn view(&self, signalled: bool) -> View<'_> {
