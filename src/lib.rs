@@ -33,7 +33,7 @@ pub(crate) mod webhook;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, JS_PROPERTIES};
 #[cfg(target_arch = "wasm32")]
 pub use wasm::DreaminaClient;
 

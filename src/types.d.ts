@@ -151,17 +151,30 @@ export interface BatchUpdate {
 }
 
 /**
+ * The properties of a `DreaminaError` beyond those of `Error`, each declared once: the class
+ * (index.d.ts) and `DreaminaErrorShape` take them from here.
+ */
+export interface DreaminaErrorProps {
+  /** What went wrong; branch on this. */
+  kind: DreaminaErrorKind;
+  /** The HTTP status, when a response was received. */
+  status?: number;
+  /** The job concerned, when known: never lost, even when the wait fails. */
+  jobid?: string;
+  /** For kind "validation": the option that was refused. */
+  field?: string;
+  /** For kind "rate_limited": how long the server asked to wait, in ms. */
+  retryAfterMs?: number;
+  /** For kind "job_failed": the failed job as the API returned it. */
+  job?: Job;
+}
+
+/**
  * A `DreaminaError` as seen from these declarations (the class itself is declared with the
  * package's entry, index.d.ts; tests/types checks the two are the same type).
  */
-export interface DreaminaErrorShape extends Error {
+export interface DreaminaErrorShape extends Error, DreaminaErrorProps {
   name: "DreaminaError";
-  kind: DreaminaErrorKind;
-  status?: number;
-  jobid?: string;
-  field?: string;
-  retryAfterMs?: number;
-  job?: Job;
 }
 
 /** One item's outcome, shaped as in `Promise.allSettled`. A rejection after the job was created carries its `jobid`. */

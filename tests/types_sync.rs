@@ -7,7 +7,7 @@ use dreamina_upscale::host::{
     batch_fields, upscale_all_fields, CALL_FIELDS, CLIENT_FIELDS, GENERATE, GENERATE_RESOLUTIONS,
     RATIOS, RESOLUTIONS, SET_PER_IMAGE, UPSCALE, WAIT_FIELDS,
 };
-use dreamina_upscale::ErrorKind;
+use dreamina_upscale::{ErrorKind, JS_PROPERTIES};
 
 const TS: &str = include_str!("../src/types.d.ts");
 const EDGE_TS: &str = include_str!("../src/edge.d.ts");
@@ -179,6 +179,35 @@ fn unions_match_the_rust_enums() {
         &GENERATE_RESOLUTIONS,
         "GenerateResolution",
     );
+}
+
+#[test]
+fn dreamina_error_properties_come_from_one_list() {
+    same(
+        interface_fields("DreaminaErrorProps"),
+        &JS_PROPERTIES,
+        "DreaminaErrorProps",
+    );
+    // js/error.js copies every property but `kind` (which has a default) from one array.
+    let js = include_str!("../js/error.js");
+    let list = &js[js
+        .find("for (const key of [")
+        .expect("error.js copies a list")
+        + 19..];
+    let list = &list[..list.find(']').unwrap()];
+    let copied: Vec<String> = list
+        .split('\'')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect();
+    let mut expected: Vec<&str> = JS_PROPERTIES.to_vec();
+    expected.retain(|p| *p != "kind");
+    assert_eq!(
+        copied, expected,
+        "js/error.js copies the properties of JS_PROPERTIES"
+    );
+    assert!(js.contains("this.kind = props.kind"));
 }
 
 #[test]

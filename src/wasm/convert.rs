@@ -7,7 +7,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, JS_PROPERTIES};
 use crate::validate::wrong_type;
 use crate::value::{Fields, Val};
 
@@ -98,7 +98,7 @@ pub fn prop(obj: &JsValue, key: &str) -> JsValue {
 }
 
 /// Builds the JS `DreaminaError`: an `Error` (so it has a stack) named "DreaminaError" with
-/// `kind`, `status`, `jobid`, `field`, `retryAfterMs` and `job`. The only Error→JS conversion.
+/// the properties of `JS_PROPERTIES`. The only Error→JS conversion.
 pub fn error_to_js(err: &Error, jobid: Option<&str>) -> JsValue {
     error_with_job(err, jobid, &JsValue::UNDEFINED)
 }
@@ -113,16 +113,17 @@ pub fn error_with_job(err: &Error, jobid: Option<&str>, job: &JsValue) -> JsValu
         Error::JobFailed { .. } => job,
         _ => &JsValue::UNDEFINED,
     };
+    let [kind, status, id, field, retry_after, failed_job] = JS_PROPERTIES;
     let props = object(&[
-        ("kind", Prop::Str(Some(err.kind().as_str()))),
-        ("status", Prop::Num(err.status().map(f64::from))),
-        ("jobid", Prop::Str(jobid)),
-        ("field", Prop::Str(err.field())),
+        (kind, Prop::Str(Some(err.kind().as_str()))),
+        (status, Prop::Num(err.status().map(f64::from))),
+        (id, Prop::Str(jobid)),
+        (field, Prop::Str(err.field())),
         (
-            "retryAfterMs",
+            retry_after,
             Prop::Num(err.retry_after_ms().map(|ms| ms as f64)),
         ),
-        ("job", Prop::Js(job)),
+        (failed_job, Prop::Js(job)),
     ]);
     Object::assign(&e, props.unchecked_ref());
     e.into()
