@@ -224,9 +224,30 @@ fn api_error(response: &Response, now_ms: f64) -> Error {
     }
 }
 
-/// Non-blank text of an error field, for `BodyFields` builders.
-pub fn text(s: &str) -> Option<String> {
-    (!s.trim().is_empty()).then(|| s.to_string())
+/// A body's `error` or `message` field as a transport finds it (`BodyFields` holds its text).
+pub enum ErrorField {
+    /// A string.
+    Text(String),
+    /// An upstream error object passed through: its own `message` and `error`, where strings.
+    Object {
+        message: Option<String>,
+        error: Option<String>,
+    },
+    /// Absent, or anything else.
+    Other,
+}
+
+impl ErrorField {
+    /// The text a message quotes: a non-blank string, or an upstream object's `message` (or
+    /// else its `error`) string. The one rule, for the wasm transport and the host alike.
+    pub fn text(self) -> Option<String> {
+        let s = match self {
+            ErrorField::Text(s) => s,
+            ErrorField::Object { message, error } => message.or(error)?,
+            ErrorField::Other => return None,
+        };
+        (!s.trim().is_empty()).then_some(s)
+    }
 }
 
 fn default_message(response: &Response) -> String {
@@ -295,14 +316,17 @@ pub fn parse_json(body: &str) -> Body {
         Err(_) => return Body::NotJson,
     };
     let val = |v: Option<&Value>| v.map_or(Val::Missing, crate::value::from_json);
-    let as_text = |v: Option<&Value>| match v {
-        Some(Value::String(s)) => text(s),
-        Some(Value::Object(o)) => o
-            .get("message")
-            .or_else(|| o.get("error"))
-            .and_then(|m| m.as_str())
-            .and_then(text),
-        _ => None,
+    let string = |v: Option<&Value>| v.and_then(Value::as_str).map(String::from);
+    let as_text = |v: Option<&Value>| {
+        match v {
+            Some(Value::String(s)) => ErrorField::Text(s.clone()),
+            Some(Value::Object(o)) => ErrorField::Object {
+                message: string(o.get("message")),
+                error: string(o.get("error")),
+            },
+            _ => ErrorField::Other,
+        }
+        .text()
     };
     Body::Object(BodyFields {
         jobid: val(obj.get("jobid")),

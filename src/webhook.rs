@@ -6,6 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::options::CALL_FIELDS;
 use crate::proxy::MAX_BODY_BYTES_LIMIT;
 use crate::validate;
 use crate::value::{get, Fields, Val};
@@ -21,14 +22,12 @@ pub const WEBHOOK_FIELDS: [&str; 5] = [
     "timeoutMs",
     "maxRetries",
 ];
-/// Options handed on to `getJob` unchanged (the client checks them).
-pub const GET_JOB_OPTIONS: [&str; 3] = ["signal", "timeoutMs", "maxRetries"];
 
 /// Checked options of one `handleWebhook` call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookConfig {
     pub max_body_bytes: usize,
-    /// Which of `GET_JOB_OPTIONS` were given, to pass on as they are.
+    /// Which of `getJob`'s options (`CALL_FIELDS`) were given, to pass on as they are.
     pub get_job_options: Vec<&'static str>,
 }
 
@@ -44,7 +43,7 @@ pub fn webhook_config(fields: &Fields, get_job: &Val) -> Result<WebhookConfig> {
     let max_body = validate::opt_int(fields, "maxBodyBytes", 1, MAX_BODY_BYTES_LIMIT)?;
     Ok(WebhookConfig {
         max_body_bytes: max_body.map_or(DEFAULT_MAX_BODY_BYTES, |n| n as usize),
-        get_job_options: GET_JOB_OPTIONS
+        get_job_options: CALL_FIELDS
             .into_iter()
             .filter(|k| !get(fields, k).is_absent())
             .collect(),

@@ -89,6 +89,12 @@ pub fn read_object(obj: &JsValue, what: &str, optional: bool) -> Result<(Fields,
     Ok((fields, values))
 }
 
+/// The outcome of calling a user's (or a runtime's) function: what it threw, or what it
+/// returned, awaited when that is a promise (a rejection is an `Err` too).
+pub async fn awaited(called: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&called?)).await
+}
+
 /// Reads one property, `undefined` when absent or unreadable.
 pub fn prop(obj: &JsValue, key: &str) -> JsValue {
     if obj.is_null_or_undefined() {

@@ -17,8 +17,8 @@ use crate::engine::{HttpRequest, Transport};
 use crate::error::{Error, Result};
 use crate::json::{JsonObject, Scalar};
 use crate::response::{
-    needs_error_text, needs_excerpt, printable_status, text as message_text, Body, BodyFields,
-    Response, BODY_START_CHARS, MAX_BODY_BYTES,
+    needs_error_text, needs_excerpt, printable_status, Body, BodyFields, ErrorField, Response,
+    BODY_START_CHARS, MAX_BODY_BYTES,
 };
 use crate::retry::proves_not_sent;
 use crate::url::{path_of_url, redact};
@@ -298,13 +298,16 @@ fn parse(body: &JsString, status: u16) -> (Body, JsValue) {
     KEYS.with(|k| {
         let get = |v: &JsValue, key: &JsValue| Reflect::get(v, key).unwrap_or(JsValue::UNDEFINED);
         // `error` / `message` as text: a string, or an upstream object's `message` / `error`.
-        let as_text = |v: JsValue| match v.as_string() {
-            Some(s) => message_text(&s),
-            None if v.is_object() => get(&v, &k.message)
-                .as_string()
-                .or_else(|| get(&v, &k.error).as_string())
-                .and_then(|s| message_text(&s)),
-            None => None,
+        let as_text = |v: JsValue| {
+            match v.as_string() {
+                Some(s) => ErrorField::Text(s),
+                None if v.is_object() => ErrorField::Object {
+                    message: get(&v, &k.message).as_string(),
+                    error: get(&v, &k.error).as_string(),
+                },
+                None => ErrorField::Other,
+            }
+            .text()
         };
         let jobid = to_val(&get(&doc, &k.jobid));
         let job_status = to_val(&get(&doc, &k.status));

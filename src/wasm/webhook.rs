@@ -5,10 +5,10 @@
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 
 use super::body::{header, read_capped, ReadError};
-use super::convert::{error_to_js, fields, prop, to_val};
+use super::convert::{awaited, error_to_js, fields, prop, to_val};
 use crate::error::Error;
 use crate::webhook::{self, ConfirmedJob, REPLY_REF_KEYS};
 
@@ -76,12 +76,8 @@ async fn run(
         let _ = Reflect::set(&call_opts, &(*key).into(), &prop(options, key));
     }
     let get_job: Function = get_job.unchecked_into();
-    let pending = get_job
-        .call2(&client, &hint.jobid.as_str().into(), &call_opts)
-        .map_err(WebhookError::Js)?;
-    let job = JsFuture::from(Promise::resolve(&pending))
-        .await
-        .map_err(WebhookError::Js)?;
+    let called = get_job.call2(&client, &hint.jobid.as_str().into(), &call_opts);
+    let job = awaited(called).await.map_err(WebhookError::Js)?;
     let confirmation = webhook::confirm(&hint, &confirmed_job(&job))?;
     let result = WebhookResult {
         jobid: &hint.jobid,
