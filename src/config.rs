@@ -141,11 +141,7 @@ fn token(v: &Val, base_url: &str) -> Result<Option<String>> {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::value::fields_of as f;
-
-    fn s(x: &str) -> Val {
-        Val::Str(x.into())
-    }
+    use crate::testing::{fields_of as f, s};
 
     #[test]
     fn debug_output_never_shows_the_token() {

@@ -18,6 +18,24 @@ pub struct HttpRequest {
     pub timeout_ms: u32,
 }
 
+impl HttpRequest {
+    /// A request to `endpoint` (with `segment`, a job id, for a `Path::Segment` one).
+    pub fn to(
+        endpoint: &Endpoint,
+        base_url: &str,
+        segment: &str,
+        body: Option<JsonObject>,
+        timeout_ms: u32,
+    ) -> Self {
+        HttpRequest {
+            method: endpoint.method,
+            url: endpoint.url(base_url, segment),
+            body,
+            timeout_ms,
+        }
+    }
+}
+
 /// What the engine needs from the outside world. Implementations own the caller's abort signal:
 /// `send` and `sleep` fail with `Error::Aborted` as soon as it fires.
 #[allow(async_fn_in_trait)]
@@ -107,12 +125,7 @@ pub async fn submit<T: Transport>(
     policy: &RetryPolicy,
     retry_rate_limits: bool,
 ) -> Result<JobDoc<T::Doc>> {
-    let req = HttpRequest {
-        method: endpoint.method,
-        url: endpoint.url(base_url, ""),
-        body: Some(body),
-        timeout_ms,
-    };
+    let req = HttpRequest::to(endpoint, base_url, "", Some(body), timeout_ms);
     send_with_retries_where(t, &req, policy, f64::INFINITY, retry_rate_limits)
         .await
         .map_err(|e| match ambiguous_post_note(&e) {
@@ -130,12 +143,7 @@ pub async fn get_job<T: Transport>(
     policy: &RetryPolicy,
     deadline_ms: f64,
 ) -> Result<JobDoc<T::Doc>> {
-    let req = HttpRequest {
-        method: GET_JOB.method,
-        url: GET_JOB.url(base_url, jobid),
-        body: None,
-        timeout_ms,
-    };
+    let req = HttpRequest::to(&GET_JOB, base_url, jobid, None, timeout_ms);
     send_with_retries(t, &req, policy, deadline_ms).await
 }
 

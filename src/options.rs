@@ -138,11 +138,8 @@ fn checked_batch_options(fields: &Fields) -> Result<BatchOptions> {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::value::{fields_of as f, Val};
-
-    fn s(x: &str) -> Val {
-        Val::Str(x.into())
-    }
+    use crate::testing::{fields_of as f, s};
+    use crate::value::Val;
 
     #[test]
     fn wait_options_checked() {

@@ -1,11 +1,27 @@
-//! The host test harness, shared by the engine's and the batch's tests: one fake clock with
-//! timers, and one executor that moves the clock to the next timer whenever every task is
-//! waiting, so hours of simulated polling take milliseconds and every run repeats exactly.
+//! The host test harness: one fake clock with timers and one executor that moves the clock to
+//! the next timer whenever every task is waiting (shared by the engine's and the batch's
+//! tests, so hours of simulated polling take milliseconds and every run repeats exactly), and
+//! the literal-building helpers every validation test uses.
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
+
+use crate::value::{Fields, Val};
+
+/// `Fields` from literal pairs.
+pub(crate) fn fields_of(pairs: &[(&str, Val)]) -> Fields {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+/// A string value.
+pub(crate) fn s(x: &str) -> Val {
+    Val::Str(x.into())
+}
 
 /// Simulated time, in epoch milliseconds, and the timers tasks wait on.
 pub(crate) struct FakeClock {

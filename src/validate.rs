@@ -217,9 +217,7 @@ pub fn is_header_token(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn s(x: &str) -> Val {
-        Val::Str(x.into())
-    }
+    use crate::testing::s;
 
     #[test]
     fn length_limits_say_they_count_bytes() {

@@ -95,15 +95,6 @@ pub fn get<'a>(fields: &'a Fields, key: &str) -> &'a Val {
         .unwrap_or(&Val::Missing)
 }
 
-/// `Fields` from literal pairs, for the host tests.
-#[cfg(all(test, not(target_arch = "wasm32")))]
-pub(crate) fn fields_of(pairs: &[(&str, Val)]) -> Fields {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -556,7 +556,7 @@ fn a_large_batch_keeps_the_capacity_busy() {
 
 #[test]
 fn options_are_checked_naming_the_field() {
-    let f = crate::value::fields_of;
+    let f = crate::testing::fields_of;
     let ok = batch_options(&f(&[])).unwrap();
     assert_eq!(ok.concurrency, DEFAULT_CONCURRENCY);
     const { assert!(DEFAULT_CONCURRENCY <= 10) };

@@ -3,10 +3,21 @@
 
 use super::*;
 use crate::json::{field, json_text};
-use crate::value::fields_of as f;
+use crate::testing::{fields_of as f, s};
 
-fn s(x: &str) -> Val {
-    Val::Str(x.into())
+/// Each `(field, value)` added to an otherwise good request (`good`) is refused, the error
+/// naming that field.
+fn each_refused_naming_its_field(endpoint: &Endpoint, good: (&str, Val), cases: Vec<(&str, Val)>) {
+    for (field, val) in cases {
+        let mut fields = f(std::slice::from_ref(&good));
+        fields.retain(|(k, _)| k != field);
+        fields.push((field.to_string(), val.clone()));
+        let err = endpoint
+            .check(&fields)
+            .expect_err(&format!("{field} = {val:?} should fail"));
+        assert_eq!(err.field(), Some(field), "{field} = {val:?}: {err}");
+        assert!(err.to_string().contains(field), "{err}");
+    }
 }
 
 const ID: &str = "j1125000000000000001i-u12345-US:user@example.com:dreamina";
@@ -97,16 +108,7 @@ fn upscale_bad_values_name_their_field() {
         ("replyRef", Val::Str("x".repeat(2000))),
         ("upscaleResoluton", s("4k")),
     ];
-    for (field, val) in cases {
-        let mut fields = f(&[("jobid", s(ID))]);
-        fields.retain(|(k, _)| k != field);
-        fields.push((field.to_string(), val.clone()));
-        let err = UPSCALE
-            .check(&fields)
-            .expect_err(&format!("{field} = {val:?} should fail"));
-        assert_eq!(err.field(), Some(field), "{field} = {val:?}: {err}");
-        assert!(err.to_string().contains(field), "{err}");
-    }
+    each_refused_naming_its_field(&UPSCALE, ("jobid", s(ID)), cases);
 }
 
 #[test]
@@ -233,16 +235,7 @@ fn generate_bad_values_name_their_field() {
         ("promt", s("x")),
         ("seed", Val::Num(1.0)),
     ];
-    for (field, val) in cases {
-        let mut fields = f(&[("prompt", s("a fox"))]);
-        fields.retain(|(k, _)| k != field);
-        fields.push((field.to_string(), val.clone()));
-        let err = GENERATE
-            .check(&fields)
-            .expect_err(&format!("{field} = {val:?} should fail"));
-        assert_eq!(err.field(), Some(field), "{field} = {val:?}: {err}");
-        assert!(err.to_string().contains(field), "{err}");
-    }
+    each_refused_naming_its_field(&GENERATE, ("prompt", s("a fox")), cases);
 }
 
 #[test]

@@ -100,6 +100,14 @@ fn status(code: u16, body: &str) -> Answer {
     })
 }
 
+/// A job that is created, then `n` answers of `middle`, then completes.
+fn created_then(n: usize, middle: impl Fn() -> Answer) -> Vec<Answer> {
+    let mut answers = vec![job("created")];
+    answers.extend((0..n).map(|_| middle()));
+    answers.push(job("completed"));
+    answers
+}
+
 fn net(not_sent: bool) -> Answer {
     Err(Error::Network {
         message: "fetch failed".into(),
@@ -317,10 +325,7 @@ fn rate_limits_slow_the_wait_instead_of_failing_it() {
     };
     limited.retry_after = Some("30".into());
     let rl = || Ok(limited.clone());
-    let mut answers = vec![job("created")];
-    answers.extend([rl(), rl(), rl(), rl()]);
-    answers.push(job("completed"));
-    let t = Fake::new(answers);
+    let t = Fake::new(created_then(4, rl));
     let f = t
         .run(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {}))
         .unwrap();
@@ -340,10 +345,7 @@ fn a_poll_that_times_out_does_not_end_the_wait() {
             status: None,
         })
     };
-    let mut answers: Vec<Answer> = vec![job("created")];
-    answers.extend([slow(), slow(), slow(), slow()]);
-    answers.push(job("completed"));
-    let t = Fake::new(answers);
+    let t = Fake::new(created_then(4, slow));
     let f = t
         .run(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {}))
         .unwrap();
@@ -353,10 +355,7 @@ fn a_poll_that_times_out_does_not_end_the_wait() {
 
 #[test]
 fn a_network_blip_does_not_end_the_wait_but_an_unreachable_server_does() {
-    let mut answers: Vec<Answer> = vec![job("created")];
-    answers.extend((0..8).map(|_| net(false)));
-    answers.push(job("completed"));
-    let t = Fake::new(answers);
+    let t = Fake::new(created_then(8, || net(false)));
     let f = t
         .run(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {}))
         .unwrap();
