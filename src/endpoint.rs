@@ -123,6 +123,7 @@ pub const GENERATE: Endpoint = Endpoint {
         ("imageRef_4", Rule::Ref),
         ("imageRef_5", Rule::Ref),
         ("imageRef_6", Rule::Ref),
+        ("imageStrength", Rule::Number(0.0, 1.0)),
         ("account", Rule::Name(256)),
         ("replyUrl", Rule::ReplyUrl),
         ("replyRef", Rule::Bytes(1024)),

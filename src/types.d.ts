@@ -130,6 +130,8 @@ export interface GenerateFields {
   imageRef_4?: string;
   imageRef_5?: string;
   imageRef_6?: string;
+  /** How strongly the reference pictures shape the result, number 0–1. Default 0.5. */
+  imageStrength?: number;
   /** Which linked account runs it; default one with free capacity. */
   account?: string;
   /** Absolute http(s) URL the provider calls when the job completes or fails. */

@@ -1,0 +1,42 @@
+// The provider's API as it is today (issue 19), as users call it, against the mock over real
+// HTTP: imageStrength on a generation, cancel, accounts and the running jobs. Needs the mock of
+// the provider's contract (tests/mock on the `api` branch: model table, scheduler, accounts).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { DreaminaClient, DreaminaError } from 'dreamina-upscale';
+import { startMock } from '../mock/server.mjs';
+
+const TOKEN = 'user:12345-sandbox';
+let mock;
+
+before(async () => { mock = await startMock({ completeAfterMs: 200 }); });
+after(() => mock.close());
+
+const client = (extra = {}) =>
+  new DreaminaClient({ token: TOKEN, baseUrl: mock.baseUrl, retryBaseDelayMs: 5, retryMaxDelayMs: 20, ...extra });
+
+/** A request's JSON body as the mock recorded it (as text, or parsed). */
+const bodyOf = (request) => (typeof request.body === 'string' ? JSON.parse(request.body) : request.body);
+
+async function rejects(promise, kind) {
+  const err = await promise.then(() => assert.fail(`expected a ${kind} rejection`), (e) => e);
+  assert.ok(err instanceof DreaminaError, `not a DreaminaError: ${err}`);
+  assert.equal(err.kind, kind, err.message);
+  return err;
+}
+
+test('generate: imageStrength is sent with the references, and checked as a number 0–1', async () => {
+  const source = await client().generateAndWait({ prompt: 'a red fox' }, { pollIntervalMs: 100 });
+  const ref = source.response.images[0].assetRef;
+  const job = await client().generate({ prompt: 'the same fox at night', imageRef_1: ref, imageStrength: 0.7 });
+  assert.equal(job.status, 'created');
+  const sent = bodyOf(mock.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/images')).at(-1));
+  assert.equal(sent.imageStrength, 0.7);
+  assert.equal(sent.imageRef_1, ref);
+  const before = mock.requests().length;
+  for (const bad of [1.5, -0.1, '0.5', Number.NaN]) {
+    const err = await rejects(client().generate({ prompt: 'x', imageRef_1: ref, imageStrength: bad }), 'validation');
+    assert.equal(err.field, 'imageStrength');
+  }
+  assert.equal(mock.requests().length, before, 'nothing sent for a bad imageStrength');
+});
