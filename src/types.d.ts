@@ -33,7 +33,7 @@ export interface UpscaleRequest {
   originalImageStrength?: number;
   /** Detail enhancement, number 0–1. Default 0.5. */
   detailStrength?: number;
-  /** Absolute http(s) URL the provider calls when the job completes or fails. */
+  /** Absolute http(s) URL, at most 1024 bytes, the provider calls when the job completes or fails. */
   replyUrl?: string;
   /** Any string, echoed back in the webhook call. */
   replyRef?: string;
@@ -134,7 +134,7 @@ export interface GenerateFields {
   imageStrength?: number;
   /** Which linked account runs it; default one with free capacity. */
   account?: string;
-  /** Absolute http(s) URL the provider calls when the job completes or fails. */
+  /** Absolute http(s) URL, at most 1024 bytes, the provider calls when the job completes or fails. */
   replyUrl?: string;
   /** Any string, echoed back in the webhook call. */
   replyRef?: string;

@@ -8,8 +8,8 @@ use crate::value::{format_number, get, Fields, Val};
 
 /// Longest `setTimeout` delay JS honours; longer ones fire at once.
 pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
-/// Longest `replyUrl`, in bytes.
-pub const MAX_REPLY_URL_BYTES: usize = 2048;
+/// Longest `replyUrl`, in bytes: the provider's limit for its account-wide one.
+pub const MAX_REPLY_URL_BYTES: usize = 1024;
 
 /// "must be {expected}, got {what v is}": the message of a value of the wrong type.
 pub fn wrong_type(field: &str, expected: &str, v: &Val) -> Error {
@@ -129,9 +129,11 @@ pub(crate) fn choice(
 /// An absolute http(s) URL the provider calls back (`replyUrl`).
 pub(crate) fn reply_url(field: &str, v: &Val) -> Result<String> {
     match v {
-        Val::Str(s) if parse_http_url(s).is_some() && s.len() <= MAX_REPLY_URL_BYTES => {
-            Ok(s.clone())
-        }
+        Val::Str(s) if s.len() > MAX_REPLY_URL_BYTES => Err(Error::validation(
+            field,
+            format!("is longer than {MAX_REPLY_URL_BYTES} bytes (UTF-8)"),
+        )),
+        Val::Str(s) if parse_http_url(s).is_some() => Ok(s.clone()),
         _ => Err(Error::validation(
             field,
             format!("must be an absolute http(s) URL, got {}", describe(v)),
@@ -226,6 +228,18 @@ mod tests {
         let e = jobid("jobid", &s(&id)).unwrap_err().to_string();
         assert!(e.contains("1024 bytes"), "{e}");
         assert!(jobid("jobid", &s(&"é".repeat(512))).is_ok());
+    }
+
+    #[test]
+    fn reply_urls_are_absolute_and_at_most_1024_bytes() {
+        let url = |len: usize| format!("https://hooks.example.com/{}", "a".repeat(len - 26));
+        assert_eq!(url(1024).len(), 1024);
+        assert!(reply_url("replyUrl", &s(&url(1024))).is_ok());
+        let e = reply_url("replyUrl", &s(&url(1025))).unwrap_err();
+        assert_eq!(e.field(), Some("replyUrl"));
+        assert!(e.to_string().contains("1024 bytes"), "{e}");
+        let e = reply_url("replyUrl", &s("/relative")).unwrap_err();
+        assert!(e.to_string().contains("absolute http(s) URL"), "{e}");
     }
 
     #[test]

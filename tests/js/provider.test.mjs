@@ -40,3 +40,16 @@ test('generate: imageStrength is sent with the references, and checked as a numb
   }
   assert.equal(mock.requests().length, before, 'nothing sent for a bad imageStrength');
 });
+
+test('replyUrl: at most 1024 bytes, refused naming the field before anything is sent', async () => {
+  const url = (len) => `https://hooks.example.com/${'a'.repeat(len - 26)}`;
+  const before = mock.requests().length;
+  const err = await rejects(client().generate({ prompt: 'x', replyUrl: url(1025) }), 'validation');
+  assert.equal(err.field, 'replyUrl');
+  assert.match(err.message, /1024 bytes/);
+  const up = await rejects(client().upscale({ jobid: 'j1-u1-US:a@b.c:dreamina', replyUrl: url(1025) }), 'validation');
+  assert.equal(up.field, 'replyUrl');
+  assert.equal(mock.requests().length, before, 'nothing sent');
+  const job = await client().generate({ prompt: 'a fox', replyUrl: url(1024) });
+  assert.equal(job.status, 'created');
+});
