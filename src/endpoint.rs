@@ -15,6 +15,7 @@ use crate::value::{get, Fields, Val};
 pub enum Method {
     Get,
     Post,
+    Delete,
 }
 
 impl Method {
@@ -22,6 +23,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -40,6 +42,8 @@ pub enum Path {
 pub enum Answers {
     /// A job object: `jobid` and `status` are read from it.
     Job,
+    /// Anything, or nothing (`204`): the body, when JSON, is handed back.
+    Anything,
 }
 
 /// How one request field is checked.
@@ -140,6 +144,15 @@ pub const GET_JOB: Endpoint = Endpoint {
     fields: &[],
     needs_one_of: &[],
     answers: Answers::Job,
+};
+
+/// `DELETE /scheduler/{jobid}`: cancels an executing job (it fails with "Cancelled by user").
+pub const CANCEL: Endpoint = Endpoint {
+    method: Method::Delete,
+    path: Path::Segment("/scheduler/"),
+    fields: &[],
+    needs_one_of: &[],
+    answers: Answers::Anything,
 };
 
 impl Endpoint {

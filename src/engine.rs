@@ -1,11 +1,11 @@
 //! The request/retry loop and the poll loop, written against a small `Transport` trait so they
 //! run on the host with a fake clock in tests, and on `fetch` + timers in wasm.
 
-use crate::endpoint::{Endpoint, Method, GET_JOB};
+use crate::endpoint::{Answers, Endpoint, Method, GET_JOB};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonObject;
 use crate::poll;
-use crate::response::{classify_response, JobDoc, JobStatus, Response};
+use crate::response::{classify_response, Job, JobDoc, JobStatus, Response};
 use crate::retry::{ambiguous_post_note, next_delay, RetryPolicy};
 
 /// One HTTP request as the engine asks for it. The transport adds the token and headers.
@@ -16,6 +16,8 @@ pub struct HttpRequest {
     /// A JSON object body (sent with `Content-Type: application/json`).
     pub body: Option<JsonObject>,
     pub timeout_ms: u32,
+    /// What a successful answer must be.
+    pub answers: Answers,
 }
 
 impl HttpRequest {
@@ -32,6 +34,7 @@ impl HttpRequest {
             url: endpoint.url(base_url, segment),
             body,
             timeout_ms,
+            answers: endpoint.answers,
         }
     }
 }
@@ -53,26 +56,18 @@ pub trait Transport {
     fn is_aborted(&self) -> bool;
 }
 
-/// Sends `req`, retrying what `policy` allows, and classifies the answer. No attempt or retry
-/// sleep reaches past `deadline_ms` (epoch ms; `f64::INFINITY` for none).
-pub async fn send_with_retries<T: Transport>(
-    t: &T,
-    req: &HttpRequest,
-    policy: &RetryPolicy,
-    deadline_ms: f64,
-) -> Result<JobDoc<T::Doc>> {
-    send_with_retries_where(t, req, policy, deadline_ms, true).await
-}
-
-/// `send_with_retries`; a 429 is retried only when `retry_rate_limits` (a batch waits out a
-/// full account itself). A flag, not a closure, so the loop is compiled once.
-pub async fn send_with_retries_where<T: Transport>(
+/// Sends `req`, retrying what `policy` allows, and classifies the answer: the job it holds
+/// (for an endpoint that answers one) and the parsed document. No attempt or retry sleep
+/// reaches past `deadline_ms` (epoch ms; `f64::INFINITY` for none). A 429 is retried only when
+/// `retry_rate_limits` (a batch waits out a full account itself): a flag, not a closure, so the
+/// loop is compiled once.
+pub async fn send<T: Transport>(
     t: &T,
     req: &HttpRequest,
     policy: &RetryPolicy,
     deadline_ms: f64,
     retry_rate_limits: bool,
-) -> Result<JobDoc<T::Doc>> {
+) -> Result<(Option<Job>, T::Doc)> {
     let mut attempt = 0;
     loop {
         if t.is_aborted() {
@@ -91,7 +86,7 @@ pub async fn send_with_retries_where<T: Transport>(
         };
         let outcome = match t.send(req).await {
             Ok((response, doc)) => {
-                classify_response(&response, t.now_ms()).map(|job| JobDoc { job, doc })
+                classify_response(&response, t.now_ms(), req.answers).map(|job| (job, doc))
             }
             Err(e) => Err(e),
         };
@@ -126,8 +121,9 @@ pub async fn submit<T: Transport>(
     retry_rate_limits: bool,
 ) -> Result<JobDoc<T::Doc>> {
     let req = HttpRequest::to(endpoint, base_url, "", Some(body), timeout_ms);
-    send_with_retries_where(t, &req, policy, f64::INFINITY, retry_rate_limits)
+    send(t, &req, policy, f64::INFINITY, retry_rate_limits)
         .await
+        .and_then(job_doc)
         .map_err(|e| match ambiguous_post_note(&e) {
             Some(note) => e.with_note(note),
             None => e,
@@ -144,7 +140,34 @@ pub async fn get_job<T: Transport>(
     deadline_ms: f64,
 ) -> Result<JobDoc<T::Doc>> {
     let req = HttpRequest::to(&GET_JOB, base_url, jobid, None, timeout_ms);
-    send_with_retries(t, &req, policy, deadline_ms).await
+    send(t, &req, policy, deadline_ms, true)
+        .await
+        .and_then(job_doc)
+}
+
+/// One call of any endpoint (a `Path::Segment` one with `segment`): its parsed document.
+pub async fn call<T: Transport>(
+    t: &T,
+    endpoint: &Endpoint,
+    base_url: &str,
+    segment: &str,
+    timeout_ms: u32,
+    policy: &RetryPolicy,
+) -> Result<T::Doc> {
+    let req = HttpRequest::to(endpoint, base_url, segment, None, timeout_ms);
+    Ok(send(t, &req, policy, f64::INFINITY, true).await?.1)
+}
+
+/// The job of an answer from an endpoint that answers one.
+fn job_doc<D>((job, doc): (Option<Job>, D)) -> Result<JobDoc<D>> {
+    match job {
+        Some(job) => Ok(JobDoc { job, doc }),
+        // `classify_response` reads a job for every endpoint that answers one.
+        None => Err(Error::InvalidResponse {
+            status: 200,
+            message: "The API answered without a job".into(),
+        }),
+    }
 }
 
 /// Settings of one wait.

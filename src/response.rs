@@ -9,6 +9,7 @@
 //! engine hands back a `JobDoc` (that `Job` and the parsed document, the very JS object). On
 //! the host, tests build responses from text (`TextResponse`).
 
+use crate::endpoint::Answers;
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::Val;
 
@@ -120,8 +121,13 @@ pub struct JobDoc<D> {
     pub doc: D,
 }
 
-/// Classifies a response: a job for 2xx with a job body, a typed error otherwise.
-pub fn classify_response(response: &Response, now_ms: f64) -> Result<Job> {
+/// Classifies a response: for 2xx, what `answers` expects (a `Job` read from a job body; a
+/// JSON object; anything), a typed error otherwise.
+pub fn classify_response(
+    response: &Response,
+    now_ms: f64,
+    answers: Answers,
+) -> Result<Option<Job>> {
     if response.body_len > MAX_BODY_BYTES {
         return Err(Error::InvalidResponse {
             status: response.status,
@@ -133,21 +139,29 @@ pub fn classify_response(response: &Response, now_ms: f64) -> Result<Job> {
             ),
         });
     }
-    if (200..300).contains(&response.status) {
-        return read_job(response);
+    if !(200..300).contains(&response.status) {
+        return Err(api_error(response, now_ms));
     }
-    Err(api_error(response, now_ms))
+    match answers {
+        Answers::Job => read_job(response).map(Some),
+        Answers::Anything => Ok(None),
+    }
 }
 
-fn read_job(response: &Response) -> Result<Job> {
-    let invalid = |why: &str| Error::InvalidResponse {
+/// The error of a 2xx answer that is not what the endpoint answers.
+fn invalid(response: &Response, why: &str) -> Error {
+    Error::InvalidResponse {
         status: response.status,
         message: format!(
             "The API answered HTTP {} with {why}: {}",
             printable_status(response.status),
             excerpt(&response.body_start)
         ),
-    };
+    }
+}
+
+fn read_job(response: &Response) -> Result<Job> {
+    let invalid = |why: &str| invalid(response, why);
     let fields = match &response.body {
         Body::Object(fields) => fields,
         Body::NotObject => return Err(invalid("JSON that is not a job object")),
@@ -299,7 +313,8 @@ impl TextResponse {
 /// Classifies a whole response; the body text is kept as the document.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn classify(resp: TextResponse, now_ms: f64) -> Result<JobDoc<String>> {
-    let job = classify_response(&resp.to_response(), now_ms)?;
+    let job = classify_response(&resp.to_response(), now_ms, Answers::Job)?;
+    let job = job.ok_or_else(|| invalid(&resp.to_response(), "no job"))?;
     Ok(JobDoc {
         job,
         doc: resp.body,
@@ -490,7 +505,10 @@ mod tests {
                     message: None,
                     ..fields.clone()
                 });
-                let (a, b) = (classify_response(&full, 0.0), classify_response(&bare, 0.0));
+                let (a, b) = (
+                    classify_response(&full, 0.0, Answers::Job),
+                    classify_response(&bare, 0.0, Answers::Job),
+                );
                 assert_eq!(format!("{a:?}"), format!("{b:?}"), "{status} {body}");
             }
         }

@@ -67,6 +67,9 @@ export interface WaitOptions {
   maxRetries?: number;
 }
 
+/** What `cancel` resolves with: the API's answer, nothing for its usual `204`. */
+export type CancelResult = Record<string, unknown> | undefined;
+
 /** A job's status; any other value means still running. */
 export type JobStatus = "created" | "completed" | "failed" | (string & {});
 

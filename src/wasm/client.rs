@@ -13,7 +13,7 @@ use super::fetch::Fetcher;
 use super::options::{self, notify};
 use super::transport::RequestHeaders;
 use crate::config::client_config;
-use crate::endpoint::{Endpoint, GENERATE, UPSCALE};
+use crate::endpoint::{Endpoint, CANCEL, GENERATE, GET_JOB, UPSCALE};
 use crate::engine;
 use crate::options::{call_options, wait_options};
 use crate::validate;
@@ -107,22 +107,19 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        let id = jobid.as_string();
-        let val = id.clone().map_or_else(|| to_val(&jobid), Val::Str);
-        spawn(id, async move {
-            let jobid = validate::jobid("jobid", &val)?;
-            let opts = options::read(&options, true, call_options)?;
-            let t = inner.transport(opts.signal.as_ref());
-            let call = &opts.checked;
-            let (timeout, policy) = (
-                inner.timeout(call.timeout_ms),
-                inner.policy(call.max_retries),
-            );
-            let base = &inner.config.base_url;
-            let f = engine::get_job(&t, base, &jobid, timeout, &policy, f64::INFINITY).await?;
-            Ok(f.doc)
-        })
+        self.call(&GET_JOB, Some(("jobid", jobid)), options)
+    }
+
+    /// Cancels an executing job (`DELETE /scheduler/{jobid}`): one still "created" fails with
+    /// "Cancelled by user". Resolves with what the API answers (nothing, for its 204); rejects
+    /// with kind "not_found" when no job by that id is running.
+    #[wasm_bindgen(unchecked_return_type = "Promise<CancelResult>")]
+    pub fn cancel(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(&CANCEL, Some(("jobid", jobid)), options)
     }
 
     /// Polls a job until it completes; rejects if it fails, times out or is aborted.
@@ -143,6 +140,37 @@ impl DreaminaClient {
 }
 
 impl DreaminaClient {
+    /// One call of `endpoint` under the call options, with its path segment (a job id or an
+    /// account, checked as one and named `field`) when it has one: resolves with the answer.
+    fn call(
+        &self,
+        endpoint: &'static Endpoint,
+        segment: Option<(&'static str, JsValue)>,
+        options: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        let (field, value) = segment.unwrap_or(("", JsValue::UNDEFINED));
+        let given = value.as_string();
+        // A failure names the job it was about.
+        let jobid = given.clone().filter(|_| field == "jobid");
+        let val = given.map_or_else(|| to_val(&value), Val::Str);
+        spawn(jobid, async move {
+            let segment = match field {
+                "" => String::new(),
+                field => validate::jobid(field, &val)?,
+            };
+            let opts = options::read(&options, true, call_options)?;
+            let t = inner.transport(opts.signal.as_ref());
+            let call = &opts.checked;
+            let (timeout, policy) = (
+                inner.timeout(call.timeout_ms),
+                inner.policy(call.max_retries),
+            );
+            let base = &inner.config.base_url;
+            engine::call(&t, endpoint, base, &segment, timeout, &policy).await
+        })
+    }
+
     /// `upscale` / `generate`: one job-creating POST to `endpoint`, under the call options.
     fn start(&self, endpoint: &'static Endpoint, request: JsValue, options: JsValue) -> Promise {
         let inner = self.inner.clone();

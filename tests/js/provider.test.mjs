@@ -53,3 +53,21 @@ test('replyUrl: at most 1024 bytes, refused naming the field before anything is 
   const job = await client().generate({ prompt: 'a fox', replyUrl: url(1024) });
   assert.equal(job.status, 'created');
 });
+
+test('cancel: DELETE /scheduler/{jobid} fails a running job with "Cancelled by user"', async () => {
+  const job = await client().generate({ prompt: 'a fox to cancel' });
+  assert.equal(await client().cancel(job.jobid), undefined, 'the API answers 204, nothing');
+  const del = mock.requests().filter((r) => r.method === 'DELETE').at(-1);
+  assert.equal(del.path, `/v1/dreamina/scheduler/${encodeURIComponent(job.jobid)}`);
+  const after = await client().getJob(job.jobid);
+  assert.equal(after.status, 'failed');
+  assert.match(after.error, /Cancelled by user/);
+  // No job by that id is running any more: not_found, carrying the jobid.
+  const again = await rejects(client().cancel(job.jobid), 'not_found');
+  assert.equal(again.jobid, job.jobid);
+  const before = mock.requests().length;
+  const bad = await rejects(client().cancel('..'), 'validation');
+  assert.equal(bad.field, 'jobid');
+  await rejects(client().cancel(job.jobid, { timeoutMs: 0 }), 'validation');
+  assert.equal(mock.requests().length, before, 'nothing sent for a bad jobid or options');
+});
