@@ -412,7 +412,14 @@ fn upscale_and_wait_skips_the_pointless_first_poll() {
 fn cancel_deletes_the_job_in_one_segment_and_takes_a_204() {
     let t = Fake::new(vec![status(204, "")]);
     let doc = t
-        .run(call(&t, &CANCEL, BASE, "j1i-u1-US:a/b@c.d:dreamina", 1000, &POLICY))
+        .run(call(
+            &t,
+            &CANCEL,
+            BASE,
+            "j1i-u1-US:a/b@c.d:dreamina",
+            1000,
+            &POLICY,
+        ))
         .unwrap();
     assert_eq!(doc, "");
     let sent = t.sent.borrow();
@@ -427,14 +434,22 @@ fn cancel_deletes_the_job_in_one_segment_and_takes_a_204() {
 #[test]
 fn cancel_is_repeated_only_when_the_server_cannot_have_acted() {
     let t = Fake::new(vec![status(429, "{}"), net(true), status(204, "")]);
-    t.run(call(&t, &CANCEL, BASE, "j1i", 1000, &POLICY)).unwrap();
+    t.run(call(&t, &CANCEL, BASE, "j1i", 1000, &POLICY))
+        .unwrap();
     assert_eq!(t.sent.borrow().len(), 3);
     for answer in [net(false), status(503, r#"{"error":"x"}"#)] {
         let t = Fake::new(vec![answer, status(204, "")]);
-        assert!(t.run(call(&t, &CANCEL, BASE, "j1i", 1000, &POLICY)).is_err());
+        assert!(t
+            .run(call(&t, &CANCEL, BASE, "j1i", 1000, &POLICY))
+            .is_err());
         assert_eq!(t.sent.borrow().len(), 1, "a second DELETE would answer 404");
     }
-    let t = Fake::new(vec![status(404, r#"{"error":"Unable to locate running jobid j1i"}"#)]);
-    let e = t.run(call(&t, &CANCEL, BASE, "j1i", 1000, &POLICY)).unwrap_err();
+    let t = Fake::new(vec![status(
+        404,
+        r#"{"error":"Unable to locate running jobid j1i"}"#,
+    )]);
+    let e = t
+        .run(call(&t, &CANCEL, BASE, "j1i", 1000, &POLICY))
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
 }
