@@ -42,6 +42,8 @@ pub enum Path {
 pub enum Answers {
     /// A job object: `jobid` and `status` are read from it.
     Job,
+    /// A JSON object of any shape, handed back as it is.
+    Object,
     /// Anything, or nothing (`204`): the body, when JSON, is handed back.
     Anything,
 }
@@ -153,6 +155,15 @@ pub const CANCEL: Endpoint = Endpoint {
     fields: &[],
     needs_one_of: &[],
     answers: Answers::Anything,
+};
+
+/// `GET /accounts`: the linked accounts, keyed by `REGION:email`.
+pub const LIST_ACCOUNTS: Endpoint = Endpoint {
+    method: Method::Get,
+    path: Path::Fixed("/accounts"),
+    fields: &[],
+    needs_one_of: &[],
+    answers: Answers::Object,
 };
 
 impl Endpoint {

@@ -142,9 +142,11 @@ pub fn classify_response(
     if !(200..300).contains(&response.status) {
         return Err(api_error(response, now_ms));
     }
-    match answers {
-        Answers::Job => read_job(response).map(Some),
-        Answers::Anything => Ok(None),
+    match (answers, &response.body) {
+        (Answers::Job, _) => read_job(response).map(Some),
+        (Answers::Object, Body::Object(_)) | (Answers::Anything, _) => Ok(None),
+        (Answers::Object, Body::NotObject) => Err(invalid(response, "JSON that is not an object")),
+        (Answers::Object, Body::NotJson) => Err(invalid(response, "a body that is not JSON")),
     }
 }
 
@@ -648,6 +650,31 @@ mod tests {
         assert_eq!(
             parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(784_111_777_000.0)
+        );
+    }
+
+    #[test]
+    fn each_endpoint_kind_of_answer_is_checked() {
+        let of = |status: u16, body: &str, answers| {
+            classify_response(&resp(status, body).to_response(), 0.0, answers)
+        };
+        assert_eq!(of(200, r#"{"US:a@b.c":{}}"#, Answers::Object), Ok(None));
+        assert_eq!(of(200, "{}", Answers::Object), Ok(None));
+        for body in ["[]", "null", "", "<html>"] {
+            let e = of(200, body, Answers::Object).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidResponse, "{body}");
+        }
+        assert_eq!(of(204, "", Answers::Anything), Ok(None));
+        assert_eq!(of(200, "[1]", Answers::Anything), Ok(None));
+        let e = of(
+            404,
+            r#"{"error":"Unable to find configuration for account x"}"#,
+            Answers::Object,
+        );
+        assert_eq!(e.unwrap_err().kind(), ErrorKind::NotFound);
+        assert!(
+            of(200, "{}", Answers::Job).is_err(),
+            "a job needs jobid and status"
         );
     }
 

@@ -67,6 +67,27 @@ export interface WaitOptions {
   maxRetries?: number;
 }
 
+/** A linked account's region: `US`, or `CA` (Canada, since April 2026). */
+export type Region = "US" | "CA" | (string & {});
+
+/** One linked account, as `listAccounts` lists it. */
+export interface AccountSummary {
+  /** `REGION:email`: the name `getAccount` and a generation's `account` take. */
+  account: string;
+  email?: string;
+  region?: Region;
+  /** The most jobs it runs at once, 1–50. */
+  maxJobs?: number;
+  /** When its session expires (ISO 8601). */
+  sessionExpires?: string;
+  /** Why the account cannot be used now, when it cannot. */
+  error?: string;
+  [key: string]: unknown;
+}
+
+/** What `listAccounts` resolves with: the linked accounts keyed by `REGION:email`; `{}` when none is linked. */
+export type AccountList = Record<string, AccountSummary>;
+
 /** What `cancel` resolves with: the API's answer, nothing for its usual `204`. */
 export type CancelResult = Record<string, unknown> | undefined;
 

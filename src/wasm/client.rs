@@ -13,7 +13,7 @@ use super::fetch::Fetcher;
 use super::options::{self, notify};
 use super::transport::RequestHeaders;
 use crate::config::client_config;
-use crate::endpoint::{Endpoint, CANCEL, GENERATE, GET_JOB, UPSCALE};
+use crate::endpoint::{Endpoint, CANCEL, GENERATE, GET_JOB, LIST_ACCOUNTS, UPSCALE};
 use crate::engine;
 use crate::options::{call_options, wait_options};
 use crate::validate;
@@ -120,6 +120,15 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         self.call(&CANCEL, Some(("jobid", jobid)), options)
+    }
+
+    /// The linked accounts (`GET /accounts`), keyed by `REGION:email`; `{}` when none is linked.
+    #[wasm_bindgen(js_name = listAccounts, unchecked_return_type = "Promise<AccountList>")]
+    pub fn list_accounts(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(&LIST_ACCOUNTS, None, options)
     }
 
     /// Polls a job until it completes; rejects if it fails, times out or is aborted.

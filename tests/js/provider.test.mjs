@@ -71,3 +71,15 @@ test('cancel: DELETE /scheduler/{jobid} fails a running job with "Cancelled by u
   await rejects(client().cancel(job.jobid, { timeoutMs: 0 }), 'validation');
   assert.equal(mock.requests().length, before, 'nothing sent for a bad jobid or options');
 });
+
+test('listAccounts: GET /accounts, the linked accounts keyed by REGION:email', async () => {
+  const accounts = await client().listAccounts();
+  assert.equal(mock.requests().at(-1).path, '/v1/dreamina/accounts');
+  assert.ok(Object.keys(accounts).includes('US:user@example.com'), Object.keys(accounts).join());
+  for (const [id, a] of Object.entries(accounts)) {
+    assert.equal(a.account, id);
+    assert.match(id, /^(US|CA):/);
+    assert.equal(a.region, id.slice(0, 2));
+  }
+  await rejects(client().listAccounts({ maxRetries: 99 }), 'validation');
+});
