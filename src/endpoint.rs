@@ -166,6 +166,15 @@ pub const LIST_ACCOUNTS: Endpoint = Endpoint {
     answers: Answers::Object,
 };
 
+/// `GET /accounts/{account}`: one account, with its session, models and credits.
+pub const GET_ACCOUNT: Endpoint = Endpoint {
+    method: Method::Get,
+    path: Path::Segment("/accounts/"),
+    fields: &[],
+    needs_one_of: &[],
+    answers: Answers::Object,
+};
+
 impl Endpoint {
     /// The names of its request fields, in order.
     pub fn field_names(&self) -> Vec<&'static str> {

@@ -88,6 +88,15 @@ export interface AccountSummary {
 /** What `listAccounts` resolves with: the linked accounts keyed by `REGION:email`; `{}` when none is linked. */
 export type AccountList = Record<string, AccountSummary>;
 
+/** What `getAccount` resolves with: the summary and, fetched live (left out when that fails), its session, models and credits. */
+export interface Account extends AccountSummary {
+  session?: { expires?: string; lastRefreshed?: string; daysUntilExpiry?: number; [key: string]: unknown };
+  /** The models this account can use (`image` ones are `GenerateModel`s). */
+  models?: { image?: string[]; video?: string[]; [key: string]: unknown };
+  /** Credits left: `total`, and by kind. */
+  credits?: { total?: number; vip?: number; gift?: number; purchase?: number; dailyClaimed?: boolean; [key: string]: unknown };
+}
+
 /** What `cancel` resolves with: the API's answer, nothing for its usual `204`. */
 export type CancelResult = Record<string, unknown> | undefined;
 

@@ -19,6 +19,12 @@ pub fn wrong_type(field: &str, expected: &str, v: &Val) -> Error {
 /// A job id: a non-empty string without control characters, and nothing a path router could
 /// read as steps out of the id's own URL segment (dot segments, `\\`, a second encoding).
 pub fn jobid(field: &str, v: &Val) -> Result<String> {
+    segment(field, v, "job id")
+}
+
+/// A value sent as one URL path segment (a job id, an account): `jobid`'s rules; `what` names
+/// it in the message.
+pub(crate) fn segment(field: &str, v: &Val, what: &str) -> Result<String> {
     match v {
         Val::Str(s) if s.trim().is_empty() => Err(Error::validation(
             field,
@@ -36,7 +42,7 @@ pub fn jobid(field: &str, v: &Val) -> Result<String> {
         // dot segment between `/`s, a backslash or a `%2F` once a router decodes the path.
         Val::Str(s) if crate::url::reads_as_path(s) => Err(Error::validation(
             field,
-            "must not read as a path (a \".\" or \"..\" segment, a backslash, or a percent-escape such as %2F: pass the job id decoded)",
+            format!("must not read as a path (a \".\" or \"..\" segment, a backslash, or a percent-escape such as %2F: pass the {what} decoded)"),
         )),
         Val::Str(s) => Ok(s.clone()),
         v if v.is_absent() => Err(Error::validation(field, "is required")),

@@ -267,4 +267,10 @@ fn urls_put_a_job_id_in_one_segment() {
     );
     let seg = url.rsplit('/').next().unwrap();
     assert!(!seg.contains(['/', '?', '#', ':', '@']));
+    assert_eq!(
+        GET_ACCOUNT.url(base, "US:we/ird?#%x@example.com"),
+        format!("{base}/accounts/US%3Awe%2Fird%3F%23%25x%40example.com")
+    );
+    assert_eq!(LIST_ACCOUNTS.url(base, ""), format!("{base}/accounts"));
+    assert_eq!(CANCEL.url(base, "j1"), format!("{base}/scheduler/j1"));
 }

@@ -13,7 +13,7 @@ use super::fetch::Fetcher;
 use super::options::{self, notify};
 use super::transport::RequestHeaders;
 use crate::config::client_config;
-use crate::endpoint::{Endpoint, CANCEL, GENERATE, GET_JOB, LIST_ACCOUNTS, UPSCALE};
+use crate::endpoint::{Endpoint, CANCEL, GENERATE, GET_ACCOUNT, GET_JOB, LIST_ACCOUNTS, UPSCALE};
 use crate::engine;
 use crate::options::{call_options, wait_options};
 use crate::validate;
@@ -131,6 +131,17 @@ impl DreaminaClient {
         self.call(&LIST_ACCOUNTS, None, options)
     }
 
+    /// One linked account (`GET /accounts/{account}`, `account` as `REGION:email`): its
+    /// session, models and credits (fetched live by the provider; left out when that fails).
+    #[wasm_bindgen(js_name = getAccount, unchecked_return_type = "Promise<Account>")]
+    pub fn get_account(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] account: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(&GET_ACCOUNT, Some(("account", account)), options)
+    }
+
     /// Polls a job until it completes; rejects if it fails, times out or is aborted.
     #[wasm_bindgen(js_name = waitForJob, unchecked_return_type = "Promise<Job>")]
     pub fn wait_for_job(
@@ -159,6 +170,7 @@ impl DreaminaClient {
     ) -> Promise {
         let inner = self.inner.clone();
         let (field, value) = segment.unwrap_or(("", JsValue::UNDEFINED));
+        let what = if field == "jobid" { "job id" } else { field };
         let given = value.as_string();
         // A failure names the job it was about.
         let jobid = given.clone().filter(|_| field == "jobid");
@@ -166,7 +178,7 @@ impl DreaminaClient {
         spawn(jobid, async move {
             let segment = match field {
                 "" => String::new(),
-                field => validate::jobid(field, &val)?,
+                field => validate::segment(field, &val, what)?,
             };
             let opts = options::read(&options, true, call_options)?;
             let t = inner.transport(opts.signal.as_ref());

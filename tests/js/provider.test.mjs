@@ -83,3 +83,19 @@ test('listAccounts: GET /accounts, the linked accounts keyed by REGION:email', a
   }
   await rejects(client().listAccounts({ maxRetries: 99 }), 'validation');
 });
+
+test('getAccount: GET /accounts/{account}, the account as one path segment, with credits and models', async () => {
+  const account = await client().getAccount('US:user@example.com');
+  assert.equal(mock.requests().at(-1).path, '/v1/dreamina/accounts/US%3Auser%40example.com');
+  assert.equal(account.account, 'US:user@example.com');
+  assert.equal(typeof account.credits.total, 'number');
+  assert.ok(account.models.image.includes('seedream-4.6'), account.models.image.join());
+  const missing = await rejects(client().getAccount('US:nobody@example.com'), 'not_found');
+  assert.equal(missing.jobid, undefined, 'an account is not a job id');
+  const before = mock.requests().length;
+  for (const bad of ['', 42, 'US:a/../b']) {
+    const err = await rejects(client().getAccount(bad), 'validation');
+    assert.equal(err.field, 'account');
+  }
+  assert.equal(mock.requests().length, before, 'nothing sent for a bad account');
+});
