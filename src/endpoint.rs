@@ -175,6 +175,15 @@ pub const GET_ACCOUNT: Endpoint = Endpoint {
     answers: Answers::Object,
 };
 
+/// `GET /scheduler`: the jobs executing now, grouped by account.
+pub const LIST_RUNNING: Endpoint = Endpoint {
+    method: Method::Get,
+    path: Path::Fixed("/scheduler"),
+    fields: &[],
+    needs_one_of: &[],
+    answers: Answers::Object,
+};
+
 impl Endpoint {
     /// The names of its request fields, in order.
     pub fn field_names(&self) -> Vec<&'static str> {

@@ -97,6 +97,23 @@ export interface Account extends AccountSummary {
   credits?: { total?: number; vip?: number; gift?: number; purchase?: number; dailyClaimed?: boolean; [key: string]: unknown };
 }
 
+/** One job executing now, as `listRunning` lists it. */
+export interface RunningJob {
+  jobid: string;
+  model?: string;
+  /** Seconds since it was created. */
+  elapsedSeconds?: number;
+  replyUrl?: string;
+  [key: string]: unknown;
+}
+
+/** What `listRunning` resolves with: the jobs executing now, grouped by account (`REGION:email`). */
+export interface RunningJobs {
+  executing: Record<string, RunningJob[]>;
+  total?: number;
+  [key: string]: unknown;
+}
+
 /** What `cancel` resolves with: the API's answer, nothing for its usual `204`. */
 export type CancelResult = Record<string, unknown> | undefined;
 

@@ -13,7 +13,9 @@ use super::fetch::Fetcher;
 use super::options::{self, notify};
 use super::transport::RequestHeaders;
 use crate::config::client_config;
-use crate::endpoint::{Endpoint, CANCEL, GENERATE, GET_ACCOUNT, GET_JOB, LIST_ACCOUNTS, UPSCALE};
+use crate::endpoint::{
+    Endpoint, CANCEL, GENERATE, GET_ACCOUNT, GET_JOB, LIST_ACCOUNTS, LIST_RUNNING, UPSCALE,
+};
 use crate::engine;
 use crate::options::{call_options, wait_options};
 use crate::validate;
@@ -140,6 +142,15 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
         self.call(&GET_ACCOUNT, Some(("account", account)), options)
+    }
+
+    /// The jobs executing now (`GET /scheduler`), grouped by account.
+    #[wasm_bindgen(js_name = listRunning, unchecked_return_type = "Promise<RunningJobs>")]
+    pub fn list_running(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(&LIST_RUNNING, None, options)
     }
 
     /// Polls a job until it completes; rejects if it fails, times out or is aborted.

@@ -99,3 +99,14 @@ test('getAccount: GET /accounts/{account}, the account as one path segment, with
   }
   assert.equal(mock.requests().length, before, 'nothing sent for a bad account');
 });
+
+test('listRunning: GET /scheduler, the jobs executing now grouped by account', async () => {
+  const job = await client().generate({ prompt: 'a fox, running' });
+  const running = await client().listRunning();
+  assert.equal(mock.requests().at(-1).path, '/v1/dreamina/scheduler');
+  const all = Object.values(running.executing).flat();
+  assert.ok(all.some((j) => j.jobid === job.jobid), JSON.stringify(running));
+  await client().cancel(job.jobid);
+  const after = await client().listRunning();
+  assert.ok(!Object.values(after.executing).flat().some((j) => j.jobid === job.jobid));
+});
