@@ -155,20 +155,29 @@ export type DreaminaErrorKind =
   | "rate_limited" | "account_error" | "server" | "network" | "timeout" | "aborted"
   | "job_failed" | "invalid_response";
 
-/** Models known today; any other name is passed on to the API, which judges it. */
-export type GenerateModel = "seedream-4.0" | "seedream-4.1" | "seedream-4.5" | "nano-banana" | "seedream-3.0" | (string & {});
+/**
+ * Models known today (the provider's model table, April 2026, in its docs at
+ * https://useapi.net/docs/api-dreamina-v1); any other name is passed on to the API, which
+ * judges it. Models differ in the resolutions, ratios and number of references
+ * they take and in whether a prompt is required; the API refuses a combination its model does not
+ * allow before billing (a `validation` error naming the field). `seedream-4.7` and `gpt-image-2`
+ * run on CA accounts only.
+ */
+export type GenerateModel =
+  | "seedream-5.0-lite" | "seedream-4.7" | "seedream-4.6" | "seedream-4.5" | "seedream-4.1"
+  | "seedream-4.0" | "nano-banana" | "seedream-3.0" | "gpt-image-2" | (string & {});
 
 /** Aspect ratios of a generation. */
 export type GenerateRatio = "auto" | "1:1" | "3:4" | "16:9" | "4:3" | "9:16" | "2:3" | "3:2" | "21:9";
 
-/** Resolutions of a generation (which are allowed depends on the model). */
+/** Resolutions of a generation (which are allowed, and the default, depend on the model: seedream-4.x take 2k and 4k, default 2k). */
 export type GenerateResolution = "1k" | "2k" | "4k";
 
 /** Every field of `POST /images`; a request needs `prompt` or `imageRef_1` (see GenerateRequest). */
 export interface GenerateFields {
-  /** What to draw: at most 1600 characters (Unicode code points, not bytes). Required unless `imageRef_1` is given. */
+  /** What to draw: at most 1600 characters (Unicode code points, not bytes). Required unless `imageRef_1` is given to a model that takes reference pictures alone (the API judges). */
   prompt?: string;
-  /** Default "seedream-4.0". */
+  /** Default "seedream-4.6" (the provider's). */
   model?: GenerateModel;
   /** Aspect ratio. */
   ratio?: GenerateRatio;

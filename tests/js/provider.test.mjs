@@ -110,3 +110,28 @@ test('listRunning: GET /scheduler, the jobs executing now grouped by account', a
   const after = await client().listRunning();
   assert.ok(!Object.values(after.executing).flat().some((j) => j.jobid === job.jobid));
 });
+
+test('models: combinations a model does not allow are sent, and the API\'s 400 comes back as validation', async () => {
+  const posts = () => mock.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/images')).length;
+  const source = await client().generateAndWait({ prompt: 'a red fox' }, { pollIntervalMs: 100 });
+  const ref = source.response.images[0].assetRef;
+  for (const [request, field] of [
+    [{ prompt: 'a fox', model: 'seedream-4.6', resolution: '1k' }, 'resolution'],
+    [{ imageRef_1: ref, model: 'nano-banana' }, 'prompt'],
+  ]) {
+    const before = posts();
+    const err = await rejects(client({ maxRetries: 0 }).generate(request), 'validation');
+    assert.equal(posts(), before + 1, 'sent once: the API judges the model\'s rules');
+    assert.equal(err.status, 400);
+    assert.match(err.message, new RegExp(field), err.message);
+  }
+  // What every model needs is still checked here: a prompt or a first reference.
+  const before = posts();
+  const err = await rejects(client().generate({ model: 'seedream-4.6' }), 'validation');
+  assert.equal(err.field, 'prompt');
+  assert.match(err.message, /imageRef_1/);
+  assert.equal(posts(), before);
+  // The provider's default model today, by name.
+  const job = await client().generate({ prompt: 'a fox', model: 'seedream-4.6' });
+  assert.equal(job.status, 'created');
+});
