@@ -196,7 +196,7 @@ where
             Err(fail(aborted_after_creation(&jobid), Some(jobid), None))
         }
         Err(error) => {
-            let job = matches!(error, Error::JobFailed { .. })
+            let job = matches!(error, Error::JobFailed { .. } | Error::Cancelled { .. })
                 .then(|| last.into_inner())
                 .flatten();
             Err(fail(error, Some(jobid), job))

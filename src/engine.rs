@@ -260,11 +260,16 @@ async fn wait_loop<T: Transport>(
     }
 }
 
+/// The reason the provider gives a job that `DELETE /scheduler/{jobid}` cancelled.
+pub const CANCELLED_REASON: &str = "Cancelled by user";
+
 /// The wasm layer attaches the failed job itself (it saw it through `on_update`).
 fn job_failed<D>(answer: JobDoc<D>) -> Error {
     let reason = answer.job.error.unwrap_or_else(|| "no reason given".into());
-    Error::JobFailed {
-        message: format!("Job {} failed: {reason}", answer.job.jobid),
+    let message = format!("Job {} failed: {reason}", answer.job.jobid);
+    match reason.trim().eq_ignore_ascii_case(CANCELLED_REASON) {
+        true => Error::Cancelled { message },
+        false => Error::JobFailed { message },
     }
 }
 

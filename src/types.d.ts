@@ -153,7 +153,7 @@ export interface Job {
 export type DreaminaErrorKind =
   | "validation" | "unauthorized" | "payment_required" | "not_found" | "gone" | "moderated"
   | "rate_limited" | "account_error" | "server" | "network" | "timeout" | "aborted"
-  | "job_failed" | "invalid_response";
+  | "job_failed" | "cancelled" | "invalid_response";
 
 /**
  * Models known today (the provider's model table, April 2026, in its docs at
@@ -226,7 +226,7 @@ export interface DreaminaErrorProps {
   field?: string;
   /** For kind "rate_limited": how long the server asked to wait, in ms. */
   retryAfterMs?: number;
-  /** For kind "job_failed": the failed job as the API returned it. */
+  /** For kind "job_failed" or "cancelled": the failed job as the API returned it. */
   job?: Job;
 }
 

@@ -135,3 +135,14 @@ test('models: combinations a model does not allow are sent, and the API\'s 400 c
   const job = await client().generate({ prompt: 'a fox', model: 'seedream-4.6' });
   assert.equal(job.status, 'created');
 });
+
+test('a wait on a job that is cancelled rejects with kind "cancelled", its jobid and the job', async () => {
+  const job = await client().generate({ prompt: 'a fox, cancelled while waited for' });
+  const waiting = client().waitForJob(job.jobid, { pollIntervalMs: 100 });
+  await new Promise((r) => setTimeout(r, 20));
+  await client().cancel(job.jobid);
+  const err = await rejects(waiting, 'cancelled');
+  assert.equal(err.jobid, job.jobid);
+  assert.equal(err.job.status, 'failed');
+  assert.match(err.message, /Cancelled by user/);
+});
