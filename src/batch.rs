@@ -84,6 +84,8 @@ pub struct Batch<'a, T> {
     pub plan: WaitPlan,
     /// Time limit of each submit request.
     pub submit_timeout_ms: u32,
+    /// After an abort, cancel each created job (through `post`, which the signal does not stop).
+    pub cancel_on_abort: bool,
 }
 
 /// Runs every item; `settle(index, result)` receives each one's outcome as it settles (every
@@ -181,7 +183,11 @@ where
     (on_update.borrow_mut())(index, &created);
     let jobid = created.job.jobid;
     if b.t.is_aborted() {
-        return Err(fail(aborted_after_creation(&jobid), Some(jobid), None));
+        return Err(fail(
+            aborted_after_creation(b, &jobid).await,
+            Some(jobid),
+            None,
+        ));
     }
     let last = RefCell::new(None);
     let waited = engine::wait_for_job(b.t, b.base_url, &jobid, &b.plan, |f| {
@@ -192,9 +198,11 @@ where
     match waited {
         Ok(done) => Ok(done.doc),
         // Aborted between polls or with a poll on its way: either way the job exists.
-        Err(e) if e.kind() == ErrorKind::Aborted => {
-            Err(fail(aborted_after_creation(&jobid), Some(jobid), None))
-        }
+        Err(e) if e.kind() == ErrorKind::Aborted => Err(fail(
+            aborted_after_creation(b, &jobid).await,
+            Some(jobid),
+            None,
+        )),
         Err(error) => {
             let job = matches!(error, Error::JobFailed { .. } | Error::Cancelled { .. })
                 .then(|| last.into_inner())
@@ -218,11 +226,18 @@ fn capacity_delay<T: Transport>(
     }
 }
 
-fn aborted_after_creation(jobid: &str) -> Error {
+/// An item aborted after its job was created: with `cancel_on_abort`, the job is cancelled
+/// first (best effort; the message says how it went).
+async fn aborted_after_creation<T: Transport>(b: &Batch<'_, T>, jobid: &str) -> Error {
+    let what_now = match b.cancel_on_abort {
+        false => "it may still complete (wait for it with waitForJob)".to_string(),
+        true => {
+            let (timeout, policy) = (b.submit_timeout_ms, &b.plan.policy);
+            engine::cancel_after_abort(b.post, b.base_url, jobid, timeout, policy).await
+        }
+    };
     Error::AbortedInFlight {
-        message: format!(
-            "The batch was aborted after job {jobid} was created; it may still complete (wait for it with waitForJob)"
-        ),
+        message: format!("The batch was aborted after job {jobid} was created; {what_now}"),
     }
 }
 

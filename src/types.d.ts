@@ -65,6 +65,8 @@ export interface WaitOptions {
   onUpdate?: (job: Job) => void;
   /** Retries of each poll's request, integer 0–20; default the client's. */
   maxRetries?: number;
+  /** After `signal` aborts, cancel the job waited for if it still runs (`cancel`, best effort: the abort's message says how it went). Default false. */
+  cancelOnAbort?: boolean;
 }
 
 /** A linked account's region: `US`, or `CA` (Canada, since April 2026). */
@@ -261,6 +263,8 @@ export interface BatchOptions {
   requestTimeoutMs?: number;
   /** Retries of each request, integer 0–20; default the client's. A 429 on submit is waited out regardless. */
   maxRetries?: number;
+  /** After `signal` aborts, cancel each created job that still runs (best effort: each item's abort message says how it went). Default false. */
+  cancelOnAbort?: boolean;
 }
 
 /** Options of `upscaleAll`: those of a batch, and the upscale settings applied to every image (each image's `jobid` and `imageIndex` are set by `upscaleAll`). */

@@ -129,6 +129,7 @@ async fn run(
             skip_first_poll: true,
         },
         submit_timeout_ms: request_timeout_ms,
+        cancel_on_abort: wait.cancel_on_abort,
     };
     let results = Array::new_with_length(items.len() as u32);
     batch::upscale_many(

@@ -146,3 +146,50 @@ test('a wait on a job that is cancelled rejects with kind "cancelled", its jobid
   assert.equal(err.job.status, 'failed');
   assert.match(err.message, /Cancelled by user/);
 });
+
+test('cancelOnAbort: an abort cancels the job the wait was for, and says so', async () => {
+  const controller = new AbortController();
+  let jobid;
+  const waiting = client().generateAndWait({ prompt: 'a fox, aborted' }, {
+    signal: controller.signal,
+    cancelOnAbort: true,
+    pollIntervalMs: 100,
+    onUpdate: (job) => { jobid = job.jobid; controller.abort(); },
+  });
+  const err = await rejects(waiting, 'aborted');
+  assert.equal(err.jobid, jobid);
+  assert.match(err.message, new RegExp(`job .* was cancelled`));
+  const job = await client().getJob(jobid);
+  assert.equal(job.status, 'failed');
+  assert.match(job.error, /Cancelled by user/);
+  // Without the option, the job goes on.
+  const other = new AbortController();
+  let kept;
+  await rejects(client().generateAndWait({ prompt: 'a fox, kept' }, {
+    signal: other.signal,
+    onUpdate: (j) => { kept = j.jobid; other.abort(); },
+  }), 'aborted');
+  assert.notEqual((await client().getJob(kept)).error, 'Cancelled by user');
+  await rejects(client().waitForJob(kept, { cancelOnAbort: 'yes' }), 'validation');
+});
+
+test('cancelOnAbort on a batch: every created job still running is cancelled', async () => {
+  const source = await client().generateAndWait({ prompt: 'four foxes' }, { pollIntervalMs: 100 });
+  const controller = new AbortController();
+  const created = new Set();
+  const results = await client().upscaleAll(source.jobid, {
+    signal: controller.signal,
+    cancelOnAbort: true,
+    pollIntervalMs: 100,
+    onUpdate: ({ job }) => { created.add(job.jobid); if (created.size === 2) controller.abort(); },
+  });
+  assert.ok(created.size >= 2);
+  const aborted = results.filter((r) => r.status === 'rejected' && r.reason.jobid);
+  assert.ok(aborted.length >= 2, JSON.stringify(results.map((r) => r.status)));
+  for (const r of aborted) {
+    assert.equal(r.reason.kind, 'aborted');
+    assert.match(r.reason.message, /was cancelled/, r.reason.message);
+    const job = await client().getJob(r.reason.jobid);
+    assert.match(job.error ?? '', /Cancelled by user/);
+  }
+});
