@@ -268,9 +268,9 @@ struct Run {
 
 fn run(sim: &Sim, concurrency: usize, plan: WaitPlan, items: Vec<Result<JsonObject>>) -> Run {
     let (t, post) = (sim.view(true), sim.view(false));
-    let b = Batch {
-        t: &t,
-        post: &post,
+    let batch = Batch {
+        transport: &t,
+        submit_transport: &post,
         base_url: BASE,
         concurrency,
         plan,
@@ -281,7 +281,7 @@ fn run(sim: &Sim, concurrency: usize, plan: WaitPlan, items: Vec<Result<JsonObje
     let mut settled = vec![];
     let mut results: Vec<Option<ItemResult<String>>> = (0..items.len()).map(|_| None).collect();
     sim.run(upscale_many(
-        &b,
+        &batch,
         items,
         &mut |i, f| updates.push((i, f.doc.clone())),
         &mut |i, r| {
