@@ -17,6 +17,7 @@ pub enum ErrorKind {
     Timeout,
     Aborted,
     JobFailed,
+    Cancelled,
     InvalidResponse,
 }
 
@@ -37,12 +38,13 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Aborted => "aborted",
             ErrorKind::JobFailed => "job_failed",
+            ErrorKind::Cancelled => "cancelled",
             ErrorKind::InvalidResponse => "invalid_response",
         }
     }
 
     /// Every kind, in the order the docs list them (used by tests and the TS union).
-    pub const ALL: [ErrorKind; 14] = [
+    pub const ALL: [ErrorKind; 15] = [
         ErrorKind::Validation,
         ErrorKind::Unauthorized,
         ErrorKind::PaymentRequired,
@@ -56,9 +58,15 @@ impl ErrorKind {
         ErrorKind::Timeout,
         ErrorKind::Aborted,
         ErrorKind::JobFailed,
+        ErrorKind::Cancelled,
         ErrorKind::InvalidResponse,
     ];
 }
+
+/// The properties a JS `DreaminaError` carries beyond `Error`'s, in order: set by
+/// `wasm::convert::error_with_job`, declared by `DreaminaErrorProps` (src/types.d.ts) and
+/// copied by the `DreaminaError` constructor (js/error.js). tests/types_sync.rs checks all three.
+pub const JS_PROPERTIES: [&str; 6] = ["kind", "status", "jobid", "field", "retryAfterMs", "job"];
 
 /// A failure of any call. Messages never contain the API token.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -106,6 +114,10 @@ pub enum Error {
     #[error("{message}")]
     JobFailed { message: String },
 
+    /// The job was cancelled (`DELETE /scheduler/{jobid}`): it failed with "Cancelled by user".
+    #[error("{message}")]
+    Cancelled { message: String },
+
     /// A response that is not the JSON expected.
     #[error("{message}")]
     InvalidResponse { status: u16, message: String },
@@ -128,6 +140,7 @@ impl Error {
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Aborted | Error::AbortedInFlight { .. } => ErrorKind::Aborted,
             Error::JobFailed { .. } => ErrorKind::JobFailed,
+            Error::Cancelled { .. } => ErrorKind::Cancelled,
             Error::InvalidResponse { .. } => ErrorKind::InvalidResponse,
         }
     }
