@@ -123,10 +123,12 @@ function denoEnv() {
 
 async function browserChecks(mock, tmp, query) {
   const viteOut = path.join(tmp, 'vite-dist');
+  const esbuildOut = path.join(tmp, 'esbuild-app/dist');
   // A second mock instance used only as the static web server: another origin than the API,
   // so the browser makes real cross-origin (CORS) requests, as against api.useapi.net.
   const web = await startMock({ static: [
     { dir: viteOut, prefix: '/vite/' },
+    { dir: esbuildOut, prefix: '/esbuild/' },
     { dir: PKG, prefix: '/pkg/' },
     { dir: path.join(HERE, 'native'), prefix: '/' },
     { dir: HERE, prefix: '/' },
@@ -151,6 +153,11 @@ async function browserChecks(mock, tmp, query) {
       // Pages download the client-only build; the edge helpers there explain themselves.
       assert.deepEqual(wasmUrls, [`${web.url}/pkg/dreamina_upscale_bg.wasm`]);
       assert.deepEqual(stubs, ['true:validation:createProxyHandler', 'true:validation:handleWebhook']);
+    });
+    await check('esbuild, the README\'s one-line command (ESM bundle + the .wasm copied) → Chromium', async () => {
+      await esbuildApp(esbuildOut);
+      const wasmUrls = await flowInPage(mock, browser, `${web.url}/esbuild/index.html?${query}`);
+      assert.deepEqual(wasmUrls, [`${web.url}/esbuild/dreamina_upscale_bg.wasm`]);
     });
     await check('Vite 8 dev server (deps pre-bundled, real install) → Chromium', () =>
       checkViteDev(mock, browser, path.join(tmp, 'vite-dev'), query));
@@ -179,6 +186,24 @@ async function viteBuild(outDir, tmp) {
     root: path.join(HERE, 'vite-app'), configFile: false, logLevel: 'warn', base: './',
     cacheDir: path.join(tmp, 'vite-cache'), build: { outDir, emptyOutDir: true },
   });
+}
+
+/** The command README "Frameworks" gives for esbuild, which does not follow `new URL(…)`. */
+const ESBUILD_COMMAND = 'npx esbuild src/main.js --bundle --format=esm --outdir=dist && cp node_modules/dreamina-upscale/dreamina_upscale_bg.wasm dist/';
+
+/** A user's project (src/main.js, the package in node_modules) built by ESBUILD_COMMAND. */
+async function esbuildApp(dist) {
+  const app = path.dirname(dist);
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  assert.ok(readme.includes(ESBUILD_COMMAND), 'README gives this exact command');
+  fs.mkdirSync(path.join(app, 'src'), { recursive: true });
+  fs.mkdirSync(path.join(app, 'node_modules/.bin'), { recursive: true });
+  fs.symlinkSync(PKG, path.join(app, 'node_modules/dreamina-upscale'));
+  fs.symlinkSync(BIN('esbuild'), path.join(app, 'node_modules/.bin/esbuild'));
+  fs.copyFileSync(path.join(HERE, 'vite-app/main.js'), path.join(app, 'src/main.js'));
+  fs.copyFileSync(path.join(HERE, 'flow.mjs'), path.join(app, 'flow.mjs'));
+  await run('sh', ['-c', ESBUILD_COMMAND], { cwd: app, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  fs.copyFileSync(path.join(HERE, 'vite-app/index.html'), path.join(dist, 'index.html'));
 }
 
 /**
