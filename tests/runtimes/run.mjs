@@ -108,9 +108,10 @@ async function checkRequire(mock, flowArgs) {
   return `Node ${process.version}`;
 }
 
-/** Deno with the least permissions the package needs: read its own .wasm, reach the mock. */
+/** Deno with the least permissions the package needs: reach the mock (no --allow-read: the
+ * server entry carries its .wasm). */
 function denoArgs(port, flowArgs) {
-  return ['run', '--quiet', '--no-lock', '--no-prompt', `--allow-read=${fs.realpathSync(PKG)}`,
+  return ['run', '--quiet', '--no-lock', '--no-prompt',
     `--allow-net=127.0.0.1:${port}`, path.join(HERE, 'cli-flow.mjs'), ...flowArgs];
 }
 
