@@ -1,10 +1,10 @@
-// Server entry: Node 18+, Deno, Bun, and server bundles (Next.js route handlers and server
-// rendering with Turbopack or webpack, Vite SSR, esbuild --platform=node). The .wasm (client +
-// edge helpers) is embedded below as base64 and compiled synchronously, so importing the package
-// is all it takes (no top-level await: `require('dreamina-upscale')` works where Node can
-// require ES modules), and no bundler has to find, copy or rewrite a .wasm file. (A bundler turns
-// `new URL('./x.wasm', import.meta.url)` into its own asset URL, which readFileSync refuses.)
-// README "Design" has the measured cost: within a millisecond of reading the file from disk.
+// Server entry for Deno, Bun and server bundles (Next.js route handlers and server rendering
+// with Turbopack or webpack, Vite SSR, esbuild --platform=node, `bun build`); Node itself loading
+// the package from node_modules gets node-unbundled.mjs instead. The .wasm (client + edge
+// helpers) is embedded below as base64 and compiled synchronously, so importing the package is
+// all it takes, and no bundler has to find, copy or rewrite a .wasm file: a bundler turns
+// `new URL('./x.wasm', import.meta.url)` into its own asset URL, which readFileSync refuses.
+// README "Design" has the measured cost.
 import { initSync } from './dreamina_upscale_edge.js';
 
 export { DreaminaClient, createProxyHandler, handleWebhook } from './dreamina_upscale_edge.js';

@@ -21,7 +21,7 @@ const EXPECTED_FILES = [
   // The build with the edge helpers, for Node, Deno, Bun and workerd.
   'dreamina_upscale_edge.d.ts', 'dreamina_upscale_edge.js', 'dreamina_upscale_edge_bg.wasm',
   'dreamina_upscale_edge_bg.wasm.d.ts', 'edge-light.mjs', 'error.js', 'index.d.ts',
-  'node.mjs', 'package.json', 'workerd.mjs',
+  'node-unbundled.mjs', 'node.mjs', 'package.json', 'workerd.mjs',
 ];
 
 async function main() {
@@ -76,12 +76,17 @@ function checkManifest(packed) {
   for (const target of [pkg.types, pkg.main, pkg.module, ...Object.values(dot), ...Object.values(pkg.exports).filter((v) => typeof v === 'string')]) {
     assert.ok(packed.files.includes(target.replace(/^\.\//, '')), `${target} is in the tarball`);
   }
+  const order = Object.keys(dot);
   // Edge platforms get the build that imports the .wasm as a module; `worker` comes after
   // `browser`, so a browser web worker bundle (webpack adds both) keeps the browser entry.
   assert.equal(dot.workerd, './workerd.mjs');
   assert.equal(dot['edge-light'], './edge-light.mjs');
   assert.equal(dot.worker, './workerd.mjs');
-  const order = Object.keys(dot);
+  // Node's own resolver (node-addons, which bundlers do not set) reads the .wasm file; the rest
+  // (Deno, Bun, server bundles) get node.mjs with the .wasm embedded.
+  assert.equal(dot['node-addons'], './node-unbundled.mjs');
+  assert.equal(dot.node, './node.mjs');
+  assert.ok(order.indexOf('node-addons') < order.indexOf('node'));
   assert.ok(order.indexOf('edge-light') < order.indexOf('browser') && order.indexOf('browser') < order.indexOf('worker'));
   // Explicit subpaths for tools that pick the wrong condition, each with its types first.
   for (const [sub, file] of [['./node', './node.mjs'], ['./browser', './browser.mjs'], ['./workerd', './workerd.mjs'], ['./edge-light', './edge-light.mjs']]) {
@@ -112,7 +117,7 @@ async function flowFrom(app, mock, script) {
   assert.equal(r.imageLongSide, 2048);
   assert.equal(r.error?.isDreaminaError, true);
   assert.equal(mock.jobsCreated(), before + 1);
-  assert.match(String(r.entry), /\/app\/node_modules\/dreamina-upscale\/node\.mjs$/);
+  assert.match(String(r.entry), /\/app\/node_modules\/dreamina-upscale\/node-unbundled\.mjs$/, 'Node itself reads the .wasm file');
   assert.equal(stderr.trim(), '', 'no warning');
 }
 
