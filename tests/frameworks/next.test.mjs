@@ -8,45 +8,22 @@
 // Needs `bash scripts/build.sh` and the app's node_modules (scripts/setup.sh --test).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startMock, SEEDED } from '../mock/server.mjs';
 import { rawRequest } from '../proxy/helpers.mjs';
-import { run, npmEnv, npmPack } from '../runtimes/harness.mjs';
+import { run } from '../runtimes/harness.mjs';
+import { HERE, TOKEN, launchChromium, installPackage, appEnv, freePort, serve, upscaleInPage, assertReadmeShows } from './helpers.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
 const APP = path.join(HERE, 'next-app');
 const NEXT = path.join(APP, 'node_modules/.bin/next');
-const TOKEN = 'user:12345-sandbox';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let mock;
 let browser;
 let tmp;
 let crossSite;
-
-/** Next's environment: no telemetry, and no token unless given (builds never get one). */
-function nextEnv(extra = {}) {
-  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...extra };
-  if (!extra.USEAPI_TOKEN) delete env.USEAPI_TOKEN;
-  delete env.NODE_OPTIONS;
-  return env;
-}
-
-async function freePort() {
-  const s = http.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** A page on http://localhost:PORT (another site than 127.0.0.1) that calls the proxy. */
 async function startCrossSite() {
@@ -69,18 +46,11 @@ window.attack = async (target, jobid) => {
 }
 
 before(async () => {
-  assert.ok(fs.existsSync(path.join(ROOT, 'pkg/package.json')), 'pkg/ is built (bash scripts/build.sh)');
-  assert.ok(fs.existsSync(NEXT), 'the app has its node_modules (bash scripts/setup.sh --test)');
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dreamina-next-'));
-  // The packed tarball, installed into the app as users install it (--no-save: the app's
-  // package.json and lock stay as committed).
-  const env = npmEnv(tmp);
-  const packed = await npmPack(path.join(ROOT, 'pkg'), tmp, env);
-  await run('npm', ['install', '--no-save', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', packed.tarball],
-    { cwd: APP, env, timeoutMs: 120_000 });
+  await installPackage(tmp, [APP]);
   mock = await startMock({ completeAfterMs: 300 });
   crossSite = await startCrossSite();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -90,70 +60,17 @@ after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/** Runs `next ...args` in the app to completion; resolves with its output. */
+/** Runs `next ...args` in the app to completion, without a token; resolves with its output. */
 async function nextRun(args, timeoutMs = 240_000) {
-  const { stdout, stderr } = await run(NEXT, args, { cwd: APP, env: nextEnv(), timeoutMs });
+  const { stdout, stderr } = await run(NEXT, args, { cwd: APP, env: appEnv(), timeoutMs });
   return stdout + stderr;
 }
 
-/** Starts `next start|dev` on 127.0.0.1 with the token; resolves once `/` answers. */
+/** Starts `next start|dev` on 127.0.0.1 with the token and the mock as upstream. */
 async function nextServe(args) {
   const port = await freePort();
-  const env = nextEnv({ USEAPI_TOKEN: TOKEN, USEAPI_UPSTREAM: mock.baseUrl });
-  // Its own process group, so stopping it stops the workers `next dev` starts too.
-  const child = spawn(NEXT, [...args, '-H', '127.0.0.1', '-p', String(port)], { cwd: APP, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout.on('data', (c) => (log += c));
-  child.stderr.on('data', (c) => (log += c));
-  const origin = `http://127.0.0.1:${port}`;
-  const stop = () => new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', resolve);
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { resolve(); }
-    setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000).unref();
-  });
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`next ${args.join(' ')} exited early:\n${log}`);
-    const r = await rawRequest(origin, 'GET', '/').catch(() => null);
-    if (r?.status === 200) break;
-    if (Date.now() > deadline) { await stop(); throw new Error(`next ${args.join(' ')} never served /:\n${log}`); }
-    await new Promise((res) => setTimeout(res, 300));
-  }
-  return { origin, port, stop, log: () => log };
-}
-
-/** The upscaler page in Chromium on 127.0.0.1: submit the form, wait for the job. */
-async function upscaleInPage(origin) {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  const posts = [];
-  page.on('request', (r) => { if (r.method() === 'POST') posts.push(r); });
-  try {
-    const before = mock.jobsCreated();
-    await page.goto(`${origin}/`);
-    // Hydrated once React controls the input (typing into the server HTML alone does nothing).
-    await page.waitForFunction(() => {
-      const input = document.querySelector('input[name=jobid]');
-      return input && Object.keys(input).some((k) => k.startsWith('__reactProps'));
-    }, null, { timeout: 120_000 });
-    await page.fill('input[name=jobid]', SEEDED.square);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('output[data-status="completed"], output[data-status^="failed"]', { timeout: 60_000 });
-    const status = await page.getAttribute('output', 'data-status');
-    assert.equal(status, 'completed', `the page says: ${status}; page errors: ${errors.join('; ')}`);
-    assert.match(await page.getAttribute('img', 'src'), /^http:\/\/127\.0\.0\.1:\d+\//, 'the upscaled image is shown');
-    assert.equal(mock.jobsCreated(), before + 1, 'one job reached the mock API through the proxy');
-    const post = posts.find((r) => r.url() === `${origin}/api/dreamina/images/upscale`);
-    assert.ok(post, 'the page POSTed to its own /api/dreamina');
-    const headers = await post.allHeaders();
-    assert.equal(headers['sec-fetch-site'], 'same-origin');
-    assert.ok(!JSON.stringify(headers).includes(TOKEN), 'no token in the browser');
-    assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-  }
+  const env = appEnv({ USEAPI_TOKEN: TOKEN, USEAPI_UPSTREAM: mock.baseUrl });
+  return serve(NEXT, [...args, '-H', '127.0.0.1', '-p', String(port)], { cwd: APP, env, port });
 }
 
 /** Same-origin without Sec-Fetch-Site (Origin = Host), and a foreign Origin refused. */
@@ -207,7 +124,7 @@ for (const bundler of ['turbopack', 'webpack']) {
     assert.match(html, /data-status="idle"/, 'the client component rendered on the server');
     const server = await nextServe(['start']);
     try {
-      await upscaleInPage(server.origin);
+      await upscaleInPage(browser, mock, server.origin);
       await originWithoutSecFetchSite(server.origin, server.port);
       await edgeRoute(server.origin);
       if (bundler === 'turbopack') await crossSiteRefused(server.origin);
@@ -220,7 +137,7 @@ for (const bundler of ['turbopack', 'webpack']) {
   test(`next dev (${bundler}): upscale from 127.0.0.1 in Chromium`, async () => {
     const server = await nextServe(['dev', ...flag]);
     try {
-      await upscaleInPage(server.origin);
+      await upscaleInPage(browser, mock, server.origin);
       await edgeRoute(server.origin);
       assert.doesNotMatch(server.log(), /⨯/, `next dev logged no error:\n${server.log()}`);
     } finally {
@@ -230,9 +147,5 @@ for (const bundler of ['turbopack', 'webpack']) {
 }
 
 test('README: the Next.js snippets are the files this app builds', () => {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  for (const file of ['app/api/dreamina/[...path]/route.ts', 'app/upscaler.tsx']) {
-    const code = fs.readFileSync(path.join(APP, file), 'utf8').trim();
-    assert.ok(readme.includes(`// ${file}\n${code}`), `README shows ${file} as built here`);
-  }
+  for (const file of ['app/api/dreamina/[...path]/route.ts', 'app/upscaler.tsx']) assertReadmeShows(APP, file);
 });
