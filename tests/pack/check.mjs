@@ -21,7 +21,7 @@ const EXPECTED_FILES = [
   // The build with the edge helpers, for Node, Deno, Bun and workerd.
   'dreamina_upscale_edge.d.ts', 'dreamina_upscale_edge.js', 'dreamina_upscale_edge_bg.wasm',
   'dreamina_upscale_edge_bg.wasm.d.ts', 'edge-light.mjs', 'error.js', 'index.d.ts',
-  'node-unbundled.mjs', 'node.mjs', 'package.json', 'workerd.mjs',
+  'node.mjs', 'package.json', 'server.mjs', 'workerd.mjs',
 ];
 
 async function main() {
@@ -83,21 +83,21 @@ function checkManifest(packed) {
   assert.equal(dot['edge-light'], './edge-light.mjs');
   assert.equal(dot.worker, './workerd.mjs');
   // Node's own resolver (node-addons, which bundlers do not set) reads the .wasm file; the rest
-  // (Deno, Bun, server bundles) get node.mjs with the .wasm embedded.
-  assert.equal(dot['node-addons'], './node-unbundled.mjs');
-  assert.equal(dot.node, './node.mjs');
+  // (Deno, Bun, server bundles) get server.mjs with the .wasm embedded.
+  assert.equal(dot['node-addons'], './node.mjs');
+  for (const c of ['node', 'deno', 'bun']) assert.equal(dot[c], './server.mjs', c);
   assert.ok(order.indexOf('node-addons') < order.indexOf('node'));
   assert.ok(order.indexOf('edge-light') < order.indexOf('browser') && order.indexOf('browser') < order.indexOf('worker'));
   // Explicit subpaths for tools that pick the wrong condition, each with its types first.
-  for (const [sub, file] of [['./node', './node.mjs'], ['./browser', './browser.mjs'], ['./workerd', './workerd.mjs'], ['./edge-light', './edge-light.mjs']]) {
+  for (const [sub, file] of [['./node', './server.mjs'], ['./browser', './browser.mjs'], ['./workerd', './workerd.mjs'], ['./edge-light', './edge-light.mjs']]) {
     assert.deepEqual(pkg.exports[sub], { types: './index.d.ts', default: file }, sub);
   }
   // The server entry carries its .wasm (bundlers need not find one): the edge build's bytes.
-  const node = fs.readFileSync(path.join(ROOT, 'pkg/node.mjs'), 'utf8');
+  const node = fs.readFileSync(path.join(ROOT, 'pkg/server.mjs'), 'utf8');
   const wasm = fs.readFileSync(path.join(ROOT, 'pkg/dreamina_upscale_edge_bg.wasm')).toString('base64');
-  assert.ok(node.includes(JSON.stringify(wasm)), 'node.mjs embeds dreamina_upscale_edge_bg.wasm');
+  assert.ok(node.includes(JSON.stringify(wasm)), 'server.mjs embeds dreamina_upscale_edge_bg.wasm');
   const code = node.split('\n').filter((l) => !/^\s*(\/\/|\/\*\*|\*)/.test(l)).join('\n');
-  assert.doesNotMatch(code, /import\.meta\.url|readFileSync|node:fs/, 'node.mjs reads no file');
+  assert.doesNotMatch(code, /import\.meta\.url|readFileSync|node:fs/, 'server.mjs reads no file');
   return `v${pkg.version}, conditions ${Object.keys(dot).join(' > ')}`;
 }
 
@@ -117,7 +117,7 @@ async function flowFrom(app, mock, script) {
   assert.equal(r.imageLongSide, 2048);
   assert.equal(r.error?.isDreaminaError, true);
   assert.equal(mock.jobsCreated(), before + 1);
-  assert.match(String(r.entry), /\/app\/node_modules\/dreamina-upscale\/node-unbundled\.mjs$/, 'Node itself reads the .wasm file');
+  assert.match(String(r.entry), /\/app\/node_modules\/dreamina-upscale\/node\.mjs$/, 'Node itself reads the .wasm file');
   assert.equal(stderr.trim(), '', 'no warning');
 }
 
@@ -129,7 +129,7 @@ async function subpaths(app) {
     console.log(JSON.stringify({ node: r('dreamina-upscale/node'), browser: r('dreamina-upscale/browser'),
       workerd: r('dreamina-upscale/workerd'), edge: r('dreamina-upscale/edge-light'), ready: typeof node.createProxyHandler }));`;
   const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: app });
-  assert.deepEqual(lastJsonLine(stdout), { node: 'node.mjs', browser: 'browser.mjs', workerd: 'workerd.mjs', edge: 'edge-light.mjs', ready: 'function' });
+  assert.deepEqual(lastJsonLine(stdout), { node: 'server.mjs', browser: 'browser.mjs', workerd: 'workerd.mjs', edge: 'edge-light.mjs', ready: 'function' });
 }
 
 async function typesFrom(app) {

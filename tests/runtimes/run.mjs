@@ -100,7 +100,7 @@ function assertFlow(r) {
 async function cliFlow(cmd, args, env) {
   const { stdout, stderr } = await run(cmd, args, { cwd: ROOT, env });
   const result = lastJsonLine(stdout);
-  const entry = cmd === 'node' ? 'node-unbundled.mjs' : 'node.mjs';
+  const entry = cmd === 'node' ? 'node.mjs' : 'server.mjs';
   assert.ok(String(result.entry).endsWith(`/pkg/${entry}`), `resolved to the package's ${entry}, got ${result.entry}`);
   assert.equal(stderr.trim(), '', 'nothing on stderr (no warning)');
   return result;
