@@ -143,7 +143,7 @@ if [ "$want_browser" = 1 ]; then
     [ -f "$app/package-lock.json" ] || continue
     stamp=$app/node_modules/.setup-stamp
     if ! { [ -f "$stamp" ] && [ "$stamp" -nt "$app/package.json" ] && [ "$stamp" -nt "$app/package-lock.json" ]; }; then
-      step "$app test app ($(node -p "Object.keys({...require('./$app/package.json').dependencies, ...require('./$app/package.json').devDependencies}).join(', ')")): the frameworks suite builds it (about 20-60 s and 390 MB, once)"
+      step "$app test app ($(node -p "Object.keys({...require('./$app/package.json').dependencies, ...require('./$app/package.json').devDependencies}).join(', ')")): the frameworks suite builds it (about 10-60 s each, once)"
       (cd "$app" && npm ci --no-audit --no-fund --loglevel=error) > "$LOGS/$(basename "$app").log" 2>&1 ||
         fail "npm ci could not install $app" "$(offline_hint "The npm registry" "$LOGS/$(basename "$app").log")" "$LOGS/$(basename "$app").log"
       touch "$stamp"
