@@ -52,6 +52,9 @@ test('SvelteKit 2 (adapter-node): vite build without USEAPI_TOKEN, node build, u
 });
 
 test('React Router 7: react-router build without USEAPI_TOKEN, react-router-serve, upscale from 127.0.0.1', async () => {
+  // The page is the Next.js app's upscaler component, minus its 'use client' line.
+  const upscaler = fs.readFileSync(path.join(HERE, 'next-app/app/upscaler.tsx'), 'utf8');
+  fs.writeFileSync(path.join(REACT_ROUTER, 'app/routes/home.tsx'), upscaler.replace("'use client';\n", ''));
   await run(bin(REACT_ROUTER, 'react-router'), ['build'], { cwd: REACT_ROUTER, env: appEnv(), timeoutMs: 240_000 });
   const port = await freePort();
   const server = await serve(bin(REACT_ROUTER, 'react-router-serve'), ['./build/server/index.js'], { cwd: REACT_ROUTER, env: serverEnv(port), port });
