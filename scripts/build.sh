@@ -42,7 +42,9 @@ export RUSTFLAGS="${RUSTFLAGS:-}$remap"
 build dreamina_upscale target "$debug"
 build dreamina_upscale_edge target/edge "edge,$debug"
 
-cp js/error.js js/node.mjs js/browser.mjs js/workerd.mjs js/index.d.ts README.md LICENSE "$out/"
+cp js/error.js js/node.mjs js/browser.mjs js/workerd.mjs js/edge-light.mjs js/index.d.ts README.md LICENSE "$out/"
+# server.mjs, the server entry for bundles, Deno and Bun, with its .wasm embedded (bundlers carry modules as they are).
+node scripts/embed-wasm.mjs "$out"
 node scripts/make-package.mjs "$out"
 rm -rf pkg.old && { [ ! -d pkg ] || mv pkg pkg.old; } && mv "$out" pkg && rm -rf pkg.old
 # What this pkg/ was built from (scripts/start.sh skips the build while it matches). The

@@ -2,7 +2,8 @@
 # Installs what a command needs, skipping what is already there (a second or so when warm).
 #   scripts/setup.sh            build + demo: wasm32 target, wasm-bindgen-cli, wasm-pack, wasm-opt
 #   scripts/setup.sh --tools    also the test and bench tools (package.json devDependencies)
-#   scripts/setup.sh --browser  also Debian's Chromium + ChromeDriver (implies --tools)
+#   scripts/setup.sh --browser  also Debian's Chromium + ChromeDriver and the framework test apps
+#                               of tests/frameworks/ (implies --tools)
 #   scripts/setup.sh --test     everything `npm test` needs (= --tools --browser)
 # Each step prints one line: what, why, about how long the first time. Logs go to .cache/setup/.
 set -uo pipefail
@@ -136,6 +137,24 @@ fi
 # pkg/ is made here, after any `npm ci` (which empties node_modules), and nowhere else. It may
 # point at a pkg/ not built yet; scripts/build.sh swaps pkg/ in under it.
 [ "$(readlink node_modules/dreamina-upscale 2>/dev/null)" = ../pkg ] || { mkdir -p node_modules && ln -sfn ../pkg node_modules/dreamina-upscale; }
+
+# --- Framework test apps (tests/frameworks/*/, with --test or --browser) -------------------------
+# Each app has its own package.json + lock pinning its framework (Next.js, React, TypeScript) and
+# its own real node_modules: Turbopack compiles nothing outside the app's root. The suite
+# installs the packed dreamina-upscale into it itself (npm install --no-save), as users do.
+if [ "$want_browser" = 1 ]; then
+  for app in tests/frameworks/*/; do
+    app=${app%/}
+    [ -f "$app/package-lock.json" ] || continue
+    stamp=$app/node_modules/.setup-stamp
+    if ! { [ -f "$stamp" ] && [ "$stamp" -nt "$app/package.json" ] && [ "$stamp" -nt "$app/package-lock.json" ]; }; then
+      step "$app test app ($(node -p "Object.keys({...require('./$app/package.json').dependencies, ...require('./$app/package.json').devDependencies}).join(', ')")): the frameworks suite builds it (about 10-60 s each, once)"
+      (cd "$app" && npm ci --no-audit --no-fund --loglevel=error) > "$LOGS/$(basename "$app").log" 2>&1 ||
+        fail "npm ci could not install $app" "$(offline_hint "The npm registry" "$LOGS/$(basename "$app").log")" "$LOGS/$(basename "$app").log"
+      touch "$stamp"
+    fi
+  done
+fi
 
 # --- Debian's Chromium (browser suites only) ----------------------------------------------------
 if [ "$want_browser" = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then

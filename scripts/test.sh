@@ -76,6 +76,7 @@ suite "demo page end-to-end (headless Chromium)" node --test tests/e2e/
 suite "fault injection" node --test tests/faults/
 suite "load + memory" node --test tests/load/
 suite "edge proxy + webhooks (workerd, Chromium)" node --test tests/proxy/
+suite "frameworks: Next.js (Turbopack, webpack; build, start, dev), SvelteKit, React Router, webpack in Chromium" node --test tests/frameworks/
 suite "cloudflare batch (workerd: Queues + Durable Objects)" node --test examples/cloudflare-batch/tests/
 
 summary

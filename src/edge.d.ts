@@ -14,8 +14,13 @@ export interface ProxyRoute {
 
 /** Options of `createProxyHandler(options)`. */
 export interface ProxyOptions {
-  /** Your useapi.net API token. It stays on the server: added to each forwarded request, never sent back. */
-  token: string;
+  /**
+   * Your useapi.net API token, usually `process.env.USEAPI_TOKEN`. It stays on the server: added to
+   * each forwarded request, never sent back. When it is `undefined` or empty (a build that imports
+   * the route without secrets), the handler is still made and each request it would forward gets
+   * a 500 saying to set USEAPI_TOKEN; nothing is forwarded.
+   */
+  token: string | undefined;
   /** The API base URL. Default `https://api.useapi.net/v1/dreamina` (https required; http only for localhost). */
   upstream?: string;
   /** Path the proxy is mounted at; the browser client uses it as `baseUrl`. Default `/api/dreamina`. */

@@ -37,7 +37,10 @@ pub enum AllowOrigins {
 /// Checked options of one proxy handler. `Debug` leaves the token out.
 #[derive(Clone, PartialEq)]
 pub struct ProxyConfig {
-    pub token: String,
+    /// `None` when the option was missing or empty (a build, or a deployment that forgot the
+    /// secret): the handler is made anyway, and each request it would forward gets a 500
+    /// saying what to set (`MISSING_TOKEN`), so importing a route file never needs the secret.
+    pub token: Option<String>,
     /// Without a trailing slash.
     pub upstream: String,
     /// Starts with `/`, without a trailing slash; `""` mounts the proxy at the root.
@@ -50,7 +53,7 @@ pub struct ProxyConfig {
 impl std::fmt::Debug for ProxyConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProxyConfig")
-            .field("token", &"[redacted]")
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
             .field("upstream", &self.upstream)
             .field("base_path", &self.base_path)
             .field("allow_origins", &self.allow_origins)
@@ -59,6 +62,10 @@ impl std::fmt::Debug for ProxyConfig {
             .finish()
     }
 }
+
+/// The 500 a request gets while the handler has no token. The README's route files read the
+/// token from `USEAPI_TOKEN`, so that is the name given.
+pub const MISSING_TOKEN: &str = "The proxy has no API token: set the USEAPI_TOKEN environment variable on the server (createProxyHandler's token option was empty when the handler was made)";
 
 /// Checks the `createProxyHandler(options)` object. `origin_items` holds the elements of
 /// `allowOrigins` when it is an array (the `Fields` view only says "array").
@@ -84,21 +91,16 @@ pub fn proxy_config(fields: &Fields, origin_items: Option<&[Val]>) -> Result<Pro
     })
 }
 
-fn server_token(v: &Val) -> Result<String> {
+/// The token; missing or blank is `None` (see `ProxyConfig::token`), a malformed one an error.
+fn server_token(v: &Val) -> Result<Option<String>> {
     match v {
-        Val::Str(s) if s.trim().is_empty() => Err(Error::validation(
-            "token",
-            "is required: the proxy adds it to every request it forwards",
-        )),
+        Val::Str(s) if s.trim().is_empty() => Ok(None),
         Val::Str(s) if !validate::is_header_token(s.trim()) => Err(Error::validation(
             "token",
             "must be visible ASCII characters only (no spaces)",
         )),
-        Val::Str(s) => Ok(s.trim().to_string()),
-        v if v.is_absent() => Err(Error::validation(
-            "token",
-            "is required: the proxy adds it to every request it forwards",
-        )),
+        Val::Str(s) => Ok(Some(s.trim().to_string())),
+        v if v.is_absent() => Ok(None),
         v => Err(Error::validation(
             "token",
             format!("must be a string, got {}", v.type_name()),
@@ -224,7 +226,7 @@ mod tests {
     #[test]
     fn config_defaults() {
         let c = config();
-        assert_eq!(c.token, "user:1-secret");
+        assert_eq!(c.token.as_deref(), Some("user:1-secret"));
         assert_eq!(c.upstream, "https://api.useapi.net/v1/dreamina");
         assert_eq!(c.base_path, "/api/dreamina");
         assert_eq!(c.allow_origins, AllowOrigins::List(vec![]));
@@ -237,6 +239,15 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_token_makes_a_handler_that_says_what_to_set() {
+        for token in [Val::Missing, Val::Null, s(""), s("  ")] {
+            let c = proxy_config(&opts(&[("token", token.clone())]), None).unwrap();
+            assert_eq!(c.token, None, "{token:?}");
+        }
+        assert!(MISSING_TOKEN.contains("USEAPI_TOKEN"));
+    }
+
+    #[test]
     fn config_is_checked_field_by_field() {
         let bad = |pairs: &[(&str, Val)], field: &str| {
             // `get` finds the first key: the pairs under test come before the default token.
@@ -245,8 +256,7 @@ mod tests {
             let e = proxy_config(&opts(&all), None).expect_err("must fail");
             assert_eq!(e.field(), Some(field), "{e}");
         };
-        bad(&[("token", Val::Missing)], "token");
-        bad(&[("token", s("  "))], "token");
+        bad(&[("token", Val::Num(1.0))], "token");
         bad(&[("token", s("a b"))], "token");
         bad(&[("upstream", s("http://api.example.com"))], "upstream");
         bad(&[("upstream", s("ftp://x"))], "upstream");
@@ -283,7 +293,7 @@ mod tests {
             Some(&items),
         )
         .unwrap();
-        assert_eq!(c.token, "t");
+        assert_eq!(c.token.as_deref(), Some("t"));
         assert_eq!(c.upstream, "http://127.0.0.1:9/v1/dreamina");
         assert_eq!(c.base_path, "");
         assert_eq!(

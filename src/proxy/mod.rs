@@ -12,7 +12,7 @@ pub mod routes;
 
 pub use body::{BodyBudget, MAX_BODY_BYTES_LIMIT, MAX_UPSTREAM_BODY_BYTES};
 pub use config::{proxy_config, ProxyConfig};
-pub use cors::{check_origin, cors_headers, preflight_headers, OriginCheck};
+pub use cors::{check_origin, cors_headers, preflight_headers, Caller, OriginCheck};
 pub use routes::{match_route, Route, RouteKind, Routing};
 
 /// An answer the proxy makes itself instead of forwarding.

@@ -21,9 +21,11 @@ use crate::proxy::body::{
     check_content_length, fields_from_json, parse_upscale_body, transformed_upscale_body,
     upstream_upscale_body,
 };
+use crate::proxy::config::MISSING_TOKEN;
 use crate::proxy::relay::{self, FORWARDED_REQUEST_HEADERS, RELAYED_RESPONSE_HEADERS};
 use crate::proxy::{
-    self, OriginCheck, ProxyConfig, Reject, Route, RouteKind, Routing, MAX_UPSTREAM_BODY_BYTES,
+    self, Caller, OriginCheck, ProxyConfig, Reject, Route, RouteKind, Routing,
+    MAX_UPSTREAM_BODY_BYTES,
 };
 use crate::url::{origin_of_url, path_of_url};
 
@@ -108,18 +110,21 @@ impl Proxy {
         let Some(url) = prop(&request, "url").as_string() else {
             return fallback(500, "The proxy handler was called without a Request");
         };
-        let own_origin = origin_of_url(&url);
+        // The Host header, not the URL: frameworks rewrite request.url (Next.js: localhost).
+        let host = header(&request, "host").or_else(|| host_of_url(&url));
         let origin = header(&request, "origin");
+        let site = header(&request, "sec-fetch-site");
+        let caller = Caller {
+            origin: origin.as_deref(),
+            sec_fetch_site: site.as_deref(),
+            host: host.as_deref(),
+        };
         let inc = Incoming {
             method: prop(&request, "method")
                 .as_string()
                 .unwrap_or_default()
                 .to_ascii_uppercase(),
-            cors: proxy::check_origin(
-                origin.as_deref(),
-                &self.config.allow_origins,
-                own_origin.as_deref(),
-            ),
+            cors: proxy::check_origin(&caller, &self.config.allow_origins),
             request,
         };
         let routing = proxy::match_route(&inc.method, path_of_url(&url), &self.config.base_path);
@@ -135,22 +140,25 @@ impl Proxy {
             Routing::MethodNotAllowed(kind) => Err(Reject::method_not_allowed(kind).into()),
             Routing::BadJobid(message) => Err(Reject::new(400, message).into()),
             Routing::Preflight(kind) => preflight(inc, kind),
-            Routing::Forward(_) if inc.cors == OriginCheck::Denied => {
-                Err(Reject::new(403, "Origin not allowed").into())
-            }
+            Routing::Forward(_) if inc.cors.is_denied() => Err(denied(&inc.cors).into()),
             Routing::Forward(route) => self.forward(inc, &route).await,
         }
     }
 
     /// authorize → body → transform → upstream.
     async fn forward(&self, inc: &Incoming, route: &Route) -> Flow<JsValue> {
+        // Made without a token (a build, a forgotten secret): say so, forward nothing.
+        let Some(token) = self.config.token.as_deref() else {
+            return Err(Reject::new(500, MISSING_TOKEN).into());
+        };
         self.authorize(inc, route).await?;
         let body = match route.kind {
             RouteKind::GetJob => None,
             RouteKind::Upscale => Some(self.upscale_body(inc).await?),
         };
         let url = format!("{}{}", self.config.upstream, route.path);
-        self.upstream(inc, route.kind, &url, body.as_deref()).await
+        self.upstream(inc, token, route.kind, &url, body.as_deref())
+            .await
     }
 
     /// Goes on only when `authorize` (if any) returned `true`.
@@ -210,12 +218,13 @@ impl Proxy {
     async fn upstream(
         &self,
         inc: &Incoming,
+        token: &str,
         kind: RouteKind,
         url: &str,
         body: Option<&str>,
     ) -> Flow<JsValue> {
         let controller = AbortController::new().map_err(failed)?;
-        let headers = self.upstream_headers(inc, body.is_some())?;
+        let headers = upstream_headers(inc, token, body.is_some())?;
         let body = body.map(JsValue::from_str);
         let init = fetch::request_init(kind.method(), &headers, body.as_ref(), &controller);
         // The token must never follow a redirect to another host.
@@ -231,7 +240,7 @@ impl Proxy {
                 Raced::Aborted => return Err(unreachable_api().into()),
             };
         let status = relay::relay_status(status)?;
-        let bytes = relay::redact_body(bytes, &self.config.token);
+        let bytes = relay::redact_body(bytes, token);
         let mut extra: Vec<(&str, String)> = RELAYED_RESPONSE_HEADERS
             .iter()
             .filter_map(|name| header(&answer, name).map(|v| (*name, v)))
@@ -239,25 +248,6 @@ impl Proxy {
         extra.push(("cache-control", "no-store".into()));
         let body = (!relay::is_null_body_status(status)).then_some(bytes.as_slice());
         respond(inc, status, body, &extra)
-    }
-
-    /// The allowlisted caller headers, the server's token and, with a body, its type.
-    fn upstream_headers(&self, inc: &Incoming, json: bool) -> Flow<Headers> {
-        let headers = Headers::new().map_err(failed)?;
-        let put = |k: &str, v: &str| headers.set(k, v).map_err(failed);
-        for name in FORWARDED_REQUEST_HEADERS {
-            if let Some(v) = header(&inc.request, name) {
-                put(name, &v)?;
-            }
-        }
-        if header(&inc.request, "accept").is_none() {
-            put("accept", "application/json")?;
-        }
-        put("authorization", &format!("Bearer {}", self.config.token))?;
-        if json {
-            put("content-type", "application/json")?;
-        }
-        Ok(headers)
     }
 
     /// fetch + read the answer (capped): status, the response (for its headers), the bytes.
@@ -285,6 +275,25 @@ impl Proxy {
     }
 }
 
+/// The allowlisted caller headers, the server's token and, with a body, its type.
+fn upstream_headers(inc: &Incoming, token: &str, json: bool) -> Flow<Headers> {
+    let headers = Headers::new().map_err(failed)?;
+    let put = |k: &str, v: &str| headers.set(k, v).map_err(failed);
+    for name in FORWARDED_REQUEST_HEADERS {
+        if let Some(v) = header(&inc.request, name) {
+            put(name, &v)?;
+        }
+    }
+    if header(&inc.request, "accept").is_none() {
+        put("accept", "application/json")?;
+    }
+    put("authorization", &format!("Bearer {}", token))?;
+    if json {
+        put("content-type", "application/json")?;
+    }
+    Ok(headers)
+}
+
 fn unreachable_api() -> Reject {
     Reject::new(502, "The API could not be reached")
 }
@@ -295,9 +304,17 @@ async fn call_hook(hook: &Function, a: &JsValue, b: &JsValue) -> Result<JsValue,
     JsFuture::from(Promise::resolve(&value)).await
 }
 
+/// The 403 of a refused origin, with the message saying what to set.
+fn denied(check: &OriginCheck) -> Reject {
+    match check {
+        OriginCheck::Denied(message) => Reject::new(403, message.clone()),
+        _ => Reject::new(403, "Origin not allowed"),
+    }
+}
+
 fn preflight(inc: &Incoming, kind: RouteKind) -> Flow<JsValue> {
     match &inc.cors {
-        OriginCheck::Denied => Err(Reject::new(403, "Origin not allowed").into()),
+        OriginCheck::Denied(_) => Err(denied(&inc.cors).into()),
         OriginCheck::Allowed(_) => {
             let requested = header(&inc.request, "access-control-request-headers");
             let extra = proxy::preflight_headers(kind, requested.as_deref());
@@ -358,6 +375,11 @@ fn relay_hook_response(inc: &Incoming, response: &Response) -> Flow<JsValue> {
         .map_err(failed)?;
     let args = Array::of2(&prop(response, "body"), &init);
     Reflect::construct(&ctor, &args).map_err(failed)
+}
+
+/// The `host[:port]` of an absolute URL, for runtimes whose `Request` carries no Host header.
+fn host_of_url(url: &str) -> Option<String> {
+    origin_of_url(url).and_then(|o| o.split_once("://").map(|(_, h)| h.to_string()))
 }
 
 /// Last resort when even building the JSON error failed: a plain `Response`.

@@ -20,8 +20,8 @@ const EXPECTED_FILES = [
   'dreamina_upscale_bg.wasm', 'dreamina_upscale_bg.wasm.d.ts',
   // The build with the edge helpers, for Node, Deno, Bun and workerd.
   'dreamina_upscale_edge.d.ts', 'dreamina_upscale_edge.js', 'dreamina_upscale_edge_bg.wasm',
-  'dreamina_upscale_edge_bg.wasm.d.ts', 'error.js', 'index.d.ts',
-  'node.mjs', 'package.json', 'workerd.mjs',
+  'dreamina_upscale_edge_bg.wasm.d.ts', 'edge-light.mjs', 'error.js', 'index.d.ts',
+  'node.mjs', 'package.json', 'server.mjs', 'workerd.mjs',
 ];
 
 async function main() {
@@ -39,6 +39,7 @@ async function main() {
     await check('npm install <tarball> --offline into an empty project', () => install(app, packed, env));
     await check('installed: Node ESM import runs the flow', () => flowFrom(app, mock, 'cli-flow.mjs'));
     await check('installed: Node require() runs the flow', () => flowFrom(app, mock, 'cli-flow.cjs'));
+    await check('installed: the explicit subpaths resolve (dreamina-upscale/node, /browser, /workerd, /edge-light)', () => subpaths(app));
     await check('installed: tsc --strict (node16) over the usage example', () => typesFrom(app));
   } finally {
     await mock.close();
@@ -75,6 +76,28 @@ function checkManifest(packed) {
   for (const target of [pkg.types, pkg.main, pkg.module, ...Object.values(dot), ...Object.values(pkg.exports).filter((v) => typeof v === 'string')]) {
     assert.ok(packed.files.includes(target.replace(/^\.\//, '')), `${target} is in the tarball`);
   }
+  const order = Object.keys(dot);
+  // Edge platforms get the build that imports the .wasm as a module; `worker` comes after
+  // `browser`, so a browser web worker bundle (webpack adds both) keeps the browser entry.
+  assert.equal(dot.workerd, './workerd.mjs');
+  assert.equal(dot['edge-light'], './edge-light.mjs');
+  assert.equal(dot.worker, './workerd.mjs');
+  // Node's own resolver (node-addons, which bundlers do not set) reads the .wasm file; the rest
+  // (Deno, Bun, server bundles) get server.mjs with the .wasm embedded.
+  assert.equal(dot['node-addons'], './node.mjs');
+  for (const c of ['node', 'deno', 'bun']) assert.equal(dot[c], './server.mjs', c);
+  assert.ok(order.indexOf('node-addons') < order.indexOf('node'));
+  assert.ok(order.indexOf('edge-light') < order.indexOf('browser') && order.indexOf('browser') < order.indexOf('worker'));
+  // Explicit subpaths for tools that pick the wrong condition, each with its types first.
+  for (const [sub, file] of [['./node', './server.mjs'], ['./browser', './browser.mjs'], ['./workerd', './workerd.mjs'], ['./edge-light', './edge-light.mjs']]) {
+    assert.deepEqual(pkg.exports[sub], { types: './index.d.ts', default: file }, sub);
+  }
+  // The server entry carries its .wasm (bundlers need not find one): the edge build's bytes.
+  const node = fs.readFileSync(path.join(ROOT, 'pkg/server.mjs'), 'utf8');
+  const wasm = fs.readFileSync(path.join(ROOT, 'pkg/dreamina_upscale_edge_bg.wasm')).toString('base64');
+  assert.ok(node.includes(JSON.stringify(wasm)), 'server.mjs embeds dreamina_upscale_edge_bg.wasm');
+  const code = node.split('\n').filter((l) => !/^\s*(\/\/|\/\*\*|\*)/.test(l)).join('\n');
+  assert.doesNotMatch(code, /import\.meta\.url|readFileSync|node:fs/, 'server.mjs reads no file');
   return `v${pkg.version}, conditions ${Object.keys(dot).join(' > ')}`;
 }
 
@@ -94,8 +117,19 @@ async function flowFrom(app, mock, script) {
   assert.equal(r.imageLongSide, 2048);
   assert.equal(r.error?.isDreaminaError, true);
   assert.equal(mock.jobsCreated(), before + 1);
-  assert.match(String(r.entry), /\/app\/node_modules\/dreamina-upscale\/node\.mjs$/);
+  assert.match(String(r.entry), /\/app\/node_modules\/dreamina-upscale\/node\.mjs$/, 'Node itself reads the .wasm file');
   assert.equal(stderr.trim(), '', 'no warning');
+}
+
+/** Node resolves each subpath to its file; the node one runs. */
+async function subpaths(app) {
+  const script = `
+    const r = (s) => import.meta.resolve(s).replace(/^.*node_modules\\/dreamina-upscale\\//, '');
+    const node = await import('dreamina-upscale/node');
+    console.log(JSON.stringify({ node: r('dreamina-upscale/node'), browser: r('dreamina-upscale/browser'),
+      workerd: r('dreamina-upscale/workerd'), edge: r('dreamina-upscale/edge-light'), ready: typeof node.createProxyHandler }));`;
+  const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: app });
+  assert.deepEqual(lastJsonLine(stdout), { node: 'server.mjs', browser: 'browser.mjs', workerd: 'workerd.mjs', edge: 'edge-light.mjs', ready: 'function' });
 }
 
 async function typesFrom(app) {

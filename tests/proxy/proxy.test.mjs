@@ -261,7 +261,7 @@ test('in Node: options are checked up front, and the handler answers any input w
   const bad = (options, field) => {
     assert.throws(() => pkg.createProxyHandler(options), (e) => e.name === 'DreaminaError' && e.kind === 'validation' && e.field === field, field);
   };
-  bad({}, 'token');
+  bad({ token: 42 }, 'token');
   bad({ token: TOKEN, upstream: 'http://api.example.com/v1/dreamina' }, 'upstream');
   bad({ token: TOKEN, allowOrigins: ['https://a.example/path'] }, 'allowOrigins');
   bad({ token: TOKEN, maxBodyBytes: -1 }, 'maxBodyBytes');

@@ -8,12 +8,10 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import fs from 'node:fs';
 import path from 'node:path';
 import { startMock, SEEDED } from '../mock/server.mjs';
 import { loadPackage, HERE, ROOT, TOKEN } from './helpers.mjs';
 
-const PKG = path.join(ROOT, 'pkg');
 const BIN = (name) => path.join(ROOT, 'node_modules/.bin', name);
 const FORGED = 'user:99999-forged-by-caller';
 const START_TIMEOUT_MS = 10_000;
@@ -23,9 +21,9 @@ const DENO_ENV = { DENO_DIR: path.join(ROOT, '.cache/deno'), DENO_NO_UPDATE_CHEC
 const RUNTIMES = {
   deno: (mock) => ({
     cmd: BIN('deno'),
-    // Read only the package (for its .wasm); listen on a free 127.0.0.1 port; reach only the mock.
-    // --cached-only: the package must come from node_modules, never from the npm registry.
-    args: ['run', '--quiet', '--no-lock', '--no-prompt', '--cached-only', `--allow-read=${fs.realpathSync(PKG)}`,
+    // No --allow-read (the server entry carries its .wasm); listen on a free 127.0.0.1 port;
+    // reach only the mock. --cached-only: the package must come from node_modules, never npm.
+    args: ['run', '--quiet', '--no-lock', '--no-prompt', '--cached-only',
       `--allow-net=127.0.0.1:0,127.0.0.1:${mock.port}`, '--allow-env=USEAPI_TOKEN,DREAMINA_UPSTREAM',
       path.join(HERE, 'servers/deno.ts')],
     env: DENO_ENV,
@@ -111,8 +109,8 @@ for (const name of Object.keys(RUNTIMES)) {
       return { status: res.status, headers: res.headers, text };
     };
 
-    test('imports the package by name through node_modules, to its Node/Deno/Bun entry', () => {
-      assert.match(server.entry, /\/pkg\/node\.mjs$/);
+    test('imports the package by name through node_modules, to its Deno/Bun entry (the .wasm embedded)', () => {
+      assert.match(server.entry, /\/pkg\/server\.mjs$/);
     });
 
     test('a client with no token completes upscaleAndWait through the proxy', async () => {

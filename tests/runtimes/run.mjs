@@ -93,11 +93,15 @@ function assertFlow(r) {
 // ---------------------------------------------------------------------------------------
 // Node, Deno, Bun: cli-flow.mjs in a child process, importing the package by name
 
-/** Runs cli-flow.* and checks the runtime resolved the package to its Node entry. */
+/**
+ * Runs cli-flow.* and checks which entry the runtime resolved: Node's own resolver the one that
+ * reads the .wasm file (`node-addons` condition), Deno and Bun the one that embeds it.
+ */
 async function cliFlow(cmd, args, env) {
   const { stdout, stderr } = await run(cmd, args, { cwd: ROOT, env });
   const result = lastJsonLine(stdout);
-  assert.match(String(result.entry), /\/pkg\/node\.mjs$/, 'resolved to the package\'s node.mjs');
+  const entry = cmd === 'node' ? 'node.mjs' : 'server.mjs';
+  assert.ok(String(result.entry).endsWith(`/pkg/${entry}`), `resolved to the package's ${entry}, got ${result.entry}`);
   assert.equal(stderr.trim(), '', 'nothing on stderr (no warning)');
   return result;
 }
@@ -108,9 +112,10 @@ async function checkRequire(mock, flowArgs) {
   return `Node ${process.version}`;
 }
 
-/** Deno with the least permissions the package needs: read its own .wasm, reach the mock. */
+/** Deno with the least permissions the package needs: reach the mock (no --allow-read: the
+ * server entry carries its .wasm). */
 function denoArgs(port, flowArgs) {
-  return ['run', '--quiet', '--no-lock', '--no-prompt', `--allow-read=${fs.realpathSync(PKG)}`,
+  return ['run', '--quiet', '--no-lock', '--no-prompt',
     `--allow-net=127.0.0.1:${port}`, path.join(HERE, 'cli-flow.mjs'), ...flowArgs];
 }
 
@@ -123,10 +128,12 @@ function denoEnv() {
 
 async function browserChecks(mock, tmp, query) {
   const viteOut = path.join(tmp, 'vite-dist');
+  const esbuildOut = path.join(tmp, 'esbuild-app/dist');
   // A second mock instance used only as the static web server: another origin than the API,
   // so the browser makes real cross-origin (CORS) requests, as against api.useapi.net.
   const web = await startMock({ static: [
     { dir: viteOut, prefix: '/vite/' },
+    { dir: esbuildOut, prefix: '/esbuild/' },
     { dir: PKG, prefix: '/pkg/' },
     { dir: path.join(HERE, 'native'), prefix: '/' },
     { dir: HERE, prefix: '/' },
@@ -151,6 +158,11 @@ async function browserChecks(mock, tmp, query) {
       // Pages download the client-only build; the edge helpers there explain themselves.
       assert.deepEqual(wasmUrls, [`${web.url}/pkg/dreamina_upscale_bg.wasm`]);
       assert.deepEqual(stubs, ['true:validation:createProxyHandler', 'true:validation:handleWebhook']);
+    });
+    await check('esbuild, the README\'s one-line command (ESM bundle + the .wasm copied) → Chromium', async () => {
+      await esbuildApp(esbuildOut);
+      const wasmUrls = await flowInPage(mock, browser, `${web.url}/esbuild/index.html?${query}`);
+      assert.deepEqual(wasmUrls, [`${web.url}/esbuild/dreamina_upscale_bg.wasm`]);
     });
     await check('Vite 8 dev server (deps pre-bundled, real install) → Chromium', () =>
       checkViteDev(mock, browser, path.join(tmp, 'vite-dev'), query));
@@ -179,6 +191,24 @@ async function viteBuild(outDir, tmp) {
     root: path.join(HERE, 'vite-app'), configFile: false, logLevel: 'warn', base: './',
     cacheDir: path.join(tmp, 'vite-cache'), build: { outDir, emptyOutDir: true },
   });
+}
+
+/** The command README "Frameworks" gives for esbuild, which does not follow `new URL(…)`. */
+const ESBUILD_COMMAND = 'npx esbuild src/main.js --bundle --format=esm --outdir=dist && cp node_modules/dreamina-upscale/dreamina_upscale_bg.wasm dist/';
+
+/** A user's project (src/main.js, the package in node_modules) built by ESBUILD_COMMAND. */
+async function esbuildApp(dist) {
+  const app = path.dirname(dist);
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  assert.ok(readme.includes(ESBUILD_COMMAND), 'README gives this exact command');
+  fs.mkdirSync(path.join(app, 'src'), { recursive: true });
+  fs.mkdirSync(path.join(app, 'node_modules/.bin'), { recursive: true });
+  fs.symlinkSync(PKG, path.join(app, 'node_modules/dreamina-upscale'));
+  fs.symlinkSync(BIN('esbuild'), path.join(app, 'node_modules/.bin/esbuild'));
+  fs.copyFileSync(path.join(HERE, 'vite-app/main.js'), path.join(app, 'src/main.js'));
+  fs.copyFileSync(path.join(HERE, 'flow.mjs'), path.join(app, 'flow.mjs'));
+  await run('sh', ['-c', ESBUILD_COMMAND], { cwd: app, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  fs.copyFileSync(path.join(HERE, 'vite-app/index.html'), path.join(dist, 'index.html'));
 }
 
 /**

@@ -1,0 +1,9 @@
+import { createProxyHandler } from 'dreamina-upscale';
+
+// Read at run time: `vite build` needs no token.
+const proxy = createProxyHandler({
+  token: process.env.USEAPI_TOKEN,
+  upstream: process.env.USEAPI_UPSTREAM, // unset: https://api.useapi.net/v1/dreamina
+});
+
+export const fallback = ({ request }) => proxy(request);
