@@ -24,6 +24,7 @@ pub(crate) mod retry;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod testing;
 pub(crate) mod text;
+pub(crate) mod upload;
 pub(crate) mod url;
 pub(crate) mod validate;
 pub(crate) mod value;
