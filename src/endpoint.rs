@@ -40,6 +40,10 @@ pub enum Path {
 pub enum Answers {
     /// A job object: `jobid` and `status` are read from it.
     Job,
+    /// An uploaded picture: `{assetRef, account, width, height, size}`.
+    Asset,
+    /// The linked accounts: an object keyed by account id.
+    Accounts,
 }
 
 /// How one request field is checked.
@@ -141,13 +145,32 @@ pub const GET_JOB: Endpoint = Endpoint {
     answers: Answers::Job,
 };
 
+/// `POST /assets/{account}`: uploads a picture, its raw bytes as the body (no fields: the
+/// picture's rules are in `crate::upload`).
+pub const UPLOAD_IMAGE: Endpoint = Endpoint {
+    method: Method::Post,
+    path: Path::Segment("/assets/"),
+    fields: &[],
+    needs_one_of: &[],
+    answers: Answers::Asset,
+};
+
+/// `GET /accounts`: the linked accounts (`uploadImage` uploads to the first when not told).
+pub const LIST_ACCOUNTS: Endpoint = Endpoint {
+    method: Method::Get,
+    path: Path::Fixed("/accounts"),
+    fields: &[],
+    needs_one_of: &[],
+    answers: Answers::Accounts,
+};
+
 impl Endpoint {
     /// The names of its request fields, in order.
     pub fn field_names(&self) -> Vec<&'static str> {
         self.fields.iter().map(|(name, _)| *name).collect()
     }
 
-    /// `{base}{path}`, with `segment` (a job id) encoded as one path segment for a
+    /// `{base}{path}`, with `segment` (a job id, an account) encoded as one path segment for a
     /// `Path::Segment` endpoint.
     pub fn url(&self, base: &str, segment: &str) -> String {
         match self.path {

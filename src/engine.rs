@@ -1,12 +1,13 @@
 //! The request/retry loop and the poll loop, written against a small `Transport` trait so they
 //! run on the host with a fake clock in tests, and on `fetch` + timers in wasm.
 
-use crate::endpoint::{Endpoint, Method, GET_JOB};
+use crate::endpoint::{Endpoint, Method, GET_JOB, LIST_ACCOUNTS, UPLOAD_IMAGE};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonObject;
 use crate::poll;
-use crate::response::{classify_response, JobDoc, JobStatus, Response};
+use crate::response::{check_status, read_job, read_object, JobDoc, JobStatus, Response};
 use crate::retry::{ambiguous_post_note, next_delay, RetryPolicy};
+use crate::upload::ImageType;
 
 /// One HTTP request as the engine asks for it. The transport adds the token and headers.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +16,9 @@ pub struct HttpRequest {
     pub url: String,
     /// A JSON object body (sent with `Content-Type: application/json`).
     pub body: Option<JsonObject>,
+    /// A picture body of this type instead: its bytes stay in JS, held by the transport of
+    /// the call, and are sent with this `Content-Type`.
+    pub picture: Option<ImageType>,
     pub timeout_ms: u32,
 }
 
@@ -31,6 +35,7 @@ impl HttpRequest {
             method: endpoint.method,
             url: endpoint.url(base_url, segment),
             body,
+            picture: None,
             timeout_ms,
         }
     }
@@ -73,6 +78,22 @@ pub async fn send_with_retries_where<T: Transport>(
     deadline_ms: f64,
     retry_rate_limits: bool,
 ) -> Result<JobDoc<T::Doc>> {
+    let (response, doc) = exchange(t, req, policy, deadline_ms, retry_rate_limits).await?;
+    let job = read_job(&response)?;
+    Ok(JobDoc { job, doc })
+}
+
+/// The retry loop of every request: sends `req` until it gets a 2xx answer (its response and
+/// document; what its body must hold is the caller's to check), or an error `policy` does not
+/// retry. A 2xx body the caller then refuses is never retried, so checking it here or there
+/// is the same.
+async fn exchange<T: Transport>(
+    t: &T,
+    req: &HttpRequest,
+    policy: &RetryPolicy,
+    deadline_ms: f64,
+    retry_rate_limits: bool,
+) -> Result<(Response, T::Doc)> {
     let mut attempt = 0;
     loop {
         if t.is_aborted() {
@@ -90,9 +111,7 @@ pub async fn send_with_retries_where<T: Transport>(
             req
         };
         let outcome = match t.send(req).await {
-            Ok((response, doc)) => {
-                classify_response(&response, t.now_ms()).map(|job| JobDoc { job, doc })
-            }
+            Ok((response, doc)) => check_status(&response, t.now_ms()).map(|()| (response, doc)),
             Err(e) => Err(e),
         };
         let err = match outcome {
@@ -128,10 +147,55 @@ pub async fn submit<T: Transport>(
     let req = HttpRequest::to(endpoint, base_url, "", Some(body), timeout_ms);
     send_with_retries_where(t, &req, policy, f64::INFINITY, retry_rate_limits)
         .await
-        .map_err(|e| match ambiguous_post_note(&e) {
-            Some(note) => e.with_note(note),
-            None => e,
-        })
+        .map_err(noted_if_ambiguous)
+}
+
+/// A POST failure that may have been acted on anyway says so.
+fn noted_if_ambiguous(e: Error) -> Error {
+    match ambiguous_post_note(&e) {
+        Some(note) => e.with_note(note),
+        None => e,
+    }
+}
+
+/// What an upload failure that may have reached the API says.
+pub const UPLOAD_NOTE: &str = "The picture may have been uploaded; it was not sent again";
+
+/// `POST /assets/{account}` of a picture of type `picture` (its bytes are the transport's):
+/// repeated only when the server certainly did not take it, as a job-creating POST. Answers
+/// the asset object (the response, whose `BodyFields` are not read, and the document).
+pub async fn upload<T: Transport>(
+    t: &T,
+    base_url: &str,
+    account: &str,
+    picture: ImageType,
+    timeout_ms: u32,
+    policy: &RetryPolicy,
+) -> Result<(Response, T::Doc)> {
+    let req = HttpRequest {
+        picture: Some(picture),
+        ..HttpRequest::to(&UPLOAD_IMAGE, base_url, account, None, timeout_ms)
+    };
+    let answered = exchange(t, &req, policy, f64::INFINITY, true).await;
+    let (response, doc) = answered.map_err(|e| match ambiguous_post_note(&e) {
+        Some(_) => e.with_note(UPLOAD_NOTE),
+        None => e,
+    })?;
+    read_object(&response)?;
+    Ok((response, doc))
+}
+
+/// `GET /accounts`: the linked accounts object.
+pub async fn list_accounts<T: Transport>(
+    t: &T,
+    base_url: &str,
+    timeout_ms: u32,
+    policy: &RetryPolicy,
+) -> Result<T::Doc> {
+    let req = HttpRequest::to(&LIST_ACCOUNTS, base_url, "", None, timeout_ms);
+    let (response, doc) = exchange(t, &req, policy, f64::INFINITY, true).await?;
+    read_object(&response)?;
+    Ok(doc)
 }
 
 /// `GET /images/{jobid}`, with no attempt past `deadline_ms` (`f64::INFINITY` for none).

@@ -122,6 +122,14 @@ pub struct JobDoc<D> {
 
 /// Classifies a response: a job for 2xx with a job body, a typed error otherwise.
 pub fn classify_response(response: &Response, now_ms: f64) -> Result<Job> {
+    check_status(response, now_ms)?;
+    read_job(response)
+}
+
+/// The first step of classifying any answer: `Ok` for a 2xx of an acceptable size, the typed
+/// error of its status otherwise. What a 2xx body must hold depends on the endpoint
+/// (`read_job`, `read_object`).
+pub fn check_status(response: &Response, now_ms: f64) -> Result<()> {
     if response.body_len > MAX_BODY_BYTES {
         return Err(Error::InvalidResponse {
             status: response.status,
@@ -134,20 +142,35 @@ pub fn classify_response(response: &Response, now_ms: f64) -> Result<Job> {
         });
     }
     if (200..300).contains(&response.status) {
-        return read_job(response);
+        return Ok(());
     }
     Err(api_error(response, now_ms))
 }
 
-fn read_job(response: &Response) -> Result<Job> {
-    let invalid = |why: &str| Error::InvalidResponse {
+/// "The API answered HTTP {status} with {why}: {the body's start}".
+fn invalid(response: &Response, why: &str) -> Error {
+    Error::InvalidResponse {
         status: response.status,
         message: format!(
             "The API answered HTTP {} with {why}: {}",
             printable_status(response.status),
             excerpt(&response.body_start)
         ),
-    };
+    }
+}
+
+/// A 2xx answer that must be a JSON object (an asset, the accounts): the object's fields.
+pub fn read_object(response: &Response) -> Result<&BodyFields> {
+    match &response.body {
+        Body::Object(fields) => Ok(fields),
+        Body::NotObject => Err(invalid(response, "JSON that is not an object")),
+        Body::NotJson => Err(invalid(response, "a body that is not JSON")),
+    }
+}
+
+/// A 2xx answer that must be a job object.
+pub fn read_job(response: &Response) -> Result<Job> {
+    let invalid = |why: &str| invalid(response, why);
     let fields = match &response.body {
         Body::Object(fields) => fields,
         Body::NotObject => return Err(invalid("JSON that is not a job object")),
