@@ -16,6 +16,7 @@ export type {
   Job, JobStatus, JobImage, DreaminaErrorKind, DreaminaErrorProps,
   GenerateRequest, GenerateFields, GenerateModel, GenerateRatio, GenerateResolution,
   BatchOptions, BatchUpdate, BatchResult, UpscaleAllOptions,
+  UploadData, UploadOptions, Asset,
 } from './dreamina_upscale.js';
 
 // Edge helpers: a token-keeping proxy handler, and a webhook receiver that confirms by GET.

@@ -5,7 +5,8 @@
 //! (`wasm::transport::RawResponse`: status, headers, body text still in JS), parses the body
 //! once and reports a `Response` (status, the two headers classification reads, the body's
 //! length and start, and what the `Body` turned out to be, with the few `BodyFields` read);
-//! `classify_response` makes it a `Job` (id, status, a failure's reason) or an `Error`; the
+//! `check_status` then `read_job` make it a `Job` (id, status, a failure's reason) or an
+//! `Error` (`read_object` instead, for an answer that is not a job); the
 //! engine hands back a `JobDoc` (that `Job` and the parsed document, the very JS object). On
 //! the host, tests build responses from text (`TextResponse`).
 
@@ -120,7 +121,9 @@ pub struct JobDoc<D> {
     pub doc: D,
 }
 
-/// Classifies a response: a job for 2xx with a job body, a typed error otherwise.
+/// Classifies a response: a job for 2xx with a job body, a typed error otherwise (the engine
+/// does it in two steps, `check_status` in its retry loop, then `read_job`).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn classify_response(response: &Response, now_ms: f64) -> Result<Job> {
     check_status(response, now_ms)?;
     read_job(response)

@@ -118,15 +118,15 @@ pub fn account(field: &str, v: &Val) -> Result<String> {
 }
 
 /// The account an upload without `account` goes to: the first that `GET /accounts` lists
-/// (`keys`, the answer's keys in order).
-pub fn first_account(keys: &[String]) -> Result<String> {
-    let Some(first) = keys.first() else {
+/// (`first`, the answer's first key; `None` when it lists none).
+pub fn first_account(first: Option<String>) -> Result<String> {
+    let Some(first) = first else {
         return Err(Error::validation(
             "account",
             "was not given, and GET /accounts lists no linked account: link one on useapi.net, or pass account",
         ));
     };
-    account("account", &Val::Str(first.clone()))
+    account("account", &Val::Str(first))
 }
 
 /// Checks the API's answer to an upload: it must name the asset with a string `assetRef`.
@@ -230,9 +230,9 @@ mod tests {
 
     #[test]
     fn the_default_account_is_the_first_listed() {
-        let keys = ["US:a@b.com".to_string(), "CA:a@b.com".to_string()];
-        assert_eq!(first_account(&keys).unwrap(), "US:a@b.com");
-        let none = first_account(&[]).unwrap_err();
+        let first = Some("US:a@b.com".to_string());
+        assert_eq!(first_account(first).unwrap(), "US:a@b.com");
+        let none = first_account(None).unwrap_err();
         assert_eq!(none.field(), Some("account"));
         assert!(none.to_string().contains("no linked account"), "{none}");
     }
