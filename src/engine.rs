@@ -1,7 +1,7 @@
 //! The request/retry loop and the poll loop, written against a small `Transport` trait so they
 //! run on the host with a fake clock in tests, and on `fetch` + timers in wasm.
 
-use crate::endpoint::{Endpoint, Method, GET_JOB, LIST_ACCOUNTS, UPLOAD_IMAGE};
+use crate::endpoint::{Endpoint, Method, GET_JOB, UPLOAD_IMAGE};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonObject;
 use crate::poll;
@@ -161,41 +161,35 @@ fn noted_if_ambiguous(e: Error) -> Error {
 /// What an upload failure that may have reached the API says.
 pub const UPLOAD_NOTE: &str = "The picture may have been uploaded; it was not sent again";
 
-/// `POST /assets/{account}` of a picture of type `picture` (its bytes are the transport's):
-/// repeated only when the server certainly did not take it, as a job-creating POST. Answers
-/// the asset object (the response, whose `BodyFields` are not read, and the document).
-pub async fn upload<T: Transport>(
+/// A request whose 2xx answer is a JSON object that is not a job (`GET /accounts`, the asset
+/// of an upload): the response (its `BodyFields` are not read) and the document. A POST is
+/// repeated only when the server certainly did not take it, as a job-creating POST; an upload
+/// (a `picture` request) that may have reached the API says so.
+pub async fn send_object<T: Transport>(
     t: &T,
-    base_url: &str,
-    account: &str,
-    picture: ImageType,
-    timeout_ms: u32,
+    req: &HttpRequest,
     policy: &RetryPolicy,
 ) -> Result<(Response, T::Doc)> {
-    let req = HttpRequest {
-        picture: Some(picture),
-        ..HttpRequest::to(&UPLOAD_IMAGE, base_url, account, None, timeout_ms)
-    };
-    let answered = exchange(t, &req, policy, f64::INFINITY, true).await;
+    let answered = exchange(t, req, policy, f64::INFINITY, true).await;
     let (response, doc) = answered.map_err(|e| match ambiguous_post_note(&e) {
-        Some(_) => e.with_note(UPLOAD_NOTE),
-        None => e,
+        Some(_) if req.picture.is_some() => e.with_note(UPLOAD_NOTE),
+        _ => e,
     })?;
     read_object(&response)?;
     Ok((response, doc))
 }
 
-/// `GET /accounts`: the linked accounts object.
-pub async fn list_accounts<T: Transport>(
-    t: &T,
+/// `POST /assets/{account}` of a picture of type `picture` (its bytes are the transport's).
+pub fn upload_request(
     base_url: &str,
+    account: &str,
+    picture: ImageType,
     timeout_ms: u32,
-    policy: &RetryPolicy,
-) -> Result<T::Doc> {
-    let req = HttpRequest::to(&LIST_ACCOUNTS, base_url, "", None, timeout_ms);
-    let (response, doc) = exchange(t, &req, policy, f64::INFINITY, true).await?;
-    read_object(&response)?;
-    Ok(doc)
+) -> HttpRequest {
+    HttpRequest {
+        picture: Some(picture),
+        ..HttpRequest::to(&UPLOAD_IMAGE, base_url, account, None, timeout_ms)
+    }
 }
 
 /// `GET /images/{jobid}`, with no attempt past `deadline_ms` (`f64::INFINITY` for none).

@@ -56,7 +56,7 @@ pub mod host {
     pub use crate::response::{
         classify, parse_http_date, parse_retry_after, TextResponse, MAX_BODY_BYTES,
     };
-    pub use crate::upload::upload_fields;
+    pub use crate::upload::UPLOAD_FIELDS;
     pub use crate::url::{encode_path_segment, is_loopback, parse_http_url};
     pub use crate::validate::jobid;
     pub use crate::value::{get, Fields, Val};

@@ -13,7 +13,8 @@ use super::client::DreaminaClient;
 use super::convert::{prop, to_val};
 use super::options;
 use super::transport::JsTransport;
-use crate::engine;
+use crate::endpoint::LIST_ACCOUNTS;
+use crate::engine::{self, HttpRequest};
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::upload::{self, ImageType, SNIFF_BYTES};
@@ -49,9 +50,8 @@ impl DreaminaClient {
                 None => first_account(&inner, &t, timeout, &policy).await?,
             };
             t.picture = Some(body);
-            let base = &inner.config.base_url;
-            let (response, asset) =
-                engine::upload(&t, base, &account, picture, timeout, &policy).await?;
+            let req = engine::upload_request(&inner.config.base_url, &account, picture, timeout);
+            let (response, asset) = engine::send_object(&t, &req, &policy).await?;
             upload::check_asset(response.status, &to_val(&prop(&asset, "assetRef")))?;
             Ok(asset)
         })
@@ -65,7 +65,8 @@ async fn first_account(
     timeout: u32,
     policy: &RetryPolicy,
 ) -> Result<String> {
-    let accounts = engine::list_accounts(t, &inner.config.base_url, timeout, policy).await?;
+    let req = HttpRequest::to(&LIST_ACCOUNTS, &inner.config.base_url, "", None, timeout);
+    let (_, accounts) = engine::send_object(t, &req, policy).await?;
     let first = Object::keys(accounts.unchecked_ref::<Object>())
         .get(0)
         .as_string();
@@ -83,11 +84,13 @@ async fn picture(data: &JsValue) -> Result<(JsValue, ImageType)> {
         (blob.into(), len, first)
     } else if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
         let len = buffer.byte_length();
-        let start = Uint8Array::new_with_byte_offset_and_length(buffer, 0, len.min(SNIFF_BYTES));
-        (data.clone(), len as f64, start.to_vec())
+        (
+            data.clone(),
+            len as f64,
+            first_bytes(&Uint8Array::new(buffer)),
+        )
     } else if let Some(bytes) = data.dyn_ref::<Uint8Array>() {
-        let start = bytes.subarray(0, SNIFF_BYTES);
-        (data.clone(), bytes.byte_length() as f64, start.to_vec())
+        (data.clone(), bytes.byte_length() as f64, first_bytes(bytes))
     } else {
         return Err(upload::wrong_data(&to_val(data)));
     };
@@ -99,7 +102,7 @@ async fn start_of(blob: &Blob) -> Result<Vec<u8>> {
     let read = async {
         let start = blob.slice_with_i32_and_i32(0, SNIFF_BYTES as i32)?;
         let buffer = JsFuture::from(start.array_buffer()).await?;
-        Ok::<_, JsValue>(Uint8Array::new(&buffer).to_vec())
+        Ok::<_, JsValue>(first_bytes(&Uint8Array::new(&buffer)))
     };
     read.await
         .map_err(|_| unreadable("its first bytes could not be read"))
@@ -116,6 +119,12 @@ async fn gathered(stream: &ReadableStream) -> Result<Blob> {
     read.await.map_err(|_| {
         unreadable("the stream could not be read to its end (is it locked or already read, or are its chunks not Uint8Arrays?)")
     })
+}
+
+/// The first `SNIFF_BYTES` bytes (or fewer) of a view, read one by one: all that is copied.
+fn first_bytes(bytes: &Uint8Array) -> Vec<u8> {
+    let n = bytes.length().min(SNIFF_BYTES);
+    (0..n).map(|i| bytes.get_index(i)).collect()
 }
 
 fn unreadable(why: &str) -> Error {
