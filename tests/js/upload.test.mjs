@@ -169,4 +169,7 @@ test('a 10 MiB upload does not grow the wasm memory: the bytes stay in JS', asyn
   }
   const grown = memory.buffer.byteLength - before;
   assert.ok(grown < MiB, `wasm memory grew by ${grown} bytes over three 10 MiB uploads`);
+  // The control: 10 MiB that do cross into wasm (a prompt string, read to be checked) grow it.
+  await rejects(c.generate({ prompt: 'x'.repeat(10 * MiB) }), 'validation');
+  assert.ok(memory.buffer.byteLength - before >= 10 * MiB, 'the measure sees bytes copied in');
 });

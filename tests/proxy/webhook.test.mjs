@@ -26,7 +26,7 @@ test('the provider calls replyUrl; the worker confirms the job with GET and gets
   const { result } = report;
   assert.equal(result.confirmed, true);
   assert.equal(result.replyRef, 'order-42');
-  assert.equal(result.replyRefSource, 'job', "the mock records replyRef in the job's request");
+  assert.equal(result.replyRefSource, 'body', "the provider's upscale echo holds only jobid, imageIndex, resolution");
   assert.equal(result.job.jobid, created.jobid);
   assert.equal(result.job.status, 'completed');
   assert.equal(result.job.response.images[0].width, 4096);
@@ -53,8 +53,32 @@ test('what is reported comes from GET, not from the body', async () => {
   assert.notEqual(report.result.job.response.images[0].imageUrl, 'https://evil.example/x.png');
   assert.equal(report.result.replyRef, 'r-7');
   const forgedRef = await hook({ jobid: job.jobid, replyRef: 'someone-elses-order' });
-  assert.equal(forgedRef.report.error.kind, 'validation');
-  assert.equal(forgedRef.report.error.field, 'replyRef', 'a replyRef the provider did not record is refused');
+  // The provider does not echo replyRef in the job, so a claimed one cannot be checked: passed on as the body's.
+  assert.deepEqual([forgedRef.report.result.replyRef, forgedRef.report.result.replyRefSource], ['someone-elses-order', 'body']);
+});
+
+test('an account-wide replyUrl: a call for a job never started here is confirmed by GET and reported without replyRef', async () => {
+  // Set once on the provider's account, not on the request: the provider calls it for every
+  // job of the account, here one made elsewhere (no replyUrl, no replyRef on its request).
+  stack.mock.setConfig({ replyUrl: `${stack.workerUrl}/webhook` });
+  try {
+    const elsewhere = new pkg.DreaminaClient({ token: TOKEN, baseUrl: stack.mock.baseUrl });
+    const created = await elsewhere.upscale({ jobid: SEEDED.square });
+    const report = await stack.collector.next((r) => r.ok && r.result.jobid === created.jobid);
+    assert.equal(report.result.confirmed, true);
+    assert.equal(report.result.job.jobid, created.jobid);
+    assert.equal(report.result.job.status, 'completed');
+    assert.equal('replyRef' in report.result, false);
+    assert.equal('replyRefSource' in report.result, false);
+    const call = stack.mock.webhooks().find((w) => w.jobid === created.jobid);
+    assert.equal(call.url, `${stack.workerUrl}/webhook`, 'the account-wide URL was called');
+    assert.equal(call.body.replyRef, undefined);
+    assert.deepEqual(Object.keys(call.body.request).sort(), ['imageIndex', 'jobid', 'resolution'], "the provider's upscale echo");
+    const confirmations = stack.mock.requests().filter((r) => r.method === 'GET' && r.jobid === created.jobid && r.time >= call.time);
+    assert.equal(confirmations.length, 1, 'confirmed by one GET like any other call');
+  } finally {
+    stack.mock.setConfig({ replyUrl: null });
+  }
 });
 
 test('a forged webhook naming a job that does not exist is rejected as not_found', async () => {
@@ -98,8 +122,7 @@ test('in Node: lenient bodies (string, envelope, parsed object, form) and option
   for (const input of inputs) {
     const r = await pkg.handleWebhook(input, { client });
     assert.equal(r.job.jobid, job.jobid);
-    assert.equal(r.replyRef, 'n-1', 'from the confirmed job when the body has none');
-    assert.equal(r.replyRefSource, 'job');
+    assert.equal('replyRef' in r, false, "neither the body nor the provider's job echo holds it");
     assert.equal(r.confirmed, true);
   }
   const reject = (input, options, field) => pkg.handleWebhook(input, options).then(
