@@ -16,6 +16,7 @@ export type {
   Job, JobStatus, JobImage, DreaminaErrorKind, DreaminaErrorProps,
   GenerateRequest, GenerateFields, GenerateModel, GenerateRatio, GenerateResolution,
   BatchOptions, BatchUpdate, BatchResult, UpscaleAllOptions,
+  CancelResult, Region, AccountSummary, AccountList, Account, RunningJob, RunningJobs,
   UploadData, UploadOptions, Asset,
 } from './dreamina_upscale.js';
 

@@ -15,6 +15,7 @@ use crate::value::{get, Fields, Val};
 pub enum Method {
     Get,
     Post,
+    Delete,
 }
 
 impl Method {
@@ -22,6 +23,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -40,10 +42,10 @@ pub enum Path {
 pub enum Answers {
     /// A job object: `jobid` and `status` are read from it.
     Job,
-    /// An uploaded picture: `{assetRef, account, width, height, size}`.
-    Asset,
-    /// The linked accounts: an object keyed by account id.
-    Accounts,
+    /// A JSON object of any shape, handed back as it is.
+    Object,
+    /// Anything, or nothing (`204`): the body, when JSON, is handed back.
+    Anything,
 }
 
 /// How one request field is checked.
@@ -77,8 +79,9 @@ pub struct Endpoint {
     pub path: Path,
     /// Every field of its request body with its rule, in the order checked and sent.
     pub fields: &'static [(&'static str, Rule)],
-    /// Of these fields, at least one must be given (a request needs the first unless it has
-    /// one of the others); empty when no such rule applies.
+    /// Of these fields, at least one must be given: the first, unless one of the others is and
+    /// the model takes that alone (which the API judges: models differ); empty when no such
+    /// rule applies.
     pub needs_one_of: &'static [&'static str],
     pub answers: Answers,
 }
@@ -127,6 +130,7 @@ pub const GENERATE: Endpoint = Endpoint {
         ("imageRef_4", Rule::Ref),
         ("imageRef_5", Rule::Ref),
         ("imageRef_6", Rule::Ref),
+        ("imageStrength", Rule::Number(0.0, 1.0)),
         ("account", Rule::Name(256)),
         ("replyUrl", Rule::ReplyUrl),
         ("replyRef", Rule::Bytes(1024)),
@@ -145,23 +149,50 @@ pub const GET_JOB: Endpoint = Endpoint {
     answers: Answers::Job,
 };
 
-/// `POST /assets/{account}`: uploads a picture, its raw bytes as the body (no fields: the
-/// picture's rules are in `crate::upload`).
-pub const UPLOAD_IMAGE: Endpoint = Endpoint {
-    method: Method::Post,
-    path: Path::Segment("/assets/"),
+/// `DELETE /scheduler/{jobid}`: cancels an executing job (it fails with "Cancelled by user").
+pub const CANCEL: Endpoint = Endpoint {
+    method: Method::Delete,
+    path: Path::Segment("/scheduler/"),
     fields: &[],
     needs_one_of: &[],
-    answers: Answers::Asset,
+    answers: Answers::Anything,
 };
 
-/// `GET /accounts`: the linked accounts (`uploadImage` uploads to the first when not told).
+/// `GET /accounts`: the linked accounts, keyed by `REGION:email`.
 pub const LIST_ACCOUNTS: Endpoint = Endpoint {
     method: Method::Get,
     path: Path::Fixed("/accounts"),
     fields: &[],
     needs_one_of: &[],
-    answers: Answers::Accounts,
+    answers: Answers::Object,
+};
+
+/// `GET /accounts/{account}`: one account, with its session, models and credits.
+pub const GET_ACCOUNT: Endpoint = Endpoint {
+    method: Method::Get,
+    path: Path::Segment("/accounts/"),
+    fields: &[],
+    needs_one_of: &[],
+    answers: Answers::Object,
+};
+
+/// `GET /scheduler`: the jobs executing now, grouped by account.
+pub const LIST_RUNNING: Endpoint = Endpoint {
+    method: Method::Get,
+    path: Path::Fixed("/scheduler"),
+    fields: &[],
+    needs_one_of: &[],
+    answers: Answers::Object,
+};
+
+/// `POST /assets/{account}`: uploads a picture, its raw bytes as the body (no fields: the
+/// picture's rules are in `crate::upload`); answers the asset object.
+pub const UPLOAD_IMAGE: Endpoint = Endpoint {
+    method: Method::Post,
+    path: Path::Segment("/assets/"),
+    fields: &[],
+    needs_one_of: &[],
+    answers: Answers::Object,
 };
 
 impl Endpoint {
@@ -170,7 +201,7 @@ impl Endpoint {
         self.fields.iter().map(|(name, _)| *name).collect()
     }
 
-    /// `{base}{path}`, with `segment` (a job id, an account) encoded as one path segment for a
+    /// `{base}{path}`, with `segment` (a job id) encoded as one path segment for a
     /// `Path::Segment` endpoint.
     pub fn url(&self, base: &str, segment: &str) -> String {
         match self.path {
@@ -211,7 +242,9 @@ impl Endpoint {
                 let others = crate::text::join(others, ", ");
                 return Err(Error::validation(
                     *first,
-                    format!("is required (unless {others} is given)"),
+                    format!(
+                        "is required (unless {others} is given to a model that takes it alone)"
+                    ),
                 ));
             }
         }

@@ -1,11 +1,11 @@
 //! The request/retry loop and the poll loop, written against a small `Transport` trait so they
 //! run on the host with a fake clock in tests, and on `fetch` + timers in wasm.
 
-use crate::endpoint::{Endpoint, Method, GET_JOB, UPLOAD_IMAGE};
+use crate::endpoint::{Answers, Endpoint, Method, CANCEL, GET_JOB, UPLOAD_IMAGE};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonObject;
 use crate::poll;
-use crate::response::{check_status, read_job, read_object, JobDoc, JobStatus, Response};
+use crate::response::{classify_response, Job, JobDoc, JobStatus, Response};
 use crate::retry::{ambiguous_post_note, next_delay, RetryPolicy};
 use crate::upload::ImageType;
 
@@ -20,6 +20,8 @@ pub struct HttpRequest {
     /// the call, and are sent with this `Content-Type`.
     pub picture: Option<ImageType>,
     pub timeout_ms: u32,
+    /// What a successful answer must be.
+    pub answers: Answers,
 }
 
 impl HttpRequest {
@@ -37,6 +39,7 @@ impl HttpRequest {
             body,
             picture: None,
             timeout_ms,
+            answers: endpoint.answers,
         }
     }
 }
@@ -58,42 +61,18 @@ pub trait Transport {
     fn is_aborted(&self) -> bool;
 }
 
-/// Sends `req`, retrying what `policy` allows, and classifies the answer. No attempt or retry
-/// sleep reaches past `deadline_ms` (epoch ms; `f64::INFINITY` for none).
-pub async fn send_with_retries<T: Transport>(
-    t: &T,
-    req: &HttpRequest,
-    policy: &RetryPolicy,
-    deadline_ms: f64,
-) -> Result<JobDoc<T::Doc>> {
-    send_with_retries_where(t, req, policy, deadline_ms, true).await
-}
-
-/// `send_with_retries`; a 429 is retried only when `retry_rate_limits` (a batch waits out a
-/// full account itself). A flag, not a closure, so the loop is compiled once.
-pub async fn send_with_retries_where<T: Transport>(
+/// Sends `req`, retrying what `policy` allows, and classifies the answer: the job it holds
+/// (for an endpoint that answers one) and the parsed document. No attempt or retry sleep
+/// reaches past `deadline_ms` (epoch ms; `f64::INFINITY` for none). A 429 is retried only when
+/// `retry_rate_limits` (a batch waits out a full account itself): a flag, not a closure, so the
+/// loop is compiled once.
+pub async fn send<T: Transport>(
     t: &T,
     req: &HttpRequest,
     policy: &RetryPolicy,
     deadline_ms: f64,
     retry_rate_limits: bool,
-) -> Result<JobDoc<T::Doc>> {
-    let (response, doc) = exchange(t, req, policy, deadline_ms, retry_rate_limits).await?;
-    let job = read_job(&response)?;
-    Ok(JobDoc { job, doc })
-}
-
-/// The retry loop of every request: sends `req` until it gets a 2xx answer (its response and
-/// document; what its body must hold is the caller's to check), or an error `policy` does not
-/// retry. A 2xx body the caller then refuses is never retried, so checking it here or there
-/// is the same.
-async fn exchange<T: Transport>(
-    t: &T,
-    req: &HttpRequest,
-    policy: &RetryPolicy,
-    deadline_ms: f64,
-    retry_rate_limits: bool,
-) -> Result<(Response, T::Doc)> {
+) -> Result<(Option<Job>, T::Doc)> {
     let mut attempt = 0;
     loop {
         if t.is_aborted() {
@@ -111,7 +90,9 @@ async fn exchange<T: Transport>(
             req
         };
         let outcome = match t.send(req).await {
-            Ok((response, doc)) => check_status(&response, t.now_ms()).map(|()| (response, doc)),
+            Ok((response, doc)) => {
+                classify_response(&response, t.now_ms(), req.answers).map(|job| (job, doc))
+            }
             Err(e) => Err(e),
         };
         let err = match outcome {
@@ -145,51 +126,13 @@ pub async fn submit<T: Transport>(
     retry_rate_limits: bool,
 ) -> Result<JobDoc<T::Doc>> {
     let req = HttpRequest::to(endpoint, base_url, "", Some(body), timeout_ms);
-    send_with_retries_where(t, &req, policy, f64::INFINITY, retry_rate_limits)
+    send(t, &req, policy, f64::INFINITY, retry_rate_limits)
         .await
-        .map_err(noted_if_ambiguous)
-}
-
-/// A POST failure that may have been acted on anyway says so.
-fn noted_if_ambiguous(e: Error) -> Error {
-    match ambiguous_post_note(&e) {
-        Some(note) => e.with_note(note),
-        None => e,
-    }
-}
-
-/// What an upload failure that may have reached the API says.
-pub const UPLOAD_NOTE: &str = "The picture may have been uploaded; it was not sent again";
-
-/// A request whose 2xx answer is a JSON object that is not a job (`GET /accounts`, the asset
-/// of an upload): the response (its `BodyFields` are not read) and the document. A POST is
-/// repeated only when the server certainly did not take it, as a job-creating POST; an upload
-/// (a `picture` request) that may have reached the API says so.
-pub async fn send_object<T: Transport>(
-    t: &T,
-    req: &HttpRequest,
-    policy: &RetryPolicy,
-) -> Result<(Response, T::Doc)> {
-    let answered = exchange(t, req, policy, f64::INFINITY, true).await;
-    let (response, doc) = answered.map_err(|e| match ambiguous_post_note(&e) {
-        Some(_) if req.picture.is_some() => e.with_note(UPLOAD_NOTE),
-        _ => e,
-    })?;
-    read_object(&response)?;
-    Ok((response, doc))
-}
-
-/// `POST /assets/{account}` of a picture of type `picture` (its bytes are the transport's).
-pub fn upload_request(
-    base_url: &str,
-    account: &str,
-    picture: ImageType,
-    timeout_ms: u32,
-) -> HttpRequest {
-    HttpRequest {
-        picture: Some(picture),
-        ..HttpRequest::to(&UPLOAD_IMAGE, base_url, account, None, timeout_ms)
-    }
+        .and_then(job_doc)
+        .map_err(|e| match ambiguous_post_note(&e) {
+            Some(note) => e.with_note(note),
+            None => e,
+        })
 }
 
 /// `GET /images/{jobid}`, with no attempt past `deadline_ms` (`f64::INFINITY` for none).
@@ -202,7 +145,77 @@ pub async fn get_job<T: Transport>(
     deadline_ms: f64,
 ) -> Result<JobDoc<T::Doc>> {
     let req = HttpRequest::to(&GET_JOB, base_url, jobid, None, timeout_ms);
-    send_with_retries(t, &req, policy, deadline_ms).await
+    send(t, &req, policy, deadline_ms, true)
+        .await
+        .and_then(job_doc)
+}
+
+/// One call of any endpoint (a `Path::Segment` one with `segment`): its parsed document.
+pub async fn call<T: Transport>(
+    t: &T,
+    endpoint: &Endpoint,
+    base_url: &str,
+    segment: &str,
+    timeout_ms: u32,
+    policy: &RetryPolicy,
+) -> Result<T::Doc> {
+    let req = HttpRequest::to(endpoint, base_url, segment, None, timeout_ms);
+    Ok(send(t, &req, policy, f64::INFINITY, true).await?.1)
+}
+
+/// What an upload failure that may have reached the API says.
+pub const UPLOAD_NOTE: &str = "The picture may have been uploaded; it was not sent again";
+
+/// `POST /assets/{account}` of a picture of type `picture` (its bytes are the transport's):
+/// repeated only when the server certainly did not take it, as a job-creating POST; a failure
+/// that may have reached the API says so. Answers the asset object.
+pub async fn upload<T: Transport>(
+    t: &T,
+    base_url: &str,
+    account: &str,
+    picture: ImageType,
+    timeout_ms: u32,
+    policy: &RetryPolicy,
+) -> Result<T::Doc> {
+    let req = HttpRequest {
+        picture: Some(picture),
+        ..HttpRequest::to(&UPLOAD_IMAGE, base_url, account, None, timeout_ms)
+    };
+    match send(t, &req, policy, f64::INFINITY, true).await {
+        Ok((_, asset)) => Ok(asset),
+        Err(e) if ambiguous_post_note(&e).is_some() => Err(e.with_note(UPLOAD_NOTE)),
+        Err(e) => Err(e),
+    }
+}
+
+/// After an abort, cancels `jobid` (`DELETE /scheduler/{jobid}`) through `t`, a transport the
+/// caller's signal does not stop, and says how that went, to be added to the abort's message.
+/// Best effort: never an error of its own.
+pub async fn cancel_after_abort<T: Transport>(
+    t: &T,
+    base_url: &str,
+    jobid: &str,
+    timeout_ms: u32,
+    policy: &RetryPolicy,
+) -> String {
+    match call(t, &CANCEL, base_url, jobid, timeout_ms, policy).await {
+        Ok(_) => format!("job {jobid} was cancelled"),
+        Err(e) => format!(
+            "cancelling job {jobid} failed ({e}), so it may still complete (wait for it with waitForJob)"
+        ),
+    }
+}
+
+/// The job of an answer from an endpoint that answers one.
+fn job_doc<D>((job, doc): (Option<Job>, D)) -> Result<JobDoc<D>> {
+    match job {
+        Some(job) => Ok(JobDoc { job, doc }),
+        // `classify_response` reads a job for every endpoint that answers one.
+        None => Err(Error::InvalidResponse {
+            status: 200,
+            message: "The API answered without a job".into(),
+        }),
+    }
 }
 
 /// Settings of one wait.
@@ -295,11 +308,16 @@ async fn wait_loop<T: Transport>(
     }
 }
 
+/// The reason the provider gives a job that `DELETE /scheduler/{jobid}` cancelled.
+pub const CANCELLED_REASON: &str = "Cancelled by user";
+
 /// The wasm layer attaches the failed job itself (it saw it through `on_update`).
 fn job_failed<D>(answer: JobDoc<D>) -> Error {
     let reason = answer.job.error.unwrap_or_else(|| "no reason given".into());
-    Error::JobFailed {
-        message: format!("Job {} failed: {reason}", answer.job.jobid),
+    let message = format!("Job {} failed: {reason}", answer.job.jobid);
+    match reason.trim().eq_ignore_ascii_case(CANCELLED_REASON) {
+        true => Error::Cancelled { message },
+        false => Error::JobFailed { message },
     }
 }
 

@@ -5,11 +5,11 @@
 //! (`wasm::transport::RawResponse`: status, headers, body text still in JS), parses the body
 //! once and reports a `Response` (status, the two headers classification reads, the body's
 //! length and start, and what the `Body` turned out to be, with the few `BodyFields` read);
-//! `check_status` then `read_job` make it a `Job` (id, status, a failure's reason) or an
-//! `Error` (`read_object` instead, for an answer that is not a job); the
+//! `classify_response` makes it a `Job` (id, status, a failure's reason) or an `Error`; the
 //! engine hands back a `JobDoc` (that `Job` and the parsed document, the very JS object). On
 //! the host, tests build responses from text (`TextResponse`).
 
+use crate::endpoint::Answers;
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::Val;
 
@@ -121,18 +121,13 @@ pub struct JobDoc<D> {
     pub doc: D,
 }
 
-/// Classifies a response: a job for 2xx with a job body, a typed error otherwise (the engine
-/// does it in two steps, `check_status` in its retry loop, then `read_job`).
-#[cfg(not(target_arch = "wasm32"))]
-pub fn classify_response(response: &Response, now_ms: f64) -> Result<Job> {
-    check_status(response, now_ms)?;
-    read_job(response)
-}
-
-/// The first step of classifying any answer: `Ok` for a 2xx of an acceptable size, the typed
-/// error of its status otherwise. What a 2xx body must hold depends on the endpoint
-/// (`read_job`, `read_object`).
-pub fn check_status(response: &Response, now_ms: f64) -> Result<()> {
+/// Classifies a response: for 2xx, what `answers` expects (a `Job` read from a job body; a
+/// JSON object; anything), a typed error otherwise.
+pub fn classify_response(
+    response: &Response,
+    now_ms: f64,
+    answers: Answers,
+) -> Result<Option<Job>> {
     if response.body_len > MAX_BODY_BYTES {
         return Err(Error::InvalidResponse {
             status: response.status,
@@ -144,13 +139,18 @@ pub fn check_status(response: &Response, now_ms: f64) -> Result<()> {
             ),
         });
     }
-    if (200..300).contains(&response.status) {
-        return Ok(());
+    if !(200..300).contains(&response.status) {
+        return Err(api_error(response, now_ms));
     }
-    Err(api_error(response, now_ms))
+    match (answers, &response.body) {
+        (Answers::Job, _) => read_job(response).map(Some),
+        (Answers::Object, Body::Object(_)) | (Answers::Anything, _) => Ok(None),
+        (Answers::Object, Body::NotObject) => Err(invalid(response, "JSON that is not an object")),
+        (Answers::Object, Body::NotJson) => Err(invalid(response, "a body that is not JSON")),
+    }
 }
 
-/// "The API answered HTTP {status} with {why}: {the body's start}".
+/// The error of a 2xx answer that is not what the endpoint answers.
 fn invalid(response: &Response, why: &str) -> Error {
     Error::InvalidResponse {
         status: response.status,
@@ -162,17 +162,7 @@ fn invalid(response: &Response, why: &str) -> Error {
     }
 }
 
-/// A 2xx answer that must be a JSON object (an asset, the accounts): the object's fields.
-pub fn read_object(response: &Response) -> Result<&BodyFields> {
-    match &response.body {
-        Body::Object(fields) => Ok(fields),
-        Body::NotObject => Err(invalid(response, "JSON that is not an object")),
-        Body::NotJson => Err(invalid(response, "a body that is not JSON")),
-    }
-}
-
-/// A 2xx answer that must be a job object.
-pub fn read_job(response: &Response) -> Result<Job> {
+fn read_job(response: &Response) -> Result<Job> {
     let invalid = |why: &str| invalid(response, why);
     let fields = match &response.body {
         Body::Object(fields) => fields,
@@ -325,7 +315,8 @@ impl TextResponse {
 /// Classifies a whole response; the body text is kept as the document.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn classify(resp: TextResponse, now_ms: f64) -> Result<JobDoc<String>> {
-    let job = classify_response(&resp.to_response(), now_ms)?;
+    let job = classify_response(&resp.to_response(), now_ms, Answers::Job)?;
+    let job = job.ok_or_else(|| invalid(&resp.to_response(), "no job"))?;
     Ok(JobDoc {
         job,
         doc: resp.body,
@@ -516,7 +507,10 @@ mod tests {
                     message: None,
                     ..fields.clone()
                 });
-                let (a, b) = (classify_response(&full, 0.0), classify_response(&bare, 0.0));
+                let (a, b) = (
+                    classify_response(&full, 0.0, Answers::Job),
+                    classify_response(&bare, 0.0, Answers::Job),
+                );
                 assert_eq!(format!("{a:?}"), format!("{b:?}"), "{status} {body}");
             }
         }
@@ -656,6 +650,31 @@ mod tests {
         assert_eq!(
             parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(784_111_777_000.0)
+        );
+    }
+
+    #[test]
+    fn each_endpoint_kind_of_answer_is_checked() {
+        let of = |status: u16, body: &str, answers| {
+            classify_response(&resp(status, body).to_response(), 0.0, answers)
+        };
+        assert_eq!(of(200, r#"{"US:a@b.c":{}}"#, Answers::Object), Ok(None));
+        assert_eq!(of(200, "{}", Answers::Object), Ok(None));
+        for body in ["[]", "null", "", "<html>"] {
+            let e = of(200, body, Answers::Object).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidResponse, "{body}");
+        }
+        assert_eq!(of(204, "", Answers::Anything), Ok(None));
+        assert_eq!(of(200, "[1]", Answers::Anything), Ok(None));
+        let e = of(
+            404,
+            r#"{"error":"Unable to find configuration for account x"}"#,
+            Answers::Object,
+        );
+        assert_eq!(e.unwrap_err().kind(), ErrorKind::NotFound);
+        assert!(
+            of(200, "{}", Answers::Job).is_err(),
+            "a job needs jobid and status"
         );
     }
 

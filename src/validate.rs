@@ -8,8 +8,8 @@ use crate::value::{format_number, get, Fields, Val};
 
 /// Longest `setTimeout` delay JS honours; longer ones fire at once.
 pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
-/// Longest `replyUrl`, in bytes.
-pub const MAX_REPLY_URL_BYTES: usize = 2048;
+/// Longest `replyUrl`, in bytes: the provider's limit for its account-wide one.
+pub const MAX_REPLY_URL_BYTES: usize = 1024;
 
 /// "must be {expected}, got {what v is}": the message of a value of the wrong type.
 pub fn wrong_type(field: &str, expected: &str, v: &Val) -> Error {
@@ -19,6 +19,12 @@ pub fn wrong_type(field: &str, expected: &str, v: &Val) -> Error {
 /// A job id: a non-empty string without control characters, and nothing a path router could
 /// read as steps out of the id's own URL segment (dot segments, `\\`, a second encoding).
 pub fn jobid(field: &str, v: &Val) -> Result<String> {
+    segment(field, v, "job id")
+}
+
+/// A value sent as one URL path segment (a job id, an account): `jobid`'s rules; `what` names
+/// it in the message.
+pub(crate) fn segment(field: &str, v: &Val, what: &str) -> Result<String> {
     match v {
         Val::Str(s) if s.trim().is_empty() => Err(Error::validation(
             field,
@@ -36,7 +42,7 @@ pub fn jobid(field: &str, v: &Val) -> Result<String> {
         // dot segment between `/`s, a backslash or a `%2F` once a router decodes the path.
         Val::Str(s) if crate::url::reads_as_path(s) => Err(Error::validation(
             field,
-            "must not read as a path (a \".\" or \"..\" segment, a backslash, or a percent-escape such as %2F: pass the job id decoded)",
+            format!("must not read as a path (a \".\" or \"..\" segment, a backslash, or a percent-escape such as %2F: pass the {what} decoded)"),
         )),
         Val::Str(s) => Ok(s.clone()),
         v if v.is_absent() => Err(Error::validation(field, "is required")),
@@ -129,9 +135,11 @@ pub(crate) fn choice(
 /// An absolute http(s) URL the provider calls back (`replyUrl`).
 pub(crate) fn reply_url(field: &str, v: &Val) -> Result<String> {
     match v {
-        Val::Str(s) if parse_http_url(s).is_some() && s.len() <= MAX_REPLY_URL_BYTES => {
-            Ok(s.clone())
-        }
+        Val::Str(s) if s.len() > MAX_REPLY_URL_BYTES => Err(Error::validation(
+            field,
+            format!("is longer than {MAX_REPLY_URL_BYTES} bytes (UTF-8)"),
+        )),
+        Val::Str(s) if parse_http_url(s).is_some() => Ok(s.clone()),
         _ => Err(Error::validation(
             field,
             format!("must be an absolute http(s) URL, got {}", describe(v)),
@@ -167,6 +175,15 @@ pub(crate) fn name(field: &str, v: &Val, max: usize) -> Result<String> {
         v => return Err(wrong_type(field, "a string", v)),
     };
     Err(Error::validation(field, why))
+}
+
+/// An optional flag: `true` or `false` when given.
+pub fn opt_bool(fields: &Fields, field: &str) -> Result<Option<bool>> {
+    match get(fields, field) {
+        Val::Bool(b) => Ok(Some(*b)),
+        v if v.is_absent() => Ok(None),
+        v => Err(wrong_type(field, "true or false", v)),
+    }
 }
 
 /// An optional callback (`onUpdate`, `fetch`…): a function when given.
@@ -226,6 +243,18 @@ mod tests {
         let e = jobid("jobid", &s(&id)).unwrap_err().to_string();
         assert!(e.contains("1024 bytes"), "{e}");
         assert!(jobid("jobid", &s(&"é".repeat(512))).is_ok());
+    }
+
+    #[test]
+    fn reply_urls_are_absolute_and_at_most_1024_bytes() {
+        let url = |len: usize| format!("https://hooks.example.com/{}", "a".repeat(len - 26));
+        assert_eq!(url(1024).len(), 1024);
+        assert!(reply_url("replyUrl", &s(&url(1024))).is_ok());
+        let e = reply_url("replyUrl", &s(&url(1025))).unwrap_err();
+        assert_eq!(e.field(), Some("replyUrl"));
+        assert!(e.to_string().contains("1024 bytes"), "{e}");
+        let e = reply_url("replyUrl", &s("/relative")).unwrap_err();
+        assert!(e.to_string().contains("absolute http(s) URL"), "{e}");
     }
 
     #[test]

@@ -132,6 +132,7 @@ fn full_request_serialises_in_api_names_and_order() {
             ("maxJobs", Val::Num(5.0)),
             ("imageRef_2", s("asset-2")),
             ("imageRef_1", s("asset-1")),
+            ("imageStrength", Val::Num(0.7)),
             ("prompt", s("fox")),
             ("model", s("seedream-9.9-new")),
             ("ratio", s("16:9")),
@@ -143,7 +144,7 @@ fn full_request_serialises_in_api_names_and_order() {
         .unwrap();
     assert_eq!(
         json_text(&r),
-        r#"{"prompt":"fox","model":"seedream-9.9-new","ratio":"16:9","resolution":"2k","imageRef_1":"asset-1","imageRef_2":"asset-2","account":"user@example.com","replyUrl":"https://hooks.example.com/g","replyRef":"r1","maxJobs":5}"#
+        r#"{"prompt":"fox","model":"seedream-9.9-new","ratio":"16:9","resolution":"2k","imageRef_1":"asset-1","imageRef_2":"asset-2","imageStrength":0.7,"account":"user@example.com","replyUrl":"https://hooks.example.com/g","replyRef":"r1","maxJobs":5}"#
     );
 }
 
@@ -232,6 +233,10 @@ fn generate_bad_values_name_their_field() {
         ("maxJobs", s("5")),
         ("maxJobs", Val::Num(f64::NAN)),
         ("imageRef_7", s("a")),
+        ("imageStrength", Val::Num(1.5)),
+        ("imageStrength", Val::Num(-0.1)),
+        ("imageStrength", s("0.5")),
+        ("imageStrength", Val::Num(f64::NAN)),
         ("promt", s("x")),
         ("seed", Val::Num(1.0)),
     ];
@@ -262,4 +267,11 @@ fn urls_put_a_job_id_in_one_segment() {
     );
     let seg = url.rsplit('/').next().unwrap();
     assert!(!seg.contains(['/', '?', '#', ':', '@']));
+    assert_eq!(
+        GET_ACCOUNT.url(base, "US:we/ird?#%x@example.com"),
+        format!("{base}/accounts/US%3Awe%2Fird%3F%23%25x%40example.com")
+    );
+    assert_eq!(LIST_ACCOUNTS.url(base, ""), format!("{base}/accounts"));
+    assert_eq!(CANCEL.url(base, "j1"), format!("{base}/scheduler/j1"));
+    assert_eq!(LIST_RUNNING.url(base, ""), format!("{base}/scheduler"));
 }

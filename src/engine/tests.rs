@@ -2,7 +2,7 @@
 //! retry rules of each method, the wait's schedule, deadlines, rate limits and aborts.
 
 use super::*;
-use crate::endpoint::{GENERATE, LIST_ACCOUNTS, UPSCALE};
+use crate::endpoint::{CANCEL, GENERATE, UPSCALE};
 use crate::json::json_text;
 use crate::response::TextResponse;
 use crate::testing::FakeClock;
@@ -408,9 +408,82 @@ fn upscale_and_wait_skips_the_pointless_first_poll() {
     assert_eq!(*t.sleeps.borrow(), vec![250]);
 }
 
-fn upload_png(t: &Fake) -> Result<(Response, String)> {
-    let req = upload_request(BASE, "US:a/b@c.com", ImageType::Png, 1000);
-    t.run(send_object(t, &req, &POLICY))
+#[test]
+fn cancel_deletes_the_job_in_one_segment_and_takes_a_204() {
+    let t = Fake::new(vec![status(204, "")]);
+    let doc = t
+        .run(call(
+            &t,
+            &CANCEL,
+            BASE,
+            "j1i-u1-US:a/b@c.d:dreamina",
+            1000,
+            &POLICY,
+        ))
+        .unwrap();
+    assert_eq!(doc, "");
+    let sent = t.sent.borrow();
+    assert_eq!(sent[0].method, Method::Delete);
+    assert_eq!(
+        sent[0].url,
+        format!("{BASE}/scheduler/j1i-u1-US%3Aa%2Fb%40c.d%3Adreamina")
+    );
+    assert_eq!(sent[0].body, None);
+}
+
+#[test]
+fn cancel_is_repeated_only_when_the_server_cannot_have_acted() {
+    let t = Fake::new(vec![status(429, "{}"), net(true), status(204, "")]);
+    t.run(call(&t, &CANCEL, BASE, "j1i", 1000, &POLICY))
+        .unwrap();
+    assert_eq!(t.sent.borrow().len(), 3);
+    for answer in [net(false), status(503, r#"{"error":"x"}"#)] {
+        let t = Fake::new(vec![answer, status(204, "")]);
+        assert!(t
+            .run(call(&t, &CANCEL, BASE, "j1i", 1000, &POLICY))
+            .is_err());
+        assert_eq!(t.sent.borrow().len(), 1, "a second DELETE would answer 404");
+    }
+    let t = Fake::new(vec![status(
+        404,
+        r#"{"error":"Unable to locate running jobid j1i"}"#,
+    )]);
+    let e = t
+        .run(call(&t, &CANCEL, BASE, "j1i", 1000, &POLICY))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn a_wait_on_a_cancelled_job_rejects_as_cancelled() {
+    let cancelled = Ok(TextResponse {
+        status: 200,
+        body: r#"{"jobid":"j1I","status":"failed","error":"Cancelled by user"}"#.into(),
+        ..Default::default()
+    });
+    let t = Fake::new(vec![job("created"), cancelled]);
+    let e = t
+        .run(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {}))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled);
+    assert!(e.to_string().contains("Cancelled by user"), "{e}");
+    // Any other reason is a failed job.
+    let t = Fake::new(vec![job("failed")]);
+    let e = t
+        .run(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {}))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::JobFailed);
+}
+
+fn upload_png(t: &Fake) -> Result<String> {
+    t.run(upload(
+        t,
+        BASE,
+        "US:a/b@c.com",
+        ImageType::Png,
+        1000,
+        &POLICY,
+    ))
 }
 
 const ASSET: &str = r#"{"assetRef":"US:a@c.com-image:w1:h1:s9-uri:x","account":"US:a@c.com","width":1,"height":1,"size":9}"#;
@@ -418,8 +491,7 @@ const ASSET: &str = r#"{"assetRef":"US:a@c.com-image:w1:h1:s9-uri:x","account":"
 #[test]
 fn an_upload_goes_to_its_account_as_a_picture_and_answers_the_asset() {
     let t = Fake::new(vec![status(200, ASSET)]);
-    let (_, doc) = upload_png(&t).unwrap();
-    assert_eq!(doc, ASSET);
+    assert_eq!(upload_png(&t).unwrap(), ASSET);
     let sent = t.sent.borrow();
     assert_eq!(sent[0].method, Method::Post);
     assert_eq!(sent[0].url, format!("{BASE}/assets/US%3Aa%2Fb%40c.com"));
@@ -446,13 +518,14 @@ fn an_upload_is_sent_again_only_when_it_was_not_taken() {
         }),
         status(500, ""),
         status(504, ""),
+        status(200, "<html>"),
     ] {
         let t = Fake::new(vec![answer, status(200, ASSET)]);
         let e = upload_png(&t).unwrap_err();
         assert_eq!(t.sent.borrow().len(), 1, "{e:?}");
         if e.kind() != ErrorKind::Server {
             assert!(e.to_string().contains(UPLOAD_NOTE), "{e}");
-            assert!(!e.to_string().contains("job may have been created"), "{e}");
+            assert!(!e.to_string().contains("job may have been"), "{e}");
         }
     }
     let t = Fake::new(vec![status(400, r#"{"error":"Image is empty"}"#)]);
@@ -465,18 +538,5 @@ fn an_upload_is_sent_again_only_when_it_was_not_taken() {
     assert_eq!(
         upload_png(&t).unwrap_err().kind(),
         ErrorKind::InvalidResponse
-    );
-}
-
-#[test]
-fn accounts_are_listed_with_a_get_retried_like_any() {
-    let t = Fake::new(vec![status(503, ""), status(200, r#"{"US:a@c.com":{}}"#)]);
-    let req = HttpRequest::to(&LIST_ACCOUNTS, BASE, "", None, 1000);
-    let (_, doc) = t.run(send_object(&t, &req, &POLICY)).unwrap();
-    assert_eq!(doc, r#"{"US:a@c.com":{}}"#);
-    let sent = t.sent.borrow();
-    assert_eq!(
-        (sent[1].method, sent[1].url.as_str()),
-        (Method::Get, &*format!("{BASE}/accounts"))
     );
 }

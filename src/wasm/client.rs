@@ -13,7 +13,9 @@ use super::fetch::Fetcher;
 use super::options::{self, notify};
 use super::transport::RequestHeaders;
 use crate::config::client_config;
-use crate::endpoint::{Endpoint, GENERATE, UPSCALE};
+use crate::endpoint::{
+    Endpoint, CANCEL, GENERATE, GET_ACCOUNT, GET_JOB, LIST_ACCOUNTS, LIST_RUNNING, UPSCALE,
+};
 use crate::engine;
 use crate::options::{call_options, wait_options};
 use crate::validate;
@@ -107,22 +109,48 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        let id = jobid.as_string();
-        let val = id.clone().map_or_else(|| to_val(&jobid), Val::Str);
-        spawn(id, async move {
-            let jobid = validate::jobid("jobid", &val)?;
-            let opts = options::read(&options, true, call_options)?;
-            let t = inner.transport(opts.signal.as_ref());
-            let call = &opts.checked;
-            let (timeout, policy) = (
-                inner.timeout(call.timeout_ms),
-                inner.policy(call.max_retries),
-            );
-            let base = &inner.config.base_url;
-            let f = engine::get_job(&t, base, &jobid, timeout, &policy, f64::INFINITY).await?;
-            Ok(f.doc)
-        })
+        self.call(&GET_JOB, Some(("jobid", jobid)), options)
+    }
+
+    /// Cancels an executing job (`DELETE /scheduler/{jobid}`): one still "created" fails with
+    /// "Cancelled by user". Resolves with what the API answers (nothing, for its 204); rejects
+    /// with kind "not_found" when no job by that id is running.
+    #[wasm_bindgen(unchecked_return_type = "Promise<CancelResult>")]
+    pub fn cancel(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(&CANCEL, Some(("jobid", jobid)), options)
+    }
+
+    /// The linked accounts (`GET /accounts`), keyed by `REGION:email`; `{}` when none is linked.
+    #[wasm_bindgen(js_name = listAccounts, unchecked_return_type = "Promise<AccountList>")]
+    pub fn list_accounts(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(&LIST_ACCOUNTS, None, options)
+    }
+
+    /// One linked account (`GET /accounts/{account}`, `account` as `REGION:email`): its
+    /// session, models and credits (fetched live by the provider; left out when that fails).
+    #[wasm_bindgen(js_name = getAccount, unchecked_return_type = "Promise<Account>")]
+    pub fn get_account(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] account: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(&GET_ACCOUNT, Some(("account", account)), options)
+    }
+
+    /// The jobs executing now (`GET /scheduler`), grouped by account.
+    #[wasm_bindgen(js_name = listRunning, unchecked_return_type = "Promise<RunningJobs>")]
+    pub fn list_running(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(&LIST_RUNNING, None, options)
     }
 
     /// Polls a job until it completes; rejects if it fails, times out or is aborted.
@@ -143,6 +171,38 @@ impl DreaminaClient {
 }
 
 impl DreaminaClient {
+    /// One call of `endpoint` under the call options, with its path segment (a job id or an
+    /// account, checked as one and named `field`) when it has one: resolves with the answer.
+    fn call(
+        &self,
+        endpoint: &'static Endpoint,
+        segment: Option<(&'static str, JsValue)>,
+        options: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        let (field, value) = segment.unwrap_or(("", JsValue::UNDEFINED));
+        let what = if field == "jobid" { "job id" } else { field };
+        let given = value.as_string();
+        // A failure names the job it was about.
+        let jobid = given.clone().filter(|_| field == "jobid");
+        let val = given.map_or_else(|| to_val(&value), Val::Str);
+        spawn(jobid, async move {
+            let segment = match field {
+                "" => String::new(),
+                field => validate::segment(field, &val, what)?,
+            };
+            let opts = options::read(&options, true, call_options)?;
+            let t = inner.transport(opts.signal.as_ref());
+            let call = &opts.checked;
+            let (timeout, policy) = (
+                inner.timeout(call.timeout_ms),
+                inner.policy(call.max_retries),
+            );
+            let base = &inner.config.base_url;
+            engine::call(&t, endpoint, base, &segment, timeout, &policy).await
+        })
+    }
+
     /// `upscale` / `generate`: one job-creating POST to `endpoint`, under the call options.
     fn start(&self, endpoint: &'static Endpoint, request: JsValue, options: JsValue) -> Promise {
         let inner = self.inner.clone();

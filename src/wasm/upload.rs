@@ -14,7 +14,7 @@ use super::convert::{prop, to_val};
 use super::options;
 use super::transport::JsTransport;
 use crate::endpoint::LIST_ACCOUNTS;
-use crate::engine::{self, HttpRequest};
+use crate::engine;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::upload::{self, ImageType, SNIFF_BYTES};
@@ -50,9 +50,9 @@ impl DreaminaClient {
                 None => first_account(&inner, &t, timeout, &policy).await?,
             };
             t.picture = Some(body);
-            let req = engine::upload_request(&inner.config.base_url, &account, picture, timeout);
-            let (response, asset) = engine::send_object(&t, &req, &policy).await?;
-            upload::check_asset(response.status, &to_val(&prop(&asset, "assetRef")))?;
+            let base = &inner.config.base_url;
+            let asset = engine::upload(&t, base, &account, picture, timeout, &policy).await?;
+            upload::check_asset(&to_val(&prop(&asset, "assetRef")))?;
             Ok(asset)
         })
     }
@@ -65,8 +65,8 @@ async fn first_account(
     timeout: u32,
     policy: &RetryPolicy,
 ) -> Result<String> {
-    let req = HttpRequest::to(&LIST_ACCOUNTS, &inner.config.base_url, "", None, timeout);
-    let (_, accounts) = engine::send_object(t, &req, policy).await?;
+    let base = &inner.config.base_url;
+    let accounts = engine::call(t, &LIST_ACCOUNTS, base, "", timeout, policy).await?;
     let first = Object::keys(accounts.unchecked_ref::<Object>())
         .get(0)
         .as_string();
