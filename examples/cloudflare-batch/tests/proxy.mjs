@@ -1,0 +1,78 @@
+// A plain HTTP proxy in front of the mock API, as the Worker's UPSTREAM. Requests pass through
+// unchanged with their Host header, so the mock writes this proxy's address into every imageUrl
+// and the picture downloads come here too. For those, the proxy
+//  - keeps each picture the mock drew (the mock draws it again on every request, a second or two
+//    of CPU for an upscale: a picture is fixed by its w, h, scene and theme, as the mock documents),
+//  - can fail the next downloads on purpose (`failPictures(n, status)`), as a CDN can.
+// A reset or a cut answer from the mock is passed on as a reset or a cut answer.
+import http from 'node:http';
+
+const reset = (socket) => (typeof socket.resetAndDestroy === 'function' ? socket.resetAndDestroy() : socket.destroy());
+
+/** The cache key of a mock picture URL: its drawing (w, h, scene, theme), or the whole URL. */
+function pictureKey(rawUrl) {
+  const u = new URL(rawUrl, 'http://x');
+  if (!u.pathname.startsWith('/files/') || !u.searchParams.has('scene')) return rawUrl;
+  return ['w', 'h', 'scene', 'theme'].map((k) => u.searchParams.get(k)).join(',');
+}
+
+export async function startProxy(target) {
+  const cache = new Map(); // picture key -> {status, headers, body}
+  const pending = new Map(); // picture key -> promise of its entry
+
+  /** The mock's answer for a picture URL; kept when it is a picture. */
+  const draw = async (rawUrl) => {
+    const r = await fetch(target + rawUrl);
+    const body = Buffer.from(await r.arrayBuffer());
+    const entry = { status: r.status, headers: { 'content-type': r.headers.get('content-type'), 'content-length': String(body.length) }, body };
+    if (r.status === 200) cache.set(pictureKey(rawUrl), entry);
+    return entry;
+  };
+  const proxy = { target, faults: [], pictures: [] };
+
+  /** The next `n` picture downloads answer `status` (default 503). */
+  proxy.failPictures = (n, status = 503) => proxy.faults.push({ n, status });
+
+  const forward = (req, res, body) => {
+    const up = http.request(target + req.url, { method: req.method, headers: req.headers }, (ur) => {
+      res.writeHead(ur.statusCode, ur.headers);
+      ur.on('data', (c) => res.write(c));
+      ur.on('end', () => res.end());
+      ur.on('aborted', () => reset(req.socket));
+      ur.on('error', () => reset(req.socket));
+    });
+    up.on('error', () => reset(req.socket));
+    up.end(body);
+  };
+
+  const server = http.createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const body = Buffer.concat(chunks);
+    if (req.method !== 'GET' || !req.url.startsWith('/files/')) return forward(req, res, body);
+    const fault = proxy.faults[0];
+    if (fault) {
+      if (--fault.n <= 0) proxy.faults.shift();
+      proxy.pictures.push({ url: req.url, status: fault.status, failed: true });
+      return res.writeHead(fault.status, { 'content-type': 'text/plain' }).end('failed by the test proxy');
+    }
+    const key = pictureKey(req.url);
+    let entry = cache.get(key);
+    proxy.pictures.push({ url: req.url, cached: !!entry });
+    if (!entry) {
+      // One drawing per picture, however many downloads ask for it at once.
+      if (!pending.has(key)) pending.set(key, draw(req.url).finally(() => pending.delete(key)));
+      try {
+        entry = await pending.get(key);
+      } catch {
+        return reset(req.socket);
+      }
+    }
+    res.writeHead(entry.status, entry.headers).end(entry.body);
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  proxy.url = `http://127.0.0.1:${server.address().port}`;
+  proxy.close = () => new Promise((r) => { server.closeAllConnections(); server.close(r); });
+  return proxy;
+}
