@@ -1,7 +1,8 @@
 // The example Worker as the tests run it: the same code, plus crash points in the consumer
 // (CRASH_AFTER_POST / CRASH_AFTER_RECORD: item indices, first delivery only), one in
 // POST /batches (CRASH_AFTER_STORE), a Queue whose sendBatch can be made to throw
-// (POST /__test/fault {sendBatch: n}: the next n calls, -1 = until cleared), and routes for stats.
+// (POST /__test/fault {sendBatch: n}: the next n calls, -1 = until cleared), and routes for stats,
+// stale leases and aged batches.
 import { makeWorker, Ledger as RealLedger } from '../src/worker.mjs';
 import { parseKey, itemKey, STATUS } from '../src/decide.mjs';
 
@@ -60,6 +61,14 @@ export class Ledger extends RealLedger {
     this.house.schedule(true);
   }
 
+  /** Makes a batch look `days` older (created and finished), then runs the alarm now. */
+  age(batch, days) {
+    const ms = days * 86_400_000;
+    this.sql.exec('UPDATE batches SET created_at = created_at - ? WHERE id = ?', ms, batch);
+    this.sql.exec('UPDATE items SET done_at = done_at - ? WHERE batch = ?', ms, batch);
+    return this.ctx.storage.setAlarm(Date.now());
+  }
+
   async testStats() {
     return { ...this.stats(), alarm: await this.ctx.storage.getAlarm() };
   }
@@ -79,6 +88,11 @@ export default {
     if (url.pathname === '/__test/fault') {
       Object.assign(faults, await request.json());
       return Response.json(faults);
+    }
+    if (url.pathname === '/__test/age') {
+      const { batch, days } = await request.json();
+      await stub().age(batch, days);
+      return Response.json({ ok: true });
     }
     if (url.pathname === '/__test/stale') {
       const { batch, index, agoMs } = await request.json();

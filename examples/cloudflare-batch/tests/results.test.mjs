@@ -8,9 +8,9 @@ const FAST = { POLL_AFTER_MS: '1500', POLL_EVERY_MS: '500', UNKNOWN_HOLD_MS: '30
 const stored = (s) => s.queued === 0 && s.running === 0 && s.storage.pending === 0;
 const picture = (st, p) => fetch(st.url + p, { headers: { authorization: `Bearer ${API_KEY}` } });
 
-describe('pictures in R2 (STORE_TRIES=3)', () => {
+describe('pictures in R2 (STORE_TRIES=3, RETAIN_DAYS=1)', () => {
   let st;
-  before(async () => { st = await startBatchStack({ completeAfterMs: 300, vars: FAST }); });
+  before(async () => { st = await startBatchStack({ completeAfterMs: 300, vars: { ...FAST, RETAIN_DAYS: '1' } }); });
   after(() => st?.close());
 
   test('a download that fails twice then succeeds is stored, after backing off', async () => {
@@ -62,6 +62,24 @@ describe('pictures in R2 (STORE_TRIES=3)', () => {
     assert.equal((await bucket.list({ prefix: `${other}/` })).objects.length, 1, 'another batch keeps its picture');
     assert.equal((await picture(st, `/batches/${other}/items/0/image`)).status, 200);
     assert.equal((await st.api('GET', '/__test/stats')).json.purges, 0, 'no purge left over');
+  });
+
+  test('RETAIN_DAYS: a batch finished more than that long ago is removed by the alarm, rows and objects', async () => {
+    const { id } = (await st.api('POST', '/batches', { items: requests(2) })).json;
+    const young = (await st.api('POST', '/batches', { items: requests(1) })).json.id;
+    await waitFor(st.api, id, stored, 30_000);
+    await waitFor(st.api, young, stored, 30_000);
+    const bucket = await st.mf.getR2Bucket('RESULTS');
+    assert.equal((await bucket.list({ prefix: `${id}/` })).objects.length, 2);
+    await st.api('POST', '/__test/age', { batch: id, days: 2 });
+    let gone;
+    for (const t0 = Date.now(); Date.now() - t0 < 10_000; await new Promise((r) => setTimeout(r, 200))) {
+      if ((gone = await st.api('GET', `/batches/${id}`)).status === 404) break;
+    }
+    assert.equal(gone.status, 404, 'its rows are gone');
+    assert.equal((await bucket.list({ prefix: `${id}/` })).objects.length, 0, 'its objects are gone');
+    assert.equal((await st.api('GET', `/batches/${young}`)).status, 200, 'a younger batch stays');
+    assert.equal((await bucket.list({ prefix: `${young}/` })).objects.length, 1);
   });
 });
 
