@@ -133,7 +133,7 @@ export class Housekeeping {
   async resendStores(now) {
     const due = this.l.sql.exec('SELECT batch, idx FROM items WHERE store = ? AND store_due_at <= ? LIMIT 100', D.STORE.PENDING, now).toArray();
     if (!due.length) return true;
-    await this.l.send(due.map((r) => ({ k: D.itemKey(r.batch, r.idx), op: 'store' })));
+    await this.l.sendStores(due.map((r) => ({ k: D.itemKey(r.batch, r.idx), op: 'store' })));
     for (const r of due) {
       // Re-checked: only an item still waiting for its picture gets a new due time.
       this.l.sql.exec('UPDATE items SET store_due_at = ? WHERE batch = ? AND idx = ? AND store = ?', Date.now() + this.l.cfg.orphanMs, r.batch, r.idx, D.STORE.PENDING);

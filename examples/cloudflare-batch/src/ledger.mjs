@@ -41,10 +41,14 @@ export class Ledger extends DurableObject {
   /** MAX_JOBS, or fewer while the provider says the account is at capacity. */
   limit(now) { return this.busy && this.busy.until > now ? Math.min(this.cfg.maxJobs, this.busy.n) : this.cfg.maxJobs; }
 
-  /** Sends queue messages, 100 per call (Cloudflare's sendBatch limit). */
-  async send(bodies) {
-    for (let i = 0; i < bodies.length; i += 100) await this.env.QUEUE.sendBatch(bodies.slice(i, i + 100).map((body) => ({ body })));
+  /** Sends queue messages, 100 per call (Cloudflare's sendBatch limit), to `queue`. */
+  async send(bodies, queue = this.env.QUEUE) {
+    for (let i = 0; i < bodies.length; i += 100) await queue.sendBatch(bodies.slice(i, i + 100).map((body) => ({ body })));
   }
+
+  /** Store messages go to their own queue (PICTURES), so a slow download never holds up the
+   * message that starts a job; without that binding, to the item queue. */
+  sendStores(bodies) { return this.send(bodies, this.env.PICTURES ?? this.env.QUEUE); }
 
   // ---- RPC: batches ----
 
@@ -220,13 +224,14 @@ export class Ledger extends DurableObject {
     if (!picked.length && !stores.length) return true;
     if (picked.length) log.debug('dispatch', { keys: picked.map((i) => D.itemKey(i.batch, i.index)), free, why: 'slots freed: the oldest parked items get them' });
     try {
-      await this.send([...picked.map((i) => ({ k: D.itemKey(i.batch, i.index) })), ...stores]);
+      await Promise.all([this.send(picked.map((i) => ({ k: D.itemKey(i.batch, i.index) }))), this.sendStores(stores)]);
     } catch (e) {
       for (const p of picked) {
         const cur = this.load(D.itemKey(p.batch, p.index));
         if (cur?.status === S.QUEUED && cur.dispatchedAt === now) this.save({ ...cur, dispatchedAt: null });
       }
-      // Store messages not sent: their store_due_at brings them back through the alarm.
+      // Store messages not sent: their store_due_at brings them back through the alarm. (A
+      // dispatch message that did go out meets an unreserved item: it takes a slot if one is free.)
       log.anomaly('send_failed', { dispatch: picked.length, stores: stores.length, error: String(e?.message ?? e) });
       this.house.failed();
       return false;

@@ -13,6 +13,7 @@ test('wrangler deploy --dry-run: bundles, picks the workerd entry, keeps the .wa
     const stdout = await wranglerBuild('src/worker.mjs', out);
     assert.match(stdout, /env\.LEDGER \(Ledger\)\s+Durable Object/);
     assert.match(stdout, /env\.QUEUE \(dreamina-batch-items\)\s+Queue/);
+    assert.match(stdout, /env\.PICTURES \(dreamina-batch-pictures\)\s+Queue/);
     assert.match(stdout, /env\.RESULTS \(dreamina-batch-results\)\s+R2 Bucket/);
     const files = fs.readdirSync(out);
     assert.ok(files.some((f) => f.endsWith('-dreamina_upscale_edge_bg.wasm')), `the edge build's wasm, as a module: ${files}`);
@@ -28,8 +29,11 @@ test('wrangler deploy --dry-run: bundles, picks the workerd entry, keeps the .wa
 
 test('wrangler.toml, as wrangler reads it: what the tests run is what deploys (consumer limits within Cloudflare\'s)', () => {
   const b = wranglerBindings();
-  const consumer = b.queueConsumers['dreamina-batch-items'];
-  assert.ok(consumer.maxRetries <= 100 && consumer.maxBatchSize <= 100 && consumer.maxBatchTimeout <= 60, JSON.stringify(consumer));
+  assert.deepEqual(Object.keys(b.queueConsumers).sort(), ['dreamina-batch-items', 'dreamina-batch-pictures']);
+  for (const consumer of Object.values(b.queueConsumers)) {
+    assert.ok(consumer.maxRetries <= 100 && consumer.maxBatchSize <= 100 && consumer.maxBatchTimeout <= 60, JSON.stringify(consumer));
+  }
+  assert.ok(b.queueConsumers['dreamina-batch-pictures'].maxRetries >= 20, 'room for STORE_TRIES (at most 20)');
   assert.deepEqual(b.durableObjects, { LEDGER: { className: 'Ledger', useSQLite: true } });
   assert.equal(b.vars.MAX_JOBS, '10');
   assert.deepEqual(Object.keys(b.r2Buckets), ['RESULTS']);
