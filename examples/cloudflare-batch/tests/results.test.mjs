@@ -83,6 +83,24 @@ describe('pictures in R2 (STORE_TRIES=3, RETAIN_DAYS=1)', () => {
   });
 });
 
+describe('a picture over MAX_IMAGE_BYTES', () => {
+  let st;
+  before(async () => { st = await startBatchStack({ completeAfterMs: 300, vars: { ...FAST, MAX_IMAGE_BYTES: '100000' } }); });
+  after(() => st?.close());
+
+  test('is refused at its first try (no retry can help), nothing written, the item keeps its job', async () => {
+    const { id } = (await st.api('POST', '/batches', { items: requests(1) })).json;
+    const s = await waitFor(st.api, id, stored, 30_000);
+    assert.deepEqual([s.completed, s.storage.failed], [1, 1], JSON.stringify(s));
+    const { items: [it] } = await allItems(st.api, id);
+    assert.deepEqual([it.stored.error.kind, it.stored.attempts], ['too_large', 1]);
+    assert.match(it.stored.error.message, /MAX_IMAGE_BYTES \(100000\)/);
+    assert.ok(it.jobid && it.imageUrl);
+    const bucket = await st.mf.getR2Bucket('RESULTS');
+    assert.equal((await bucket.list({ prefix: `${id}/` })).objects.length, 0);
+  });
+});
+
 describe('without an R2 bucket bound', () => {
   let st;
   before(async () => { st = await startBatchStack({ completeAfterMs: 300, vars: FAST, r2: false }); });

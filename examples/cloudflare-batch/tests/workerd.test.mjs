@@ -3,6 +3,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBatchStack, requests, waitFor, allItems, mostRunning, TOKEN, API_KEY } from './harness.mjs';
+import { parseKey } from '../src/decide.mjs';
+
+const indexOf = (key) => parseKey(key)?.index;
 
 const FAST = { POLL_AFTER_MS: '1500', POLL_EVERY_MS: '500', UNKNOWN_HOLD_MS: '3000', SUBMIT_LEASE_MS: '1000' };
 const settled = (s) => s.queued === 0 && s.running === 0;
@@ -123,7 +126,7 @@ describe('crashes, lost webhooks, forged webhooks', () => {
 
   test('a consumer that dies after its POST (before recording or before acking) loses nothing and sends nothing twice; the alarm finds jobs whose webhook was dropped', async () => {
     const dropped = new Set([7, 17, 27]);
-    st.relay.drop = (body) => dropped.has(Number(String(body?.replyRef).split('/')[1]));
+    st.relay.drop = (body) => dropped.has(indexOf(body?.replyRef));
     const { id } = (await st.api('POST', '/batches', { items: requests(60) })).json;
     await waitFor(st.api, id, settled, 60_000);
     // The crashed deliveries come back after the consumer's retry_delay: wait for them too.
@@ -143,15 +146,15 @@ describe('crashes, lost webhooks, forged webhooks', () => {
     for (const i of [3, 13]) assert.equal(items[i].reconciled, true, `item ${i} reconciled`);
     for (const i of [5, 25]) assert.equal(items[i].reconciled, undefined, `item ${i} had its job id recorded`);
     const crashed = stats.crashes.filter((c) => c.key.startsWith(id));
-    assert.deepEqual(crashed.map((c) => `${c.point} ${c.key.split('/')[1]}`).sort(),
+    assert.deepEqual(crashed.map((c) => `${c.point} ${indexOf(c.key)}`).sort(),
       ['CRASH_AFTER_POST 13', 'CRASH_AFTER_POST 3', 'CRASH_AFTER_RECORD 25', 'CRASH_AFTER_RECORD 5']);
     for (const c of crashed) {
       assert.ok(stats.deliveries[c.key] >= 2, `${c.key} was redelivered`);
-      assert.equal(items[Number(c.key.split('/')[1])].jobid, c.jobid, 'the job the crashed consumer created is the one recorded');
+      assert.equal(items[indexOf(c.key)].jobid, c.jobid, 'the job the crashed consumer created is the one recorded');
     }
     // Dropped webhooks: the relay answered 503, the mock does not call twice, so only the alarm's GET could tell.
     const droppedRefs = st.relay.dropped.map((b) => b.replyRef).filter((r) => r.startsWith(id));
-    assert.deepEqual(droppedRefs.map((r) => Number(r.split('/')[1])).sort((a, b) => a - b), [7, 17, 27]);
+    assert.deepEqual(droppedRefs.map(indexOf).sort((a, b) => a - b), [7, 17, 27]);
     for (const i of dropped) {
       const call = st.mock.webhooks().find((w) => w.jobid === items[i].jobid);
       assert.equal(call.status, 503);
@@ -215,7 +218,7 @@ describe('ambiguous POST failures (connection reset after the job was created)',
     const { items } = await allItems(st.api, id);
     const resets = st.mock.requests().filter((r) => r.fault === 'reset-after').map((r) => JSON.parse(r.body).replyRef);
     assert.equal(resets.length, 2);
-    for (const ref of resets) assert.equal(items[Number(ref.split('/')[1])].reconciled, true, `${ref} reconciled`);
+    for (const ref of resets) assert.equal(items[indexOf(ref)].reconciled, true, `${ref} reconciled`);
     assert.equal(jobsOf(st.mock, id).length, 20, 'jobs created = items');
     assert.ok([...postsPerItem(st.mock, id).values()].every((n) => n === 1), 'never sent twice');
   });
