@@ -51,6 +51,7 @@ export const STEPS = [
         CREATE INDEX items_slot ON items (slot_until);
         CREATE INDEX items_store ON items (store, store_due_at);
         CREATE TABLE purges (batch TEXT PRIMARY KEY, at INTEGER NOT NULL);`);
+      sql.exec('DELETE FROM meta WHERE k = ?', 'slotMs'); // the guessed slot time of v1 (job times are learned anew)
       const holding = sql.exec('SELECT * FROM items WHERE status IN (?, ?, ?)', S.SUBMITTING, S.CREATED, S.UNKNOWN).toArray();
       for (const r of holding) sql.exec(UPDATE, ...toColumns(fromRow(r), cfg), r.batch, r.idx);
     },
