@@ -60,6 +60,12 @@ describe('200 items, MAX_JOBS=10', () => {
     assert.ok(most >= 5, `capacity was used (${most} at once)`);
     const stats = (await st.api('GET', '/__test/stats')).json;
     assert.equal(stats.running, 0, 'every slot released');
+    // No guessed delays: an item is delivered at most twice (parked, then sent by the ledger when a slot freed).
+    const mine = Object.entries(stats.deliveries).filter(([k]) => k.startsWith(`${id}/`));
+    assert.equal(mine.length, 200);
+    assert.ok(mine.every(([, n]) => n <= 2), JSON.stringify(mine.filter(([, n]) => n > 2)));
+    assert.ok(mine.filter(([, n]) => n === 2).length >= 150, 'most items were parked, then handed a freed slot');
+    assert.ok(st.logs().some((l) => l.includes("event: 'dispatch'")), 'dispatches are logged (debug)');
     console.log(`# 200 items, MAX_JOBS=10, 300 ms jobs: ${Date.now() - t0} ms after the 202 (bound ${200 / 10 * 300} ms); most running ${most}; job time learned ${stats.jobMs} ms`);
 
     // Every picture in R2, served by the Worker byte for byte as the mock drew it.
