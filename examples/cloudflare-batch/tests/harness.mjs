@@ -132,7 +132,7 @@ export function mostRunning(mock) {
  * `r2: false` runs without the bucket; `persist` (a folder) keeps the Durable Object's SQLite
  * there (a later stack on the same folder sees the same ledger); `pkgDir` (optional) is a built
  * package folder to bundle instead of node_modules' (see `exampleWith`).
- * Returns { mock, proxy, relay, mf, url, api(method, path, body), logs(), close() }.
+ * Returns { mock, proxy, relay, mf, url, api(method, path, body), logs(), errors(), close() }.
  */
 export async function startBatchStack({ completeAfterMs = 300, vars = {}, mockOptions = {}, pkgDir, r2 = true, persist } = {}) {
   const { dir, script } = await bundle(pkgDir);
@@ -140,14 +140,17 @@ export async function startBatchStack({ completeAfterMs = 300, vars = {}, mockOp
   const proxy = await startProxy(mock.url);
   const relay = await startRelay();
   const b = wranglerBindings({ r2 });
-  const lines = [];
-  const collect = (stream) => {
+  const lines = []; // workerd's stdout and stderr (console.debug/log and console.warn/error)
+  const errors = []; // stderr alone
+  const collect = (stream, ...into) => {
     let rest = '';
     stream.on('data', (chunk) => {
       const parts = (rest + chunk).split('\n');
       rest = parts.pop();
-      lines.push(...parts);
-      if (lines.length > 20_000) lines.splice(0, lines.length - 20_000);
+      for (const list of into) {
+        list.push(...parts);
+        if (list.length > 20_000) list.splice(0, list.length - 20_000);
+      }
     });
   };
   const mf = new Miniflare({
@@ -157,7 +160,7 @@ export async function startBatchStack({ completeAfterMs = 300, vars = {}, mockOp
     queueProducers: b.queueProducers, queueConsumers: b.queueConsumers, durableObjects: b.durableObjects, r2Buckets: b.r2Buckets,
     ...(persist ? { durableObjectsPersist: persist } : {}),
     bindings: { ...b.vars, USEAPI_TOKEN: TOKEN, API_KEY, UPSTREAM: proxy.url + API_PREFIX, PUBLIC_URL: relay.url, ...vars },
-    handleRuntimeStdio(stdout, stderr) { collect(stdout); collect(stderr); },
+    handleRuntimeStdio(stdout, stderr) { collect(stdout, lines); collect(stderr, lines, errors); },
   });
   const url = (await mf.ready).href.replace(/\/$/, '');
   relay.target = url;
@@ -170,8 +173,9 @@ export async function startBatchStack({ completeAfterMs = 300, vars = {}, mockOp
   };
   return {
     mock, proxy, relay, mf, url, api,
-    /** The Worker's log lines so far (workerd's stdout and stderr). */
+    /** The Worker's log lines so far (workerd's stdout and stderr), and those at error level. */
     logs: () => [...lines],
+    errors: () => [...errors],
     async close() {
       await mf.dispose();
       await relay.close();

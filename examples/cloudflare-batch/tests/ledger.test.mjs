@@ -97,14 +97,15 @@ describe('the alarm when Queue.sendBatch throws', () => {
     assert.deepEqual(mid.items.map((i) => i.status), ['unknown', 'queued', 'queued'], 'the stale lease ended (unknown: its job may exist)');
     assert.equal(stats.running, 0, 'its slot is free (hold over), and the failed sends gave their reservations back');
     assert.ok(stats.alarm !== null && stats.alarm > Date.now() - 5_000, `the alarm is set again (${stats.alarm})`);
-    const logs = st.logs().join('\n');
-    assert.match(logs, /send_failed/);
-    assert.match(logs, /lease_expired/);
-    assert.match(logs, /message_lost/);
+    // Anomalies at error level (stderr); decisions at debug level only.
+    const errors = st.errors().join('\n');
+    for (const event of ['send_failed', 'lease_expired', 'message_lost']) assert.match(errors, new RegExp(`level: 'error',\\s+event: '${event}'`));
 
     await st.api('POST', '/__test/fault', { sendBatch: 0 });
     const done = await waitFor(st.api, id, settled, 30_000);
     assert.deepEqual([done.completed, done.unknown], [2, 1], JSON.stringify(done));
     assert.equal(st.mock.jobsCreated(), 2, 'the stale item was never posted again');
+    assert.match(st.logs().join('\n'), /level: 'debug',\s+event: 'delivery'/, 'decisions at debug level');
+    assert.doesNotMatch(st.errors().join('\n'), /event: 'delivery'/);
   });
 });

@@ -39,7 +39,7 @@ describe('pictures in R2 (STORE_TRIES=3, RETAIN_DAYS=1)', () => {
     assert.match(it.imageUrl, /\/files\/upscale-/);
     assert.deepEqual([it.stored.status, it.stored.attempts, it.stored.error.status], ['failed', 3, 502]);
     assert.equal((await picture(st, `/batches/${id}/items/0/image`)).status, 404);
-    assert.match(st.logs().join('\n'), /store_failed/, 'logged as an error');
+    assert.match(st.errors().join('\n'), /event: 'store_failed'/, 'logged as an error');
   });
 
   test('DELETE /batches/{id}: 409 while running; once finished its rows and its objects are gone', async () => {
