@@ -20,21 +20,29 @@ export async function startProxy(target) {
   const cache = new Map(); // picture key -> {status, headers, body}
   const pending = new Map(); // picture key -> promise of its entry
 
-  /** The mock's answer for a picture URL; kept when it is a picture. */
-  const draw = async (rawUrl) => {
-    const r = await fetch(target + rawUrl);
-    const body = Buffer.from(await r.arrayBuffer());
-    const entry = { status: r.status, headers: { 'content-type': r.headers.get('content-type'), 'content-length': String(body.length) }, body };
-    if (r.status === 200) cache.set(pictureKey(rawUrl), entry);
-    return entry;
-  };
+  /** The mock's answer for a picture URL (on a fresh connection); kept when it is a picture. */
+  const draw = (rawUrl) => new Promise((resolve, reject) => {
+    http.get(target + rawUrl, { agent: false, headers: { connection: 'close' } }, (r) => {
+      const chunks = [];
+      r.on('data', (c) => chunks.push(c));
+      r.on('error', reject);
+      r.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const entry = { status: r.statusCode, headers: { 'content-type': r.headers['content-type'], 'content-length': String(body.length) }, body };
+        if (r.statusCode === 200) cache.set(pictureKey(rawUrl), entry);
+        resolve(entry);
+      });
+    }).on('error', reject);
+  });
   const proxy = { target, faults: [], pictures: [] };
 
   /** The next `n` picture downloads answer `status` (default 503). */
   proxy.failPictures = (n, status = 503) => proxy.faults.push({ n, status });
 
   const forward = (req, res, body) => {
-    const up = http.request(target + req.url, { method: req.method, headers: req.headers }, (ur) => {
+    // A fresh connection per request: a reused one that the mock closes as it idles would come
+    // back as a reset, which the Worker must take for an ambiguous POST.
+    const up = http.request(target + req.url, { method: req.method, headers: { ...req.headers, connection: 'close' }, agent: false }, (ur) => {
       res.writeHead(ur.statusCode, ur.headers);
       ur.on('data', (c) => res.write(c));
       ur.on('end', () => res.end());
@@ -70,7 +78,7 @@ export async function startProxy(target) {
     }
     res.writeHead(entry.status, entry.headers).end(entry.body);
   });
-  server.keepAliveTimeout = 5000;
+  server.keepAliveTimeout = 60_000; // longer than any pause in a test: the Worker's idle connections stay usable
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   proxy.url = `http://127.0.0.1:${server.address().port}`;
   proxy.close = () => new Promise((r) => { server.closeAllConnections(); server.close(r); });
