@@ -1,9 +1,11 @@
 // The batch Worker's decisions, as pure functions of plain records (no I/O, no clock, no
-// Cloudflare API): what a delivery means, what a POST outcome means, when to poll, how a
-// confirmed job updates an item. The Durable Object (ledger.mjs) only loads, calls and stores.
+// Cloudflare API): who holds a slot, what a delivery means, what a POST outcome means, when to
+// poll, how a confirmed job updates an item, what becomes of its pictures. The Durable Object
+// (ledger.mjs) only loads, calls and stores.
 
-/** An item's life: queued → submitting → created(jobid) → completed | failed; `unknown` when a
- * POST ended ambiguously (the job may exist) until a confirmed webhook with its replyRef says. */
+/** An item's life: queued (parked, or dispatched to a freed slot) → submitting → created(jobid)
+ * → completed | failed; `unknown` when a POST ended ambiguously (the job may exist) until a
+ * confirmed webhook with its replyRef says. */
 export const STATUS = Object.freeze({
   QUEUED: 'queued', SUBMITTING: 'submitting', CREATED: 'created', UNKNOWN: 'unknown',
   COMPLETED: 'completed', FAILED: 'failed',

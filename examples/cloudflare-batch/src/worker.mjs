@@ -20,7 +20,8 @@ async function setup(env) {
   const cfg = config(env);
   const retired = RETIRED.filter((name) => env[name] !== undefined);
   if (retired.length) log.warn('retired_settings', { names: retired, why: 'no longer read: job times are learned from the jobs' });
-  // A long Retry-After is not waited out in the consumer: the message is retried instead.
+  // A long Retry-After is not waited out in the consumer: the item is parked and the ledger runs
+  // fewer jobs until it is over (decide.busyLimit).
   const client = new DreaminaClient({ token: cfg.token, maxRetryAfterMs: 5_000, ...(cfg.upstream ? { baseUrl: cfg.upstream } : {}) });
   const secret = await webhookSecret(cfg.token);
   cached = { env, cfg, client, secret, replyUrl: `${cfg.publicUrl}/webhook?k=${secret}` };
