@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
-import { startBatchStack, requests, waitFor } from './harness.mjs';
+import { startBatchStack, requests, waitFor, SEEDED } from './harness.mjs';
 import { LEGACY_SCHEMAS, legacyWorker } from './legacy.mjs';
 
 const FAST = { POLL_AFTER_MS: '1500', POLL_EVERY_MS: '500', UNKNOWN_HOLD_MS: '3000', SUBMIT_LEASE_MS: '1000', ORPHAN_MS: '2000' };
@@ -15,17 +15,20 @@ const settled = (s) => s.queued === 0 && s.running === 0;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const OLD = '6d0c5b1e-2f3a-4b5c-8d7e-9f0a1b2c3d4e'; // a batch the old code stored
 
-/** What that version's code wrote for a batch of 3: one completed, one refused, one queued. */
+/** What that version's code wrote for a batch of 4: one completed, one refused, one queued, one
+ * whose job is running (the mock's seeded job that never ends: it keeps its slot). */
 function oldRows(columns, now) {
   const has = (c) => columns.includes(c);
   const batchCols = has('digest') ? '(id, total, created_at, digest)' : '(id, total, created_at)';
-  const rows = [[`INSERT INTO batches ${batchCols} VALUES (?, ?, ?${has('digest') ? ', ?' : ''})`, OLD, 3, now - 60_000, ...(has('digest') ? [null] : [])]];
+  const rows = [[`INSERT INTO batches ${batchCols} VALUES (?, ?, ?${has('digest') ? ', ?' : ''})`, OLD, 4, now - 60_000, ...(has('digest') ? [null] : [])]];
   rows.push(['INSERT INTO items (batch, idx, request, status, jobid, image_url, width, height, granted_at, created_at, done_at) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     OLD, JSON.stringify(requests(1)[0]), 'completed', 'j0101000000000000001I-u12345-US:user@example.com:dreamina', 'https://cdn.example/old.png', 2048, 2048, now - 50_000, now - 49_000, now - 40_000]);
   rows.push(['INSERT INTO items (batch, idx, status, error, done_at) VALUES (?, 1, ?, ?, ?)', OLD, 'failed', JSON.stringify({ kind: 'validation', field: 'imageIndex', message: 'bad' }), now - 60_000]);
   // A queued item whose message the old queue held (this test's queue never delivers it: lost).
   if (has('due_at')) rows.push(['INSERT INTO items (batch, idx, request, status, due_at) VALUES (?, 2, ?, ?, ?)', OLD, JSON.stringify(requests(2)[1]), 'queued', now - 1]);
   else rows.push(['INSERT INTO items (batch, idx, request, status) VALUES (?, 2, ?, ?)', OLD, JSON.stringify(requests(2)[1]), 'queued']);
+  rows.push(['INSERT INTO items (batch, idx, request, status, jobid, granted_at, created_at, next_poll_at) VALUES (?, 3, ?, ?, ?, ?, ?, ?)',
+    OLD, JSON.stringify(requests(1)[0]), 'created', SEEDED.running, now - 30_000, now - 29_000, now + 600_000]);
   rows.push(['INSERT INTO meta (k, v) VALUES (?, ?)', 'slotMs', '45000']);
   return rows;
 }
@@ -59,10 +62,11 @@ for (const [commit, schema] of Object.entries(LEGACY_SCHEMAS)) {
       assert.deepEqual(old.json.items.slice(0, 2).map((i) => [i.status, i.jobid ?? null, i.imageUrl ?? null]),
         [['completed', 'j0101000000000000001I-u12345-US:user@example.com:dreamina', 'https://cdn.example/old.png'], ['failed', null, null]]);
       // Its queued item lost its message with the old queue: the alarm takes it over and it runs.
-      const done = await waitFor(st.api, OLD, settled, 30_000);
-      assert.deepEqual([done.completed, done.failed, done.unknown], [2, 1, 0], JSON.stringify(done));
+      const done = await waitFor(st.api, OLD, (x) => x.queued === 0 && x.completed === 2, 30_000);
+      assert.deepEqual([done.completed, done.failed, done.unknown, done.running], [2, 1, 0, 1], JSON.stringify(done));
       const stats = (await st.api('GET', '/__test/stats')).json;
       assert.equal(stats.version, 2);
+      assert.equal(stats.running, 1, 'the job that was running before the migration still holds its slot');
       // A new batch on the migrated ledger, pictures stored.
       const { id } = (await st.api('POST', '/batches', { items: requests(3) })).json;
       const s = await waitFor(st.api, id, (x) => settled(x) && x.storage.pending === 0, 30_000);
