@@ -1,11 +1,38 @@
 // A plain HTTP proxy in front of the mock API, as the Worker's UPSTREAM. Requests pass through
 // unchanged with their Host header, so the mock writes this proxy's address into every imageUrl
 // and the picture downloads come here too. For those, the proxy
-//  - keeps each picture the mock drew (the mock draws it again on every request, a second or two
-//    of CPU for an upscale: a picture is fixed by its w, h, scene and theme, as the mock documents),
+//  - has them drawn by a second mock in a child process (same code, same bytes, this process's
+//    event loop never blocked) and keeps each one (the mock draws it again on every request, a
+//    second or two of CPU for an upscale: a picture is fixed by its w, h, scene and theme),
 //  - can fail the next downloads on purpose (`failPictures(n, status)`), as a CDN can.
 // A reset or a cut answer from the mock is passed on as a reset or a cut answer.
+import { spawn } from 'node:child_process';
 import http from 'node:http';
+
+const MOCK = new URL('../../../tests/mock/server.mjs', import.meta.url).href;
+let painter; // one more mock, in its own process, that only draws pictures (see startProxy)
+
+/** A second instance of the mock in a child process: a picture is a pure function of its URL, so
+ * it draws the very bytes the in-process mock would, without blocking this process for the
+ * second or two each drawing takes (the Worker's and the test's connections stall meanwhile).
+ * It exits when this process goes, however it goes (its IPC channel closes). */
+function startPainter() {
+  painter ??= new Promise((resolve, reject) => {
+    const code = `import { startMock } from ${JSON.stringify(MOCK)};
+      const mock = await startMock({ quiet: true });
+      process.on('disconnect', () => process.exit(0));
+      process.send(mock.url);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the picture mock exited (${code})`)));
+    child.once('message', (url) => {
+      child.unref();
+      child.channel.unref();
+      resolve(url);
+    });
+  });
+  return painter;
+}
 
 const reset = (socket) => (typeof socket.resetAndDestroy === 'function' ? socket.resetAndDestroy() : socket.destroy());
 
@@ -20,9 +47,10 @@ export async function startProxy(target) {
   const cache = new Map(); // picture key -> {status, headers, body}
   const pending = new Map(); // picture key -> promise of its entry
 
-  /** The mock's answer for a picture URL (on a fresh connection); kept when it is a picture. */
+  const pictures = await startPainter();
+  /** The mock's answer for a picture URL (drawn by the painter); kept when it is a picture. */
   const draw = (rawUrl) => new Promise((resolve, reject) => {
-    http.get(target + rawUrl, { agent: false, headers: { connection: 'close' } }, (r) => {
+    http.get(pictures + rawUrl, { agent: false, headers: { connection: 'close' } }, (r) => {
       const chunks = [];
       r.on('data', (c) => chunks.push(c));
       r.on('error', reject);
