@@ -27,9 +27,9 @@ export const ROWS = [
   { jobMs: 30_000, items: 40, maxJobs: 10 },
 ];
 
-// Every item the same 2k upscale (a 2048×1536 picture): the mock draws a picture in its own event
-// loop (about a second of CPU) and the harness proxy keeps it, so one warm-up item draws it before
-// the clock starts and the mock's clock is never stalled by drawing during the run.
+// Every item the same 2k upscale (a 2048×1536 picture): drawing one costs about a second of CPU
+// (the harness's proxy has it drawn by a mock in a child process, once, and keeps it), so one
+// warm-up item draws it before the clock starts and no drawing competes with the run for the CPU.
 const ITEM = { jobid: SEEDED.wide, imageIndex: 0, upscaleResolution: '2k' };
 
 /** Runs one batch with the default settings (plus MAX_JOBS and `vars`); returns its figures. */
