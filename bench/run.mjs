@@ -103,7 +103,7 @@ if (only.has('calls')) f.calls = await step('per-call overhead', runOverhead);
 if (only.has('poll')) f.poll = await step('polling (simulated clock)', runPoll);
 if (only.has('memory')) f.memory = await step('memory', runMemory);
 if (only.has('batch')) f.batch = await step('batch (200 upscales, capacity 10, real clock)', runBatch);
-if (only.has('cloudflare')) f.cloudflare = await step('cloudflare batch: 2,000 items in workerd', () => runCloudflare({ pkgDir: PKG }));
+if (only.has('cloudflare')) f.cloudflare = await step('cloudflare batch: three job times (1 s, 5 s, 30 s) in workerd, default settings', () => runCloudflare({ pkgDir: PKG }));
 
 results.machine.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
 

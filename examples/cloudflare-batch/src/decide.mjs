@@ -1,9 +1,11 @@
 // The batch Worker's decisions, as pure functions of plain records (no I/O, no clock, no
-// Cloudflare API): what a delivery means, what a POST outcome means, when to poll, how a
-// confirmed job updates an item. The Durable Object (ledger.mjs) only loads, calls and stores.
+// Cloudflare API): who holds a slot, what a delivery means, what a POST outcome means, when to
+// poll, how a confirmed job updates an item, what becomes of its pictures. The Durable Object
+// (ledger.mjs) only loads, calls and stores.
 
-/** An item's life: queued → submitting → created(jobid) → completed | failed; `unknown` when a
- * POST ended ambiguously (the job may exist) until a confirmed webhook with its replyRef says. */
+/** An item's life: queued (parked, or dispatched to a freed slot) → submitting → created(jobid)
+ * → completed | failed; `unknown` when a POST ended ambiguously (the job may exist) until a
+ * confirmed webhook with its replyRef says. */
 export const STATUS = Object.freeze({
   QUEUED: 'queued', SUBMITTING: 'submitting', CREATED: 'created', UNKNOWN: 'unknown',
   COMPLETED: 'completed', FAILED: 'failed',
@@ -16,47 +18,6 @@ export const REQUEUE_AT_ATTEMPT = 50;
 const DONE = new Set([STATUS.COMPLETED, STATUS.FAILED]);
 /** POST failures after which the job cannot exist (the API answered and refused). */
 const REFUSED = new Set(['validation', 'unauthorized', 'payment_required', 'not_found', 'gone', 'moderated', 'account_error']);
-
-// ---------------------------------------------------------------------------------------
-// Configuration
-
-const int = (env, name, dflt, lo, hi) => {
-  const raw = env[name];
-  if (raw === undefined || raw === null || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < lo || n > hi) throw new Error(`${name} must be an integer ${lo}-${hi}, got ${JSON.stringify(raw)}`);
-  return n;
-};
-
-/** The Worker's settings from its env (vars and secrets); throws a message naming the bad one. */
-export function config(env) {
-  const publicUrl = String(env.PUBLIC_URL ?? '').replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]+/.test(publicUrl)) throw new Error(`PUBLIC_URL must be this Worker's absolute http(s) URL, got ${JSON.stringify(env.PUBLIC_URL)}`);
-  if (!env.USEAPI_TOKEN) throw new Error('USEAPI_TOKEN is not set (wrangler secret put USEAPI_TOKEN)');
-  if (!env.API_KEY) throw new Error('API_KEY is not set (wrangler secret put API_KEY): it guards POST/GET /batches');
-  return {
-    token: env.USEAPI_TOKEN,
-    apiKey: env.API_KEY,
-    upstream: env.UPSTREAM || undefined, // undefined: the client's default, the provider's URL
-    publicUrl,
-    account: env.ACCOUNT || 'default',
-    maxJobs: int(env, 'MAX_JOBS', 10, 1, 50),
-    // How long a job usually takes (provider: 15–120 s); learned as jobs finish.
-    expectedJobMs: int(env, 'EXPECTED_JOB_MS', 45_000, 1, 3_600_000),
-    // A created job whose webhook has not come after this is polled, then every POLL_EVERY_MS (doubling, capped).
-    pollAfterMs: int(env, 'POLL_AFTER_MS', 180_000, 100, 86_400_000),
-    pollEveryMs: int(env, 'POLL_EVERY_MS', 30_000, 100, 3_600_000),
-    // An `unknown` item holds a capacity slot this long (its job may be running), then lets go.
-    unknownHoldMs: int(env, 'UNKNOWN_HOLD_MS', 300_000, 0, 86_400_000),
-    // A delivery with no free slot may wait this long in the Durable Object for one to free.
-    slotWaitMs: int(env, 'SLOT_WAIT_MS', 5_000, 0, 30_000),
-    // Longer than any consumer's POST can take (3 tries × 30 s + backoff): within it, a second
-    // delivery for a submitting item may be a duplicate message while the first is still posting.
-    submitLeaseMs: int(env, 'SUBMIT_LEASE_MS', 180_000, 0, 3_600_000),
-    // A queued item not delivered for this long has lost its message: the alarm sends a new one.
-    orphanMs: int(env, 'ORPHAN_MS', 900_000, 1_000, 86_400_000),
-  };
-}
 
 // ---------------------------------------------------------------------------------------
 // Keys and request bodies
@@ -119,72 +80,99 @@ export function errorInfo(err) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Capacity
+// Capacity: who holds one of the account's MAX_JOBS slots, and until when (one rule)
 
-/** True when the item occupies one of the account's MAX_JOBS slots at `now`. */
-export function holdsSlot(item, now) {
-  if (item.status === STATUS.SUBMITTING || item.status === STATUS.CREATED) return true;
-  return item.status === STATUS.UNKNOWN && (item.holdUntil ?? 0) > now;
-}
+/** A slot the ledger reserved for a parked item when it sent its message: lapses if none comes. */
+export const DISPATCH_LEASE_MS = 60_000;
+/** Held until the job is seen to end (a created job): later than any clock. */
+export const FOREVER = Number.MAX_SAFE_INTEGER;
 
 /**
- * Seconds until a delivery that found no slot should come back: after the oldest running job is
- * expected to end, plus one job length per `maxJobs` waiters already ahead of it. At least 1 s
- * (never spin), at most Cloudflare's 12 h.
+ * Until when `item` occupies one of the account's slots (ms since the epoch), or null: THE rule.
+ * The ledger stores it in every row it writes (`slot_until`) and counts `slot_until > now`.
+ *  - queued: only once the ledger dispatched it to a freed slot (reserved until its message comes);
+ *  - submitting: a consumer is posting; past its lease it counts as unknown (below);
+ *  - created: the job runs until a webhook or a poll says it ended;
+ *  - unknown: the job may be running: held UNKNOWN_HOLD_MS from its grant, then let go.
  */
-export function noCapacityDelay({ ahead, maxJobs, slotMs, earliestFreeInMs }) {
-  const rounds = Math.floor(Math.max(0, ahead) / maxJobs);
-  const ms = Math.max(0, earliestFreeInMs) + rounds * slotMs;
-  return Math.min(MAX_DELAY_S, Math.max(1, Math.ceil(ms / 1000)));
+export function slotUntil(item, { submitLeaseMs, unknownHoldMs }) {
+  switch (item?.status) {
+    case STATUS.QUEUED: return item.dispatchedAt ? item.dispatchedAt + DISPATCH_LEASE_MS : null;
+    case STATUS.SUBMITTING: return (item.grantedAt ?? 0) + Math.max(submitLeaseMs, unknownHoldMs);
+    case STATUS.CREATED: return FOREVER;
+    case STATUS.UNKNOWN: return item.holdUntil ?? null;
+    default: return null;
+  }
 }
+export const holdsSlot = (item, now, cfg) => (slotUntil(item, cfg) ?? 0) > now;
 
-/** Whether a delivery without a slot should wait in the Durable Object for one (bounded). */
-export function shouldWaitForSlot({ waiting, maxJobs, slotMs, earliestFreeInMs, slotWaitMs }) {
-  if (slotWaitMs <= 0) return false;
-  const expected = Math.max(0, earliestFreeInMs) + Math.floor(waiting / maxJobs) * slotMs;
-  return expected <= slotWaitMs;
-}
-
-/** The running estimate of how long a slot stays taken (EWMA of observed grant→done times). */
-export function updateSlotEstimate(current, sampleMs) {
+/** What the Worker knows of job times, learned from the jobs (EWMA of created → seen done). */
+export function learnJobTime(current, sampleMs) {
   if (!(sampleMs > 0)) return current;
-  return Math.round(current * 0.8 + sampleMs * 0.2);
+  return current ? Math.round(current * 0.8 + sampleMs * 0.2) : Math.round(sampleMs);
+}
+
+/** The first poll of a created job whose webhook has not come: twice the learned job time (at
+ * least 5 s), never later than POLL_AFTER_MS; POLL_AFTER_MS until a job time is known. */
+export function firstPollMs(jobMs, pollAfterMs) {
+  return jobMs ? Math.min(pollAfterMs, Math.max(5_000, 2 * jobMs)) : pollAfterMs;
+}
+
+/** After the provider said "at capacity" (429, or 503): no more jobs than are running now until the
+ * Retry-After, or a backoff doubling from 1 s to 60 s, is over. `prev`: the limit in force. */
+export function busyLimit(prev, { running, retryAfterMs, now }) {
+  const backoffMs = prev && prev.until > now - 60_000 ? Math.min(60_000, prev.backoffMs * 2) : 1_000;
+  const forMs = retryAfterMs > 0 ? Math.min(retryAfterMs, MAX_DELAY_S * 1000) : backoffMs;
+  return { n: Math.max(1, running), until: now + forMs, backoffMs };
 }
 
 // ---------------------------------------------------------------------------------------
 // Deliveries: what a (re)delivered queue message means
 
+/** Waits for a slot in the ledger, with no message (the ledger sends one when a slot frees). */
+export const parked = (item) => ({ ...item, dispatchedAt: null, dueAt: null, waitUntil: null, waits: (item.waits ?? 0) + 1 });
+
+/** The ledger gave a freed slot to this parked item and sends its message now. */
+export const dispatched = (item, now) => ({ ...item, dispatchedAt: now });
+
 /**
- * Decides a delivery of `item`'s message. ctx: {now, attempts, running, maxJobs, ahead,
- * slotMs, earliestFreeInMs, unknownHoldMs}. Returns {item (new or same), action, delaySeconds?, why}.
- * actions: 'submit' (a slot is reserved: POST now), 'ack' (nothing to send), 'wait' (no slot:
- * wait for one, then decide again), 'retry' / 'requeue' (no slot: come back after delaySeconds;
- * requeue = send a fresh message, so the queue's retry limit never drops an item).
+ * Decides a delivery of `item`'s message. ctx: {now, attempts, running, limit, submitLeaseMs,
+ * unknownHoldMs}. Returns {item (new or same), action, delaySeconds?, why}. actions: 'submit' (a
+ * slot is taken: POST now), 'ack' (nothing to send now: done, or parked until a slot frees),
+ * 'retry' / 'requeue' (come back after delaySeconds; requeue = a fresh message, so the queue's
+ * retry limit never drops an item). A delivery never waits out a guessed delay for capacity.
  */
 export function onDelivery(item, ctx) {
   if (!item) return { item, action: 'ack', why: 'no such item (batch deleted or never stored)' };
   switch (item.status) {
     case STATUS.QUEUED: {
-      if (ctx.running < ctx.maxJobs) {
-        return { item: { ...item, status: STATUS.SUBMITTING, grantedAt: ctx.now, waitUntil: null, dueAt: null }, action: 'submit', why: 'slot reserved' };
+      const reserved = (item.dispatchedAt ?? -Infinity) + DISPATCH_LEASE_MS > ctx.now;
+      if (reserved || ctx.running < ctx.limit) {
+        const next = { ...item, status: STATUS.SUBMITTING, grantedAt: ctx.now, dispatchedAt: null, waitUntil: null, dueAt: null };
+        return { item: next, action: 'submit', why: reserved ? 'the slot reserved for it' : `a free slot (${ctx.running}/${ctx.limit} taken)` };
       }
-      if (ctx.mayWait && shouldWaitForSlot({ ...ctx, waiting: ctx.waiting ?? 0 })) return { item, action: 'wait', why: 'a slot should free soon' };
-      const delaySeconds = noCapacityDelay(ctx);
-      const waitUntil = ctx.now + delaySeconds * 1000;
-      const next = { ...item, waitUntil, dueAt: waitUntil + ctx.orphanMs, waits: (item.waits ?? 0) + 1 };
-      const action = (ctx.attempts ?? 1) >= REQUEUE_AT_ATTEMPT ? 'requeue' : 'retry';
-      return { item: next, action, delaySeconds, why: `no capacity (${ctx.running}/${ctx.maxJobs} running)` };
+      return { item: parked(item), action: 'ack', why: `no free slot (${ctx.running}/${ctx.limit} taken): parked until one frees` };
     }
     case STATUS.SUBMITTING: {
       // Within the lease the first delivery may still be posting (this is a duplicate message):
       // come back when the lease is over.
       const leaseLeft = (item.grantedAt ?? 0) + ctx.submitLeaseMs - ctx.now;
-      if (leaseLeft > 0) return { item, action: 'retry', delaySeconds: Math.min(MAX_DELAY_S, Math.ceil(leaseLeft / 1000)), why: 'another delivery may still be posting' };
+      if (leaseLeft > 0) {
+        const delaySeconds = Math.min(MAX_DELAY_S, Math.ceil(leaseLeft / 1000));
+        return { item, action: (ctx.attempts ?? 1) >= REQUEUE_AT_ATTEMPT ? 'requeue' : 'retry', delaySeconds, why: 'another delivery may still be posting' };
+      }
       return { item: leaseExpired(item, ctx.unknownHoldMs), action: 'ack', why: 'redelivery of an item whose POST may have happened' };
     }
     default:
       return { item, action: 'ack', why: `duplicate delivery: item is already ${item.status}` };
   }
+}
+
+/** A queued item whose message did not come within ORPHAN_MS (lost): parked, so the ledger sends
+ * it when a slot frees. Anything else is left as it is (re-checked, never assumed). */
+export function onMessageLost(item, now) {
+  if (item?.status !== STATUS.QUEUED || item.dueAt === null || item.dueAt > now) return null;
+  return parked(item);
 }
 
 /**
@@ -217,19 +205,19 @@ export function onPosted(item, job, now, pollAfterMs) {
 }
 
 /**
- * The POST failed. Refused by the API → failed; 429 or a provider 503 → back to queued and retry
- * later; anything else (reset, timeout, unreadable answer, other 5xx) may have created the job →
+ * The POST failed. Refused by the API → failed; 429 or a provider 503 → parked again (`busy`: the
+ * account is at capacity); anything else (reset, timeout, unreadable answer, other 5xx) may have created the job →
  * unknown, never sent again.
  */
-export function onPostFailed(item, err, ctx) {
+export function onPostFailed(item, err, ctx) { // ctx: {now, unknownHoldMs}
   // A late report (its lease ran out, the item went unknown) still counts: no other POST was made.
   const reporting = item?.status === STATUS.SUBMITTING || (item?.status === STATUS.UNKNOWN && !item.jobid);
   if (!reporting) return { item, changed: false, action: 'ack' };
   const error = errorInfo(err);
   if (error.kind === 'rate_limited' || (error.kind === 'server' && error.status === 503)) {
-    const delaySeconds = Math.min(MAX_DELAY_S, Math.max(1, Math.ceil((error.retryAfterMs ?? ctx.slotMs) / 1000)));
-    const waitUntil = ctx.now + delaySeconds * 1000;
-    return { item: { ...item, status: STATUS.QUEUED, grantedAt: null, holdUntil: null, error: null, waitUntil, dueAt: waitUntil + ctx.orphanMs }, changed: true, action: 'retry', delaySeconds };
+    // Nothing was created: back in line, and the ledger runs no more jobs than now for a while.
+    const back = parked({ ...item, status: STATUS.QUEUED, grantedAt: null, holdUntil: null, error: null });
+    return { item: back, changed: true, action: 'ack', busy: { retryAfterMs: error.retryAfterMs ?? null } };
   }
   if (REFUSED.has(error.kind)) {
     return { item: { ...item, status: STATUS.FAILED, error, doneAt: ctx.now, grantedAt: null, holdUntil: null }, changed: true, action: 'ack' };
@@ -269,8 +257,9 @@ export function onJobSeen(item, job, now, pollAfterMs) {
 function applyJob(item, job, now) {
   if (DONE.has(item.status)) return item;
   if (job.status === 'completed') {
-    const img = job.response?.images?.[0] ?? {};
-    return { ...item, status: STATUS.COMPLETED, imageUrl: img.imageUrl ?? null, width: img.width ?? null, height: img.height ?? null, doneAt: now, nextPollAt: null, error: null };
+    const images = (job.response?.images ?? []).map((i) => ({ imageUrl: i.imageUrl ?? null, width: i.width ?? null, height: i.height ?? null }));
+    const img = images[0] ?? {};
+    return { ...item, status: STATUS.COMPLETED, images, imageUrl: img.imageUrl ?? null, width: img.width ?? null, height: img.height ?? null, doneAt: now, nextPollAt: null, error: null };
   }
   if (job.status === 'failed') {
     return { ...item, status: STATUS.FAILED, doneAt: now, nextPollAt: null, error: { kind: 'job_failed', message: String(job.error ?? 'the job failed'), jobid: job.jobid } };
@@ -300,16 +289,55 @@ export function onPollRefused(item, err, now) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Pictures in R2 (binding RESULTS): each completed item's images, downloaded and kept
+
+export const STORE = Object.freeze({ PENDING: 'pending', STORED: 'stored', FAILED: 'failed' });
+
+/** The R2 key of image `n` of an item: under its batch (a batch's objects share the prefix). */
+export const objectKey = (batch, index, n) => `${batch}/${index}/${n}`;
+export const batchPrefix = (batch) => `${batch}/`;
+
+/** A completed item gets its pictures stored (with a bucket bound); its message is due by `dueAt`. */
+export function toStore(item, { results, now, orphanMs }) {
+  if (!results || item?.status !== STATUS.COMPLETED || item.store) return null;
+  if (!item.images?.length) return { ...item, store: STORE.FAILED, storeInfo: { error: { kind: 'no_image', message: 'the completed job reported no image' } } };
+  return { ...item, store: STORE.PENDING, storeDueAt: now + orphanMs, storeInfo: null };
+}
+
+/** Seconds before download try `attempt` + 1 (1, 2, 4 … 300 s). */
+export const storeBackoffS = (attempt) => Math.min(300, 2 ** Math.max(0, attempt - 1));
+
+/** The outcome of one download try for a pending item; anything else changes nothing. */
+export function onStoreOutcome(item, outcome, { now, orphanMs, tries }) {
+  if (item?.store !== STORE.PENDING) return null;
+  if (outcome.objects) return { ...item, store: STORE.STORED, storeDueAt: null, storeInfo: { objects: outcome.objects } };
+  const info = { error: outcome.error, attempts: outcome.attempts };
+  if (outcome.permanent || outcome.attempts >= tries) return { ...item, store: STORE.FAILED, storeDueAt: null, storeInfo: info };
+  return { ...item, storeDueAt: now + storeBackoffS(outcome.attempts) * 1000 + orphanMs, storeInfo: info };
+}
+
+// ---------------------------------------------------------------------------------------
 // Reports
 
-/** GET /batches/{id} counters from per-status counts (`unknown` = needs reconciliation). */
-export function summarize(batch, counts) {
+/** GET /batches/{id} counters from per-status counts (`unknown` = needs reconciliation), and
+ * where the pictures go: `stores` (per-store counts) is null when no bucket is bound. */
+export function summarize(batch, counts, stores = null) {
   const c = (s) => counts[s] ?? 0;
+  const storage = stores
+    ? { bucket: 'RESULTS', pending: stores[STORE.PENDING] ?? 0, stored: stores[STORE.STORED] ?? 0, failed: stores[STORE.FAILED] ?? 0 }
+    : { bucket: null, note: "no R2 bucket bound (RESULTS): the pictures stay at the provider's imageUrl, whose links expire" };
   return {
     id: batch.id, total: batch.total,
     queued: c(STATUS.QUEUED), running: c(STATUS.SUBMITTING) + c(STATUS.CREATED),
     completed: c(STATUS.COMPLETED), failed: c(STATUS.FAILED), unknown: c(STATUS.UNKNOWN),
+    storage,
   };
+}
+
+/** Whether a batch is over (it may be deleted): nothing queued or running, no unknown item still
+ * holding a slot (its job may run), no picture still being stored. */
+export function batchFinished({ counts, holding, storing }) {
+  return !(counts[STATUS.QUEUED] || counts[STATUS.SUBMITTING] || counts[STATUS.CREATED] || holding || storing);
 }
 
 /** One item as GET /batches/{id} shows it. */
@@ -320,7 +348,19 @@ export function publicItem(item) {
   if (item.error && item.status !== STATUS.COMPLETED) out.error = item.error;
   if (item.reconciled) out.reconciled = true;
   if (item.extraJobids?.length) out.extraJobids = item.extraJobids;
+  if (item.store) out.stored = publicStore(item);
   return out;
+}
+
+/** Where the item's pictures are: served by this Worker once stored; the provider's URL and job id
+ * stay on the item whatever happens to the download. */
+function publicStore(item) {
+  const info = item.storeInfo ?? {};
+  if (item.store === STORE.STORED) {
+    const url = `/batches/${item.batch}/items/${item.index}/image`;
+    return { status: item.store, objects: info.objects.map((o, n) => ({ ...o, url: n ? `${url}?n=${n}` : url })) };
+  }
+  return { status: item.store, ...(info.error ? { error: info.error } : {}), ...(info.attempts ? { attempts: info.attempts } : {}) };
 }
 
 /** `?offset=&limit=&status=` of GET /batches/{id}; limit 1–1000 (default 100). */

@@ -1,51 +1,32 @@
-// The account's Durable Object: the ledger of every item (SQLite) and the capacity of MAX_JOBS
-// slots shared by every consumer. It loads rows, asks decide.mjs, stores what it says; its
-// alarm polls jobs whose webhook has not come. One instance per account: idFromName(ACCOUNT).
+// The account's Durable Object: the ledger of every item (SQLite) and the account's MAX_JOBS
+// slots. It loads rows, asks decide.mjs, stores what it says. When a slot frees (a webhook, a
+// poll, a POST report, a lease or hold running out) it hands it to the oldest parked item at
+// once by sending that item's message (pump). Its alarm polls jobs whose webhook is late and
+// takes over lost messages. One instance per account: idFromName(ACCOUNT).
 import { DurableObject } from 'cloudflare:workers';
 import { DreaminaClient } from 'dreamina-upscale';
+import { config } from './config.mjs';
 import * as D from './decide.mjs';
+import * as log from './log.mjs';
+import { purgeBatch } from './results.mjs';
+import { fromRow, toColumns, UPDATE, PARKED, migrate } from './schema.mjs';
+import { Housekeeping } from './housekeeping.mjs';
 
 const S = D.STATUS;
-const POLLS_PER_ALARM = 50;
-const POLL_CONCURRENCY = 10;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, total INTEGER NOT NULL, created_at INTEGER NOT NULL, digest TEXT);
-CREATE TABLE IF NOT EXISTS items (
-  batch TEXT NOT NULL, idx INTEGER NOT NULL, request TEXT, status TEXT NOT NULL,
-  jobid TEXT, image_url TEXT, width INTEGER, height INTEGER, error TEXT,
-  granted_at INTEGER, created_at INTEGER, done_at INTEGER, wait_until INTEGER, waits INTEGER NOT NULL DEFAULT 0,
-  next_poll_at INTEGER, polls INTEGER NOT NULL DEFAULT 0, hold_until INTEGER, reconciled INTEGER NOT NULL DEFAULT 0, extra TEXT, due_at INTEGER,
-  PRIMARY KEY (batch, idx));
-CREATE INDEX IF NOT EXISTS items_status ON items (status, wait_until);
-CREATE INDEX IF NOT EXISTS items_due ON items (status, due_at);
-CREATE INDEX IF NOT EXISTS items_jobid ON items (jobid);
-CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);`;
-
-/** Row ↔ item: the pure code sees camelCase records, SQLite holds columns. */
-const fromRow = (r) => r && ({
-  batch: r.batch, index: r.idx, status: r.status, request: r.request ? JSON.parse(r.request) : null,
-  jobid: r.jobid, imageUrl: r.image_url, width: r.width, height: r.height, error: r.error ? JSON.parse(r.error) : null,
-  grantedAt: r.granted_at, createdAt: r.created_at, doneAt: r.done_at, waitUntil: r.wait_until, waits: r.waits,
-  nextPollAt: r.next_poll_at, polls: r.polls, holdUntil: r.hold_until, reconciled: !!r.reconciled,
-  extraJobids: r.extra ? JSON.parse(r.extra) : [], dueAt: r.due_at,
-});
-const COLUMNS = ['status', 'jobid', 'image_url', 'width', 'height', 'error', 'granted_at', 'created_at', 'done_at', 'wait_until', 'waits', 'next_poll_at', 'polls', 'hold_until', 'reconciled', 'extra', 'due_at'];
-const toColumns = (i) => [i.status, i.jobid ?? null, i.imageUrl ?? null, i.width ?? null, i.height ?? null, i.error ? JSON.stringify(i.error) : null,
-  i.grantedAt ?? null, i.createdAt ?? null, i.doneAt ?? null, i.waitUntil ?? null, i.waits ?? 0, i.nextPollAt ?? null, i.polls ?? 0,
-  i.holdUntil ?? null, i.reconciled ? 1 : 0, i.extraJobids?.length ? JSON.stringify(i.extraJobids) : null, i.dueAt ?? null];
-const UPDATE = `UPDATE items SET ${COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE batch = ? AND idx = ?`;
+const byCount = (rows, col) => Object.fromEntries(rows.map((r) => [r[col], r.n]));
 
 export class Ledger extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
-    this.cfg = D.config(env);
+    this.cfg = config(env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(SCHEMA);
-    this.slotMs = Number(this.one('SELECT v FROM meta WHERE k = ?', 'slotMs')?.v ?? this.cfg.expectedJobMs);
-    this.waiters = []; // deliveries waiting (bounded) for a slot, oldest first
-    this.alarmAt = null;
+    const m = migrate(ctx.storage, { now: Date.now(), cfg: this.cfg });
+    if (m.from !== m.to) log.debug('ledger_migrated', m);
+    this.jobMs = Number(this.one('SELECT v FROM meta WHERE k = ?', 'jobMs')?.v ?? 0) || null;
+    this.busy = null; // {n, until, backoffMs}: the provider said "at capacity"
     this.client = new DreaminaClient({ token: this.cfg.token, ...(this.cfg.upstream ? { baseUrl: this.cfg.upstream } : {}) });
+    this.house = new Housekeeping(this);
+    this.house.schedule();
   }
 
   one(q, ...args) { return this.sql.exec(q, ...args).toArray()[0]; }
@@ -53,14 +34,21 @@ export class Ledger extends DurableObject {
     const k = D.parseKey(key);
     return k ? fromRow(this.one('SELECT * FROM items WHERE batch = ? AND idx = ?', k.batch, k.index)) : null;
   }
-  save(item) { this.sql.exec(UPDATE, ...toColumns(item), item.batch, item.index); }
+  save(item) { this.sql.exec(UPDATE, ...toColumns(item, this.cfg), item.batch, item.index); }
 
-  /** Slots taken now, and when the oldest one is expected to free. */
-  capacity(now) {
-    const r = this.one(`SELECT COUNT(*) AS n, MIN(granted_at) AS oldest FROM items
-      WHERE status IN ('submitting', 'created') OR (status = 'unknown' AND hold_until > ?)`, now);
-    return { running: r.n, earliestFreeInMs: r.oldest === null ? 0 : r.oldest + this.slotMs - now };
+  /** Slots taken now: the rows whose slot_until (decide.slotUntil, stored with each row) is ahead. */
+  running(now) { return this.one('SELECT COUNT(*) AS n FROM items WHERE slot_until > ?', now).n; }
+  /** MAX_JOBS, or fewer while the provider says the account is at capacity. */
+  limit(now) { return this.busy && this.busy.until > now ? Math.min(this.cfg.maxJobs, this.busy.n) : this.cfg.maxJobs; }
+
+  /** Sends queue messages, 100 per call (Cloudflare's sendBatch limit), to `queue`. */
+  async send(bodies, queue = this.env.QUEUE) {
+    for (let i = 0; i < bodies.length; i += 100) await queue.sendBatch(bodies.slice(i, i + 100).map((body) => ({ body })));
   }
+
+  /** Store messages go to their own queue (PICTURES), so a slow download never holds up the
+   * message that starts a job; without that binding, to the item queue. */
+  sendStores(bodies) { return this.send(bodies, this.env.PICTURES ?? this.env.QUEUE); }
 
   // ---- RPC: batches ----
 
@@ -80,174 +68,219 @@ export class Ledger extends DurableObject {
         else this.sql.exec('INSERT INTO items (batch, idx, request, status, due_at) VALUES (?, ?, ?, ?, ?)', id, idx, JSON.stringify(e.request), S.QUEUED, now + this.cfg.orphanMs);
       });
     });
-    this.scheduleAlarm();
+    this.house.schedule();
     return { id, total: entries.length };
+  }
+
+  /** Per-status counts of a batch, its items still holding a slot, its pictures per store state. */
+  tally(id, now = Date.now()) {
+    const counts = byCount(this.sql.exec('SELECT status, COUNT(*) AS n FROM items WHERE batch = ? GROUP BY status', id).toArray(), 'status');
+    const stores = byCount(this.sql.exec('SELECT store, COUNT(*) AS n FROM items WHERE batch = ? AND store IS NOT NULL GROUP BY store', id).toArray(), 'store');
+    const holding = this.one('SELECT COUNT(*) AS n FROM items WHERE batch = ? AND slot_until > ?', id, now).n;
+    return { counts, stores, holding, storing: stores[D.STORE.PENDING] ?? 0 };
   }
 
   /** GET /batches/{id}: counters and one page of items. */
   status(id, { offset = 0, limit = 100, status = null } = {}) {
     const batch = this.one('SELECT id, total FROM batches WHERE id = ?', id);
     if (!batch) return null;
-    const counts = Object.fromEntries(this.sql.exec('SELECT status, COUNT(*) AS n FROM items WHERE batch = ? GROUP BY status', id).toArray().map((r) => [r.status, r.n]));
+    const { counts, stores } = this.tally(id);
     const rows = status
       ? this.sql.exec('SELECT * FROM items WHERE batch = ? AND status = ? ORDER BY idx LIMIT ? OFFSET ?', id, status, limit + 1, offset).toArray()
       : this.sql.exec('SELECT * FROM items WHERE batch = ? ORDER BY idx LIMIT ? OFFSET ?', id, limit + 1, offset).toArray();
     const items = rows.slice(0, limit).map((r) => D.publicItem(fromRow(r)));
-    return { ...D.summarize(batch, counts), offset, limit, ...(rows.length > limit ? { next: offset + limit } : {}), items };
+    return { ...D.summarize(batch, counts, this.cfg.results ? stores : null), offset, limit, ...(rows.length > limit ? { next: offset + limit } : {}), items };
+  }
+
+  /** DELETE /batches/{id}: a finished batch's rows go at once (with a purge record), its R2
+   * objects next (the alarm finishes a purge that fails). {status: 404 | 409 | 200, ...}. */
+  async deleteBatch(id) {
+    const batch = this.one('SELECT id, total FROM batches WHERE id = ?', id);
+    if (!batch) return { status: 404 };
+    const t = this.tally(id);
+    if (!D.batchFinished(t)) return { status: 409, summary: D.summarize(batch, t.counts, this.cfg.results ? t.stores : null) };
+    const items = this.dropRows(id);
+    const objects = await this.purge(id);
+    return { status: 200, id, items, objects };
+  }
+
+  dropRows(id) {
+    let n = 0;
+    this.ctx.storage.transactionSync(() => {
+      n = this.one('SELECT COUNT(*) AS n FROM items WHERE batch = ?', id).n;
+      this.sql.exec('DELETE FROM items WHERE batch = ?', id);
+      this.sql.exec('DELETE FROM batches WHERE id = ?', id);
+      if (this.env.RESULTS) this.sql.exec('INSERT OR REPLACE INTO purges (batch, at) VALUES (?, ?)', id, Date.now());
+    });
+    log.debug('batch_deleted', { batch: id, items: n });
+    return n;
+  }
+
+  /** Removes a deleted batch's objects; null when that failed (the alarm tries again). */
+  async purge(id) {
+    if (!this.env.RESULTS) return 0;
+    try {
+      const n = await purgeBatch(this.env.RESULTS, id);
+      this.sql.exec('DELETE FROM purges WHERE batch = ?', id);
+      return n;
+    } catch (e) {
+      log.anomaly('purge_failed', { batch: id, error: String(e?.message ?? e) });
+      this.house.failed();
+      return null;
+    }
   }
 
   // ---- RPC: the consumer ----
 
   /** A delivery of `key`'s message: {action, request?, delaySeconds?, why}. See decide.onDelivery. */
-  async deliver(key, attempts) {
-    const first = this.decide(key, attempts, true);
-    if (first.action !== 'wait') return first;
-    // Wait (bounded) for a slot: freed slots go to waiters oldest first, in wake().
-    return new Promise((resolve) => {
-      const w = { key, attempts, resolve };
-      w.timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        resolve(this.decide(key, attempts, false));
-      }, this.cfg.slotWaitMs);
-      this.waiters.push(w);
-    });
-  }
-
-  decide(key, attempts, mayWait) {
+  deliver(key, attempts) {
     const now = Date.now();
     const item = this.load(key);
-    const cap = this.capacity(now);
-    const ahead = this.one(`SELECT COUNT(*) AS n FROM items WHERE status = 'queued' AND wait_until > ?`, now).n + this.waiters.length;
     const d = D.onDelivery(item, {
-      now, attempts, ...cap, maxJobs: this.cfg.maxJobs, ahead, waiting: this.waiters.length, mayWait,
-      slotMs: this.slotMs, slotWaitMs: this.cfg.slotWaitMs, unknownHoldMs: this.cfg.unknownHoldMs,
-      submitLeaseMs: this.cfg.submitLeaseMs, orphanMs: this.cfg.orphanMs,
+      now, attempts, running: this.running(now), limit: this.limit(now),
+      submitLeaseMs: this.cfg.submitLeaseMs, unknownHoldMs: this.cfg.unknownHoldMs,
     });
     if (d.item && d.item !== item) this.save(d.item);
-    if (d.action === 'submit' || d.item?.status === S.UNKNOWN) this.scheduleAlarm(); // lease and hold ends
+    log.debug('delivery', { key, attempts, action: d.action, why: d.why });
+    if (d.action === 'submit' || d.item?.status === S.UNKNOWN) this.house.schedule(); // lease and hold ends
     return { action: d.action, why: d.why, ...(d.delaySeconds ? { delaySeconds: d.delaySeconds } : {}), ...(d.action === 'submit' ? { request: item.request } : {}) };
   }
 
-  /** Gives freed slots to waiting deliveries (oldest first). */
-  wake() {
-    while (this.waiters.length && this.capacity(Date.now()).running < this.cfg.maxJobs) {
-      const w = this.waiters.shift();
-      clearTimeout(w.timer);
-      w.resolve(this.decide(w.key, w.attempts, false));
-    }
-  }
-
   /** The POST created `job` for `key`. */
-  posted(key, job) {
-    const r = D.onPosted(this.load(key), job, Date.now(), this.cfg.pollAfterMs);
-    if (r.changed) this.save(r.item);
-    this.finished(r.item);
-    this.scheduleAlarm();
-    this.wake(); // a job that was already done (or a late report) frees its slot at once
+  async posted(key, job) {
+    const now = Date.now();
+    const before = this.load(key);
+    const r = D.onPosted(before, job, now, D.firstPollMs(this.jobMs, this.cfg.pollAfterMs));
+    if (r.anomaly) log.anomaly('second_job', { key, jobid: job.jobid, why: r.anomaly });
+    if (r.changed) this.changed(r.item, before);
+    this.house.schedule();
+    await this.pump(); // a job that was already done (or a late report) frees its slot at once
     return { status: r.item?.status, ...(r.anomaly ? { anomaly: r.anomaly } : {}) };
   }
 
   /** The POST failed with `error` (errorInfo): {action: 'ack' | 'retry', delaySeconds?}. */
-  postFailed(key, error) {
+  async postFailed(key, error) {
     const now = Date.now();
-    const r = D.onPostFailed(this.load(key), error, { now, slotMs: this.slotMs, unknownHoldMs: this.cfg.unknownHoldMs, orphanMs: this.cfg.orphanMs });
+    const r = D.onPostFailed(this.load(key), error, { now, unknownHoldMs: this.cfg.unknownHoldMs });
     if (r.changed) this.save(r.item);
-    this.scheduleAlarm();
-    this.wake();
+    if (r.busy) {
+      this.busy = D.busyLimit(this.busy, { running: this.running(now), retryAfterMs: r.busy.retryAfterMs, now });
+      log.debug('provider_busy', { key, limit: this.busy.n, forMs: this.busy.until - now, why: error.message });
+    } else if (r.item?.status === S.UNKNOWN) {
+      log.anomaly('post_ambiguous', { key, error, why: 'the job may exist: not sent again, reconciled by its webhook' });
+    } else log.debug('post_failed', { key, status: r.item?.status, error });
+    this.house.schedule();
+    await this.pump();
     return { action: r.action, ...(r.delaySeconds ? { delaySeconds: r.delaySeconds } : {}), status: r.item?.status };
   }
 
   // ---- RPC: confirmed jobs ----
 
   /** A job confirmed by GET (from a webhook): updates its item; a duplicate or stranger changes nothing. */
-  jobSeen({ job, replyRef, replyRefSource }) {
+  async jobSeen({ job, replyRef, replyRefSource }) {
     const m = D.matchKey({ jobid: job.jobid, replyRef, replyRefSource }, (jobid) => {
       const r = this.one('SELECT batch, idx FROM items WHERE jobid = ?', jobid);
       return r ? D.itemKey(r.batch, r.idx) : null;
     });
     if (!m) return { matched: false };
     const item = this.load(m.key);
-    const r = D.onJobSeen(item, job, Date.now(), this.cfg.pollAfterMs);
+    const r = D.onJobSeen(item, job, Date.now(), D.firstPollMs(this.jobMs, this.cfg.pollAfterMs));
     if (r.changed) {
-      this.save(r.item);
-      this.finished(r.item, item);
-      this.scheduleAlarm();
-      this.wake();
+      this.changed(r.item, item);
+      log.debug('job_seen', { key: m.key, by: m.by, status: r.item.status });
+      this.house.schedule();
+      await this.pump();
     }
     return { matched: !!item, by: m.by, changed: r.changed, status: r.item?.status };
   }
 
-  /** Learns the slot time from a job that just ended. */
-  finished(item, before = null) {
-    if (!item || (item.status !== S.COMPLETED && item.status !== S.FAILED) || before?.status === item.status || !item.grantedAt) return;
-    this.slotMs = D.updateSlotEstimate(this.slotMs, item.doneAt - item.grantedAt);
-    this.sql.exec('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)', 'slotMs', String(this.slotMs));
-  }
-
-  // ---- the alarm: polls jobs whose webhook is late; frees the slots of expired holds ----
-
-  scheduleAlarm() {
+  /** Saves an item that changed; a job that just ended teaches the job time and gets its
+   * pictures stored (its store message is sent with the next pump). */
+  changed(item, before) {
     const now = Date.now();
-    const r = this.one(`SELECT MIN(t) AS t FROM (
-      SELECT MIN(next_poll_at) AS t FROM items WHERE status = 'created'
-      UNION ALL SELECT MIN(hold_until) FROM items WHERE status = 'unknown' AND hold_until > ?
-      UNION ALL SELECT MIN(due_at) FROM items WHERE status = 'queued'
-      UNION ALL SELECT MIN(granted_at) + ? FROM items WHERE status = 'submitting')`, now, this.cfg.submitLeaseMs);
-    if (r.t === null) return;
-    const at = Math.max(r.t, now + 50);
-    if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > now) return;
-    this.alarmAt = at;
-    this.ctx.storage.setAlarm(at);
-  }
-
-  async alarm() {
-    this.alarmAt = null;
-    const now = Date.now();
-    const due = this.sql.exec(`SELECT * FROM items WHERE status = 'created' AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?`, now, POLLS_PER_ALARM).toArray().map(fromRow);
-    let i = 0;
-    const worker = async () => {
-      while (i < due.length) await this.poll(due[i++]);
-    };
-    await Promise.all(Array.from({ length: POLL_CONCURRENCY }, worker));
-    await this.resend(now);
-    // Submitting items whose consumer never reported back and whose message never came again.
-    const stale = this.sql.exec(`SELECT * FROM items WHERE status = 'submitting' AND granted_at <= ?`, now - this.cfg.submitLeaseMs).toArray();
-    for (const r of stale) this.save(D.leaseExpired(fromRow(r), this.cfg.unknownHoldMs));
-    this.wake(); // holds that expired free their slots too
-    this.scheduleAlarm();
-  }
-
-  /** Queued items whose message is overdue (lost: a crash while enqueueing, a dropped message)
-   * get a new one; a duplicate is harmless (see onDelivery's lease). */
-  async resend(now) {
-    const lost = this.sql.exec(`SELECT batch, idx FROM items WHERE status = 'queued' AND due_at <= ? LIMIT 100`, now).toArray();
-    if (!lost.length) return;
-    await this.env.QUEUE.sendBatch(lost.map((r) => ({ body: { k: D.itemKey(r.batch, r.idx) } })));
-    for (const r of lost) this.sql.exec('UPDATE items SET due_at = ? WHERE batch = ? AND idx = ?', Date.now() + this.cfg.orphanMs, r.batch, r.idx);
-    this.resent = (this.resent ?? 0) + lost.length;
-  }
-
-  async poll(item) {
-    let next;
-    try {
-      const job = await this.client.getJob(item.jobid, { maxRetries: 1, timeoutMs: 10_000 });
-      const fresh = this.load(D.itemKey(item.batch, item.index)); // a webhook may have come meanwhile
-      const r = D.onJobSeen(fresh, job, Date.now(), this.cfg.pollAfterMs);
-      next = r.item.status === S.CREATED ? D.afterPoll(r.item, Date.now(), this.cfg.pollEveryMs) : r.item;
-      this.save(next);
-      this.finished(next, fresh);
-    } catch (e) {
-      const fresh = this.load(D.itemKey(item.batch, item.index));
-      if (fresh.status !== S.CREATED) return;
-      next = D.onPollRefused(fresh, e, Date.now()) ?? D.afterPoll(fresh, Date.now(), this.cfg.pollEveryMs);
-      this.save(next);
+    const ended = (item.status === S.COMPLETED || item.status === S.FAILED) && before?.status !== item.status;
+    if (ended && item.createdAt && item.status === S.COMPLETED) {
+      this.jobMs = D.learnJobTime(this.jobMs, item.doneAt - item.createdAt);
+      this.sql.exec('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)', 'jobMs', String(this.jobMs));
     }
+    const toStore = D.toStore(item, { results: this.cfg.results, now, orphanMs: this.cfg.orphanMs });
+    this.save(toStore ?? item);
+    if (toStore?.store === D.STORE.PENDING) this.outbox = [...(this.outbox ?? []), { k: D.itemKey(item.batch, item.index), op: 'store' }];
   }
 
-  /** For tests and operators: capacity, waiters and the slot estimate right now. */
+  /**
+   * Hands free slots to the oldest parked items (reserving each slot for its item) and sends
+   * their messages, with any store messages waiting. A send that fails gives the reservations
+   * back (re-checking each item first) and the alarm tries again: false, never a throw (a
+   * webhook or a POST report that freed the slot is recorded whatever happens here).
+   */
+  async pump() {
+    const now = Date.now();
+    const free = this.limit(now) - this.running(now);
+    const picked = free <= 0 ? [] : this.sql.exec(`SELECT * FROM items WHERE ${PARKED} ORDER BY rowid LIMIT ?`, S.QUEUED, now, free).toArray().map((r) => D.dispatched(fromRow(r), now));
+    for (const item of picked) this.save(item);
+    const stores = this.outbox ?? [];
+    this.outbox = [];
+    if (!picked.length && !stores.length) return true;
+    if (picked.length) log.debug('dispatch', { keys: picked.map((i) => D.itemKey(i.batch, i.index)), free, why: 'slots freed: the oldest parked items get them' });
+    try {
+      await Promise.all([this.send(picked.map((i) => ({ k: D.itemKey(i.batch, i.index) }))), this.sendStores(stores)]);
+    } catch (e) {
+      for (const p of picked) {
+        const cur = this.load(D.itemKey(p.batch, p.index));
+        if (cur?.status === S.QUEUED && cur.dispatchedAt === now) this.save({ ...cur, dispatchedAt: null });
+      }
+      // Store messages not sent: their store_due_at brings them back through the alarm. (A
+      // dispatch message that did go out meets an unreserved item: it takes a slot if one is free.)
+      log.anomaly('send_failed', { dispatch: picked.length, stores: stores.length, error: String(e?.message ?? e) });
+      this.house.failed();
+      return false;
+    }
+    return true;
+  }
+
+  // ---- RPC: pictures (R2) ----
+
+  /** What a store message should download: null when the item is not waiting for it. */
+  storeTask(key) {
+    const item = this.load(key);
+    if (item?.store !== D.STORE.PENDING) return null;
+    return { batch: item.batch, index: item.index, jobid: item.jobid, images: item.images };
+  }
+
+  /** A download try ended: {objects} or {error, attempts, permanent}. */
+  storeOutcome(key, outcome) {
+    const now = Date.now();
+    const item = this.load(key);
+    const next = D.onStoreOutcome(item, outcome, { now, orphanMs: this.cfg.orphanMs, tries: this.cfg.storeTries });
+    if (!next) return { store: item?.store ?? null, orphan: !item };
+    this.save(next);
+    if (next.store === D.STORE.FAILED) log.anomaly('store_failed', { key, jobid: item.jobid, imageUrl: item.imageUrl, error: outcome.error, attempts: outcome.attempts });
+    else log.debug('store', { key, store: next.store, attempts: outcome.attempts, error: outcome.error });
+    this.house.schedule();
+    return { store: next.store, ...(next.store === D.STORE.PENDING ? { retryInS: D.storeBackoffS(outcome.attempts) } : {}) };
+  }
+
+  /** The stored object of image `n` of an item: {key} or {status} (not stored). */
+  storedObject(id, index, n) {
+    const item = fromRow(this.one('SELECT * FROM items WHERE batch = ? AND idx = ?', id, index));
+    if (!item) return { status: null };
+    const o = item.store === D.STORE.STORED ? item.storeInfo.objects[n] : null;
+    return o ? { key: o.key } : { status: item.store ?? item.status };
+  }
+
+  // ---- the alarm (housekeeping.mjs) ----
+
+  async alarm() { await this.house.run(); }
+
+  /** For tests and operators: capacity, learned job time, counts. */
   stats() {
     const now = Date.now();
-    const counts = Object.fromEntries(this.sql.exec('SELECT status, COUNT(*) AS n FROM items GROUP BY status').toArray().map((r) => [r.status, r.n]));
-    return { ...this.capacity(now), maxJobs: this.cfg.maxJobs, waiters: this.waiters.length, slotMs: this.slotMs, resent: this.resent ?? 0, counts };
+    const counts = byCount(this.sql.exec('SELECT status, COUNT(*) AS n FROM items GROUP BY status').toArray(), 'status');
+    const version = Number(this.one('SELECT v FROM meta WHERE k = ?', 'schema_version').v);
+    return {
+      running: this.running(now), limit: this.limit(now), maxJobs: this.cfg.maxJobs, jobMs: this.jobMs, counts, version,
+      resent: this.house.resent, purges: this.one('SELECT COUNT(*) AS n FROM purges').n,
+    };
   }
 }

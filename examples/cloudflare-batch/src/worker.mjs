@@ -1,8 +1,12 @@
 // A Cloudflare Worker that upscales batches of up to 10,000 images through a Queue, within the
-// account's MAX_JOBS, with a Durable Object as the ledger (ledger.mjs) and every decision in
-// decide.mjs. Routes: POST /batches, GET /batches/{id}, POST /webhook.
+// account's MAX_JOBS, with a Durable Object as the ledger (ledger.mjs), every decision in
+// decide.mjs and the pictures kept in R2 (results.mjs). Routes: POST /batches,
+// GET|DELETE /batches/{id}, GET /batches/{id}/items/{index}/image, POST /webhook.
 import { DreaminaClient, handleWebhook } from 'dreamina-upscale';
+import { config, RETIRED } from './config.mjs';
 import * as D from './decide.mjs';
+import * as log from './log.mjs';
+import { storeImages, servePicture } from './results.mjs';
 
 export { Ledger } from './ledger.mjs';
 
@@ -13,8 +17,11 @@ let cached; // per isolate: settings, client and webhook secret for this env
 
 async function setup(env) {
   if (cached?.env === env) return cached;
-  const cfg = D.config(env);
-  // A long Retry-After is not waited out in the consumer: the message is retried instead.
+  const cfg = config(env);
+  const retired = RETIRED.filter((name) => env[name] !== undefined);
+  if (retired.length) log.warn('retired_settings', { names: retired, why: 'no longer read: job times are learned from the jobs' });
+  // A long Retry-After is not waited out in the consumer: the item is parked and the ledger runs
+  // fewer jobs until it is over (decide.busyLimit).
   const client = new DreaminaClient({ token: cfg.token, maxRetryAfterMs: 5_000, ...(cfg.upstream ? { baseUrl: cfg.upstream } : {}) });
   const secret = await webhookSecret(cfg.token);
   cached = { env, cfg, client, secret, replyUrl: `${cfg.publicUrl}/webhook?k=${secret}` };
@@ -100,6 +107,25 @@ async function getBatch(url, id, env, s) {
   return status ? json(200, status) : json(404, { error: 'no such batch' });
 }
 
+/** DELETE /batches/{id}: a finished batch's rows and stored pictures; a running one: 409. */
+async function deleteBatch(id, env, s) {
+  const r = D.isBatchId(id) ? await ledger(env, s.cfg).deleteBatch(id) : { status: 404 };
+  if (r.status === 404) return json(404, { error: 'no such batch' });
+  if (r.status === 409) return json(409, { error: 'the batch is still running (or storing pictures): delete it once it is finished', ...r.summary });
+  return json(200, { id, deleted: true, items: r.items, objects: r.objects ?? 'pending (the alarm removes them)' });
+}
+
+/** GET /batches/{id}/items/{index}/image[?n=]: a stored picture, from R2. */
+async function getPicture(url, id, indexText, env, s) {
+  if (!env.RESULTS) return json(404, { error: 'no R2 bucket bound (RESULTS): pictures are not stored; see the item\'s imageUrl' });
+  const key = D.parseKey(`${id}/${indexText}`);
+  const n = Number(url.searchParams.get('n') ?? 0);
+  if (!key || !Number.isInteger(n) || n < 0 || n > 3) return json(404, { error: 'no such item' });
+  const found = await ledger(env, s.cfg).storedObject(key.batch, key.index, n);
+  if (!found.key) return json(404, { error: found.status === null ? 'no such item' : `no stored picture (item ${found.status})`, status: found.status });
+  return (await servePicture(env.RESULTS, found.key)) ?? json(404, { error: 'the stored picture is missing from the bucket' });
+}
+
 async function webhook(request, url, env, s) {
   if (!sameSecret(url.searchParams.get('k') ?? '', s.secret)) return json(403, { error: 'bad webhook key' });
   let confirmed;
@@ -118,6 +144,7 @@ async function webhook(request, url, env, s) {
 async function consume(msg, env, s, hooks) {
   const key = msg.body?.k;
   if (!D.parseKey(key)) return msg.ack(); // not ours
+  if (msg.body.op === 'store') return storePictures(msg, key, env, s);
   const stub = ledger(env, s.cfg);
   const d = await stub.deliver(key, msg.attempts);
   if (d.action === 'retry') return msg.retry({ delaySeconds: d.delaySeconds });
@@ -145,6 +172,26 @@ async function consume(msg, env, s, hooks) {
   msg.ack();
 }
 
+/** A store message: one try at downloading the item's pictures into R2; failures come back
+ * after a backoff (the message's retry), up to STORE_TRIES, then the item says so. */
+async function storePictures(msg, key, env, s) {
+  const stub = ledger(env, s.cfg);
+  const task = await stub.storeTask(key);
+  if (!task) return msg.ack(); // stored already, or the batch was deleted
+  let outcome;
+  try {
+    if (!env.RESULTS) throw Object.assign(new Error('no R2 bucket bound (RESULTS)'), { kind: 'no_bucket', permanent: true });
+    outcome = { objects: await storeImages(env.RESULTS, task, s.cfg.maxImageBytes) };
+  } catch (e) {
+    outcome = { error: D.errorInfo(e), attempts: msg.attempts, permanent: !!e?.permanent };
+  }
+  const r = await stub.storeOutcome(key, outcome);
+  // The batch was deleted while this download ran: what it wrote goes too.
+  if (r.orphan && outcome.objects) await env.RESULTS.delete(outcome.objects.map((o) => o.key));
+  if (r.retryInS) return msg.retry({ delaySeconds: r.retryInS });
+  msg.ack();
+}
+
 /** The Worker; `hooks` ({afterStore, afterPost, afterRecord}) let tests crash it at those points. */
 export function makeWorker(hooks = {}) {
   return {
@@ -157,11 +204,13 @@ export function makeWorker(hooks = {}) {
         return json(500, { error: `misconfigured: ${e.message}` });
       }
       if (request.method === 'POST' && url.pathname === '/webhook') return webhook(request, url, env, s);
-      const m = /^\/batches(?:\/([^/]+))?$/.exec(url.pathname);
+      const m = /^\/batches(?:\/([^/]+)(?:\/items\/([^/]+)\/image)?)?$/.exec(url.pathname);
       if (!m) return json(404, { error: 'not found' });
       if (!sameSecret(request.headers.get('authorization') ?? '', `Bearer ${s.cfg.apiKey}`)) return json(401, { error: 'Authorization: Bearer <API_KEY> required' });
       if (!m[1] && request.method === 'POST') return postBatch(request, env, s, hooks);
-      if (m[1] && request.method === 'GET') return getBatch(url, m[1], env, s);
+      if (m[2] !== undefined && request.method === 'GET') return getPicture(url, m[1], m[2], env, s);
+      if (m[1] && m[2] === undefined && request.method === 'GET') return getBatch(url, m[1], env, s);
+      if (m[1] && m[2] === undefined && request.method === 'DELETE') return deleteBatch(m[1], env, s);
       return json(405, { error: 'method not allowed' });
     },
 

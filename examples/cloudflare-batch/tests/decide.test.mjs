@@ -3,15 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as D from '../src/decide.mjs';
+import { config } from '../src/config.mjs';
 
 const S = D.STATUS;
 const BATCH = '0b6f9c1e-2d3a-4b5c-8d7e-9f0a1b2c3d4e';
 const KEY = D.itemKey(BATCH, 7);
 const item = (over = {}) => ({ batch: BATCH, index: 7, status: S.QUEUED, request: { jobid: 'src' }, waits: 0, polls: 0, ...over });
-const ctx = (over = {}) => ({
-  now: 10_000, attempts: 1, running: 0, maxJobs: 10, ahead: 0, waiting: 0, slotMs: 2_000, earliestFreeInMs: 0,
-  unknownHoldMs: 60_000, slotWaitMs: 0, mayWait: false, submitLeaseMs: 30_000, orphanMs: 600_000, ...over,
-});
+const ctx = (over = {}) => ({ now: 10_000, attempts: 1, running: 0, limit: 10, unknownHoldMs: 60_000, submitLeaseMs: 30_000, ...over });
+const CFG = { unknownHoldMs: 60_000, submitLeaseMs: 30_000 };
 const job = (status, over = {}) => ({
   jobid: 'jU1', status,
   ...(status === 'completed' ? { response: { images: [{ imageUrl: 'https://cdn/x.png', width: 4096, height: 3072 }] } } : {}),
@@ -19,39 +18,66 @@ const job = (status, over = {}) => ({
   ...over,
 });
 
-test('a first delivery with a free slot reserves it (submitting) and says submit', () => {
+test('a first delivery with a free slot takes it (submitting) and says submit', () => {
   const d = D.onDelivery(item(), ctx({ running: 9 }));
   assert.equal(d.action, 'submit');
   assert.equal(d.item.status, S.SUBMITTING);
   assert.equal(d.item.grantedAt, 10_000);
-  assert.ok(D.holdsSlot(d.item, 10_000));
+  assert.ok(D.holdsSlot(d.item, 10_000, CFG));
 });
 
-test('no free slot: retry after the oldest job should end plus one job per MAX_JOBS waiters ahead, never under 1 s', () => {
-  const full = ctx({ running: 10, earliestFreeInMs: 1_500, ahead: 25 });
-  const d = D.onDelivery(item(), full);
-  assert.equal(d.action, 'retry');
-  assert.equal(d.delaySeconds, Math.ceil((1_500 + 2 * 2_000) / 1000));
-  assert.equal(d.item.status, S.QUEUED, 'still queued, nothing reserved');
-  assert.equal(d.item.waitUntil, 10_000 + d.delaySeconds * 1000);
-  assert.equal(d.item.dueAt, d.item.waitUntil + 600_000, 'overdue after that: its message was lost');
-  assert.equal(D.onDelivery(item({ dueAt: 5 }), ctx()).item.dueAt, null, 'a submitted item is not due for delivery');
-  assert.equal(d.item.waits, 1);
-  assert.equal(D.onDelivery(item(), ctx({ running: 10, earliestFreeInMs: -5_000 })).delaySeconds, 1, 'an overdue job: 1 s, not 0 (no spinning)');
-  assert.equal(D.noCapacityDelay({ ahead: 1e9, maxJobs: 1, slotMs: 1e6, earliestFreeInMs: 0 }), D.MAX_DELAY_S);
+test('no free slot: the item is parked (acked, no guessed delay); the ledger hands it the next freed slot, reserved for it', () => {
+  const d = D.onDelivery(item({ dueAt: 5 }), ctx({ running: 10 }));
+  assert.deepEqual([d.action, d.delaySeconds, d.item.status, d.item.dueAt, d.item.waits], ['ack', undefined, S.QUEUED, null, 1]);
+  assert.equal(D.holdsSlot(d.item, 10_000, CFG), false, 'a parked item holds nothing');
+  const sent = D.dispatched(d.item, 20_000);
+  assert.ok(D.holdsSlot(sent, 20_000, CFG), 'the slot is reserved while its message travels');
+  assert.ok(!D.holdsSlot(sent, 20_000 + D.DISPATCH_LEASE_MS, CFG), '…and lapses if the message never comes');
+  const taken = D.onDelivery(sent, ctx({ now: 20_050, running: 10 }));
+  assert.deepEqual([taken.action, taken.item.status, taken.item.dispatchedAt], ['submit', S.SUBMITTING, null], 'its delivery takes the reserved slot though all 10 are counted');
+  const lapsed = D.onDelivery(sent, ctx({ now: 20_000 + D.DISPATCH_LEASE_MS, running: 10 }));
+  assert.equal(lapsed.action, 'ack', 'a late message competes like any other');
+  assert.equal(D.onDelivery(item(), ctx({ running: 3, limit: 3 })).action, 'ack', 'the limit in force (lowered after a 429) counts');
 });
 
-test('no free slot but one is due within SLOT_WAIT_MS: wait for it; too many waiting: retry', () => {
-  const base = ctx({ running: 10, mayWait: true, slotWaitMs: 2_000, earliestFreeInMs: 300, slotMs: 400 });
-  assert.equal(D.onDelivery(item(), base).action, 'wait');
-  assert.equal(D.onDelivery(item(), { ...base, waiting: 50 }).action, 'retry', '50 ahead = 5 rounds of 400 ms + 300 > 2 s');
-  assert.equal(D.onDelivery(item(), { ...base, mayWait: false }).action, 'retry', 'after the wait: no second wait');
+test('a lost message (no delivery by due_at) parks its item; anything else is left alone', () => {
+  assert.deepEqual(D.onMessageLost(item({ dueAt: 5_000 }), 10_000).dueAt, null);
+  assert.equal(D.onMessageLost(item({ dueAt: 50_000 }), 10_000), null, 'not due yet');
+  assert.equal(D.onMessageLost(item({ dueAt: null }), 10_000), null, 'parked already');
+  assert.equal(D.onMessageLost(item({ status: S.SUBMITTING, dueAt: 5_000 }), 10_000), null, 're-checked: it moved on');
 });
 
-test('a message retried many times is requeued as a fresh message (the queue drops it after max_retries)', () => {
-  const d = D.onDelivery(item(), ctx({ running: 10, attempts: D.REQUEUE_AT_ATTEMPT }));
+test('a duplicate message retried many times is requeued as a fresh message (the queue drops it after max_retries)', () => {
+  const d = D.onDelivery(item({ status: S.SUBMITTING, grantedAt: 9_000 }), ctx({ attempts: D.REQUEUE_AT_ATTEMPT }));
   assert.equal(d.action, 'requeue');
   assert.ok(d.delaySeconds >= 1);
+});
+
+test('one rule for slots: what holds one, and until when', () => {
+  assert.equal(D.slotUntil(item(), CFG), null);
+  assert.equal(D.slotUntil(item({ status: S.SUBMITTING, grantedAt: 1_000 }), CFG), 61_000, 'a submit lease ends as an unknown hold would');
+  assert.equal(D.slotUntil(item({ status: S.CREATED, jobid: 'j' }), CFG), D.FOREVER);
+  assert.equal(D.slotUntil(item({ status: S.UNKNOWN, holdUntil: 7 }), CFG), 7);
+  for (const status of [S.COMPLETED, S.FAILED]) assert.equal(D.slotUntil(item({ status }), CFG), null);
+});
+
+test('job times are learned from jobs: the first poll of a silent job comes after twice the learned time, within POLL_AFTER_MS', () => {
+  let est = null;
+  for (let i = 0; i < 30; i++) est = D.learnJobTime(est, 800);
+  assert.equal(est, 800);
+  assert.equal(D.learnJobTime(1_000, NaN), 1_000);
+  assert.equal(D.firstPollMs(null, 180_000), 180_000, 'nothing learned yet');
+  assert.equal(D.firstPollMs(800, 180_000), 5_000, 'at least 5 s');
+  assert.equal(D.firstPollMs(30_000, 180_000), 60_000);
+  assert.equal(D.firstPollMs(120_000, 180_000), 180_000);
+});
+
+test('the provider at capacity (429): no more than what runs now, for its Retry-After or a doubling backoff', () => {
+  const a = D.busyLimit(null, { running: 4, retryAfterMs: null, now: 0 });
+  assert.deepEqual([a.n, a.until], [4, 1_000]);
+  const b = D.busyLimit(a, { running: 0, retryAfterMs: null, now: 500 });
+  assert.deepEqual([b.n, b.until], [1, 2_500], 'again soon after: twice as long, at least one job');
+  assert.equal(D.busyLimit(b, { running: 3, retryAfterMs: 7_000, now: 600 }).until, 7_600, 'Retry-After wins');
 });
 
 test('a second delivery while the first may still be posting (a duplicate message) comes back after the lease', () => {
@@ -66,7 +92,7 @@ test('a redelivery after the lease of an item whose POST may have happened never
   assert.equal(d.action, 'ack');
   assert.equal(d.item.status, S.UNKNOWN);
   assert.equal(d.item.holdUntil, 9_000 + 60_000);
-  assert.ok(D.holdsSlot(d.item, 68_999) && !D.holdsSlot(d.item, 69_000));
+  assert.ok(D.holdsSlot(d.item, 68_999, CFG) && !D.holdsSlot(d.item, 69_000, CFG));
   assert.match(d.item.error.message, /may exist/);
   assert.deepEqual(D.leaseExpired(submitting, 60_000), d.item, 'the alarm decides the same when no redelivery comes');
 });
@@ -103,15 +129,15 @@ test('POST report after the item went unknown (a late consumer) is accepted: the
   assert.equal(r.item.holdUntil, null);
 });
 
-test('POST failures: refused → failed; 429 / provider 503 → queued again and retried; reset, timeout, 5xx → unknown (never re-sent)', () => {
+test('POST failures: refused → failed; 429 / provider 503 → parked again, the account busy; reset, timeout, 5xx → unknown (never re-sent)', () => {
   const sub = item({ status: S.SUBMITTING, grantedAt: 9_000 });
-  const c = { now: 10_000, slotMs: 3_000, unknownHoldMs: 60_000, orphanMs: 600_000 };
+  const c = { now: 10_000, unknownHoldMs: 60_000 };
   const refused = D.onPostFailed(sub, { kind: 'validation', field: 'jobid', message: 'Source image job not found', status: 400 }, c);
   assert.deepEqual([refused.item.status, refused.action, refused.item.error.field], [S.FAILED, 'ack', 'jobid']);
   const limited = D.onPostFailed(sub, { kind: 'rate_limited', status: 429, retryAfterMs: 4_200 }, c);
-  assert.deepEqual([limited.item.status, limited.action, limited.delaySeconds], [S.QUEUED, 'retry', 5]);
-  assert.equal(D.holdsSlot(limited.item, 10_000), false, 'the slot is released');
-  assert.equal(D.onPostFailed(sub, { kind: 'server', status: 503 }, c).action, 'retry');
+  assert.deepEqual([limited.item.status, limited.action, limited.item.dueAt, limited.busy], [S.QUEUED, 'ack', null, { retryAfterMs: 4_200 }]);
+  assert.equal(D.holdsSlot(limited.item, 10_000, CFG), false, 'the slot is released');
+  assert.ok(D.onPostFailed(sub, { kind: 'server', status: 503 }, c).busy);
   for (const kind of ['network', 'timeout', 'invalid_response', 'aborted']) {
     const r = D.onPostFailed(sub, { kind, message: 'connection reset. The job may have been created' }, c);
     assert.deepEqual([r.item.status, r.action], [S.UNKNOWN, 'ack'], kind);
@@ -190,32 +216,50 @@ test('batch bodies: 1–10,000 items; only "items"; the Worker\'s own fields are
 
 test('config: defaults, bounds, and a message naming the bad variable', () => {
   const env = { USEAPI_TOKEN: 't', API_KEY: 'k', PUBLIC_URL: 'https://b.example.workers.dev/' };
-  const c = D.config(env);
+  const c = config(env);
   assert.deepEqual([c.maxJobs, c.publicUrl, c.upstream, c.account], [10, 'https://b.example.workers.dev', undefined, 'default']);
-  assert.equal(D.config({ ...env, MAX_JOBS: '3' }).maxJobs, 3);
-  assert.throws(() => D.config({ ...env, MAX_JOBS: '0' }), /MAX_JOBS/);
-  assert.throws(() => D.config({ ...env, MAX_JOBS: '2.5' }), /MAX_JOBS/);
-  assert.throws(() => D.config({ ...env, PUBLIC_URL: 'b.example' }), /PUBLIC_URL/);
-  assert.throws(() => D.config({ ...env, USEAPI_TOKEN: '' }), /USEAPI_TOKEN/);
-  assert.throws(() => D.config({ ...env, API_KEY: undefined }), /API_KEY/);
+  assert.equal(config({ ...env, MAX_JOBS: '3' }).maxJobs, 3);
+  assert.throws(() => config({ ...env, MAX_JOBS: '0' }), /MAX_JOBS/);
+  assert.throws(() => config({ ...env, MAX_JOBS: '2.5' }), /MAX_JOBS/);
+  assert.throws(() => config({ ...env, PUBLIC_URL: 'b.example' }), /PUBLIC_URL/);
+  assert.throws(() => config({ ...env, USEAPI_TOKEN: '' }), /USEAPI_TOKEN/);
+  assert.throws(() => config({ ...env, API_KEY: undefined }), /API_KEY/);
 });
 
-test('reports: counters add up to the total; items show only what their status has', () => {
+test('reports: counters add up to the total; storage says whether pictures are kept; items show only what their status has', () => {
   const s = D.summarize({ id: BATCH, total: 9 }, { queued: 1, submitting: 1, created: 2, completed: 3, failed: 1, unknown: 1 });
-  assert.deepEqual(s, { id: BATCH, total: 9, queued: 1, running: 3, completed: 3, failed: 1, unknown: 1 });
+  assert.deepEqual({ ...s, storage: undefined }, { id: BATCH, total: 9, queued: 1, running: 3, completed: 3, failed: 1, unknown: 1, storage: undefined });
+  assert.equal(s.storage.bucket, null);
+  assert.match(s.storage.note, /no R2 bucket bound/);
+  assert.deepEqual(D.summarize({ id: BATCH, total: 9 }, {}, { stored: 2 }).storage, { bucket: 'RESULTS', pending: 0, stored: 2, failed: 0 });
   assert.deepEqual(D.publicItem(item({ status: S.COMPLETED, jobid: 'j', imageUrl: 'u', width: 1, height: 2 })), { index: 7, status: 'completed', jobid: 'j', imageUrl: 'u', width: 1, height: 2 });
   assert.deepEqual(D.publicItem(item()), { index: 7, status: 'queued' });
   const p = D.parsePage(new URLSearchParams('offset=100&limit=50&status=unknown'));
   assert.deepEqual(p, { offset: 100, limit: 50, status: 'unknown' });
   assert.throws(() => D.parsePage(new URLSearchParams('limit=0')), /limit/);
   assert.throws(() => D.parsePage(new URLSearchParams('status=bogus')), /status/);
+  assert.ok(D.batchFinished({ counts: { completed: 3, failed: 1, unknown: 1 }, holding: 0, storing: 0 }));
+  for (const busy of [{ counts: { queued: 1 } }, { counts: { created: 1 } }, { counts: {}, holding: 1 }, { counts: {}, storing: 1 }]) assert.ok(!D.batchFinished(busy), JSON.stringify(busy));
 });
 
-test('the slot estimate moves toward what jobs take', () => {
-  let est = 45_000;
-  for (let i = 0; i < 30; i++) est = D.updateSlotEstimate(est, 500);
-  assert.ok(est < 1_000 && est >= 500, String(est));
-  assert.equal(D.updateSlotEstimate(1_000, NaN), 1_000);
+test('pictures: a completed item is stored once a bucket is bound; tries back off; a failure keeps the job id and the provider URL', () => {
+  const done = D.onJobSeen(item({ status: S.CREATED, jobid: 'jU1' }), job('completed'), 20_000, 5_000).item;
+  assert.deepEqual(done.images, [{ imageUrl: 'https://cdn/x.png', width: 4096, height: 3072 }]);
+  assert.equal(D.toStore(done, { results: false, now: 1, orphanMs: 10 }), null, 'no bucket: nothing to store');
+  const pending = D.toStore(done, { results: true, now: 1, orphanMs: 10 });
+  assert.deepEqual([pending.store, pending.storeDueAt], [D.STORE.PENDING, 11]);
+  assert.equal(D.toStore(pending, { results: true, now: 1, orphanMs: 10 }), null, 'once');
+  const opts = { now: 100, orphanMs: 10, tries: 3 };
+  const retry = D.onStoreOutcome(pending, { error: { kind: 'download', status: 503 }, attempts: 2 }, opts);
+  assert.deepEqual([retry.store, retry.storeDueAt, D.storeBackoffS(2)], [D.STORE.PENDING, 100 + 2_000 + 10, 2]);
+  const failed = D.onStoreOutcome(pending, { error: { kind: 'download', status: 503 }, attempts: 3 }, opts);
+  const shown = D.publicItem(failed);
+  assert.deepEqual([shown.status, shown.jobid, shown.imageUrl, shown.stored.status, shown.stored.attempts], ['completed', 'jU1', 'https://cdn/x.png', 'failed', 3]);
+  assert.equal(D.onStoreOutcome(pending, { error: { kind: 'too_large' }, attempts: 1, permanent: true }, opts).store, D.STORE.FAILED, 'no retry can help');
+  const stored = D.onStoreOutcome(pending, { objects: [{ key: D.objectKey(BATCH, 7, 0), bytes: 5, contentType: 'image/png' }] }, opts);
+  assert.deepEqual(D.publicItem(stored).stored, { status: 'stored', objects: [{ key: `${BATCH}/7/0`, bytes: 5, contentType: 'image/png', url: `/batches/${BATCH}/items/7/image` }] });
+  assert.equal(D.onStoreOutcome(stored, { objects: [] }, opts), null, 'a duplicate report changes nothing');
+  assert.ok(D.objectKey(BATCH, 7, 0).startsWith(D.batchPrefix(BATCH)));
 });
 
 test('Idempotency-Key: the same key gives the same batch id, shaped like the random ones', async () => {

@@ -1,13 +1,17 @@
-// Runs the batch Worker locally in workerd (Miniflare) with a real Queue and a real SQLite
-// Durable Object, built by wrangler and configured from wrangler.toml, in front of the project's mock API; webhooks go
-// through a relay that can drop them (as a network can). Used by the tests and bench/cloudflare.mjs.
+// Runs the batch Worker locally in workerd (Miniflare) with a real Queue, a real SQLite Durable
+// Object and a local R2 bucket, built by wrangler and configured from wrangler.toml, in front of
+// the project's mock API (through proxy.mjs, which also serves the pictures and can fail them);
+// webhooks go through a relay that can drop them (as a network can). Used by the tests and
+// bench/cloudflare.mjs.
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
-import { startMock, SEEDED } from '../../../tests/mock/server.mjs';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import { startMock, SEEDED, API_PREFIX } from '../../../tests/mock/server.mjs';
+import { startProxy } from './proxy.mjs';
 
 export { SEEDED };
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -16,43 +20,17 @@ export const TOKEN = 'user:12345-sandbox';
 export const API_KEY = 'test-api-key';
 const COMPAT_DATE = '2026-04-01'; // workerd refuses a date newer than its build
 
-/** The few TOML shapes wrangler.toml uses: [table], [[array]], key = "str" | number | ["str"]. */
-export function readWranglerToml(file = path.join(EXAMPLE, 'wrangler.toml')) {
-  const root = {};
-  let cur = root;
-  for (const raw of fs.readFileSync(file, 'utf8').split('\n')) {
-    const line = raw.replace(/\s+#.*$/, '').replace(/^#.*$/, '').trim();
-    if (!line) continue;
-    let m;
-    if ((m = /^\[\[([\w.]+)\]\]$/.exec(line))) {
-      const keys = m[1].split('.');
-      const parent = keys.slice(0, -1).reduce((o, k) => (o[k] ??= {}), root);
-      (parent[keys.at(-1)] ??= []).push((cur = {}));
-    } else if ((m = /^\[([\w.]+)\]$/.exec(line))) {
-      cur = m[1].split('.').reduce((o, k) => (o[k] ??= {}), root);
-    } else if ((m = /^([\w]+)\s*=\s*(.+)$/.exec(line))) {
-      cur[m[1]] = JSON.parse(m[2]);
-    } else throw new Error(`wrangler.toml: cannot read ${JSON.stringify(raw)}`);
-  }
-  return root;
-}
-
-/** Miniflare options for the bindings wrangler.toml declares (one copy of those facts). */
-export function bindingsFromToml(toml) {
-  const producer = toml.queues.producers[0];
-  const consumer = toml.queues.consumers[0];
-  const dObj = toml.durable_objects.bindings[0];
-  return {
-    queueProducers: { [producer.binding]: { queueName: producer.queue } },
-    queueConsumers: {
-      [consumer.queue]: {
-        maxBatchSize: consumer.max_batch_size, maxBatchTimeout: consumer.max_batch_timeout,
-        maxRetries: consumer.max_retries, retryDelay: consumer.retry_delay,
-      },
-    },
-    durableObjects: { [dObj.name]: { className: dObj.class_name, useSQLite: toml.migrations[0].new_sqlite_classes.includes(dObj.class_name) } },
-    vars: toml.vars,
-  };
+/**
+ * Miniflare options for the bindings wrangler.toml declares, read by wrangler itself
+ * (`unstable_getMiniflareWorkerOptions`, the reader `wrangler dev` uses): one copy of those facts.
+ * `r2: false` leaves the R2 bucket out (the Worker without it).
+ */
+export function wranglerBindings({ r2 = true } = {}) {
+  const { workerOptions: w } = unstable_getMiniflareWorkerOptions(path.join(EXAMPLE, 'wrangler.toml'));
+  return JSON.parse(JSON.stringify({ // plain data (wrangler's objects have other prototypes)
+    queueProducers: w.queueProducers, queueConsumers: w.queueConsumers, durableObjects: w.durableObjects,
+    r2Buckets: r2 ? w.r2Buckets : {}, vars: w.bindings,
+  }));
 }
 
 const WRANGLER = path.resolve(EXAMPLE, '../../node_modules/.bin/wrangler');
@@ -150,21 +128,39 @@ export function mostRunning(mock) {
 }
 
 /**
- * Starts mock + relay + the Worker in workerd. `vars` override wrangler.toml's [vars]; `pkgDir`
- * (optional) is a built package folder to bundle instead of node_modules' (see `exampleWith`).
- * Returns { mock, relay, mf, url, api(method, path, body), close() }.
+ * Starts mock + proxy + relay + the Worker in workerd. `vars` override wrangler.toml's [vars];
+ * `r2: false` runs without the bucket; `persist` (a folder) keeps the Durable Object's SQLite
+ * there (a later stack on the same folder sees the same ledger); `pkgDir` (optional) is a built
+ * package folder to bundle instead of node_modules' (see `exampleWith`).
+ * Returns { mock, proxy, relay, mf, url, api(method, path, body), logs(), errors(), close() }.
  */
-export async function startBatchStack({ completeAfterMs = 300, vars = {}, mockOptions = {}, pkgDir } = {}) {
+export async function startBatchStack({ completeAfterMs = 300, vars = {}, mockOptions = {}, pkgDir, r2 = true, persist } = {}) {
   const { dir, script } = await bundle(pkgDir);
   const mock = await startMock({ completeAfterMs, ...mockOptions });
+  const proxy = await startProxy(mock.url);
   const relay = await startRelay();
-  const b = bindingsFromToml(readWranglerToml());
+  const b = wranglerBindings({ r2 });
+  const lines = []; // workerd's stdout and stderr (console.debug/log and console.warn/error)
+  const errors = []; // stderr alone
+  const collect = (stream, ...into) => {
+    let rest = '';
+    stream.on('data', (chunk) => {
+      const parts = (rest + chunk).split('\n');
+      rest = parts.pop();
+      for (const list of into) {
+        list.push(...parts);
+        if (list.length > 20_000) list.splice(0, list.length - 20_000);
+      }
+    });
+  };
   const mf = new Miniflare({
     modules: true, scriptPath: script, modulesRoot: dir,
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }, { type: 'ESModule', include: ['**/*.js'] }],
     compatibilityDate: COMPAT_DATE, host: '127.0.0.1', port: 0,
-    queueProducers: b.queueProducers, queueConsumers: b.queueConsumers, durableObjects: b.durableObjects,
-    bindings: { ...b.vars, USEAPI_TOKEN: TOKEN, API_KEY, UPSTREAM: mock.baseUrl, PUBLIC_URL: relay.url, ...vars },
+    queueProducers: b.queueProducers, queueConsumers: b.queueConsumers, durableObjects: b.durableObjects, r2Buckets: b.r2Buckets,
+    ...(persist ? { durableObjectsPersist: persist } : {}),
+    bindings: { ...b.vars, USEAPI_TOKEN: TOKEN, API_KEY, UPSTREAM: proxy.url + API_PREFIX, PUBLIC_URL: relay.url, ...vars },
+    handleRuntimeStdio(stdout, stderr) { collect(stdout, lines); collect(stderr, lines, errors); },
   });
   const url = (await mf.ready).href.replace(/\/$/, '');
   relay.target = url;
@@ -176,10 +172,14 @@ export async function startBatchStack({ completeAfterMs = 300, vars = {}, mockOp
     return { status: r.status, json, text };
   };
   return {
-    mock, relay, mf, url, api,
+    mock, proxy, relay, mf, url, api,
+    /** The Worker's log lines so far (workerd's stdout and stderr), and those at error level. */
+    logs: () => [...lines],
+    errors: () => [...errors],
     async close() {
       await mf.dispose();
       await relay.close();
+      await proxy.close();
       await mock.close();
     },
   };
