@@ -2,7 +2,8 @@
 // keep failing, batches deleted with their objects, and the Worker without a bucket.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBatchStack, requests, waitFor, allItems, API_KEY } from './harness.mjs';
+import { startBatchStack, requests, waitFor, allItems, API_KEY, TOKEN } from './harness.mjs';
+import { startMock } from '../../../tests/mock/server.mjs';
 
 const FAST = { POLL_AFTER_MS: '1500', POLL_EVERY_MS: '500', UNKNOWN_HOLD_MS: '3000', SUBMIT_LEASE_MS: '30000', STORE_TRIES: '3' };
 const stored = (s) => s.queued === 0 && s.running === 0 && s.storage.pending === 0;
@@ -83,9 +84,31 @@ describe('pictures in R2 (STORE_TRIES=3, RETAIN_DAYS=1)', () => {
   });
 });
 
+/** The size of the picture the mock reports for the upscale `request`: measured on a mock of its
+ * own (a picture is a pure function of the request), so a cap set from it stays right whatever the
+ * mock draws. */
+async function pictureBytes(request) {
+  const mock = await startMock({ completeAfterMs: 0, quiet: true });
+  try {
+    const call = (method, p, body) => fetch(mock.baseUrl + p, {
+      method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body),
+    }).then((r) => r.json());
+    let job = await call('POST', '/images/upscale', request);
+    while (job.status === 'created') job = await call('GET', `/images/${encodeURIComponent(job.jobid)}`);
+    assert.equal(job.status, 'completed', JSON.stringify(job));
+    return (await (await fetch(job.response.images[0].imageUrl)).arrayBuffer()).byteLength;
+  } finally {
+    await mock.close();
+  }
+}
+
 describe('a picture over MAX_IMAGE_BYTES', () => {
   let st;
-  before(async () => { st = await startBatchStack({ completeAfterMs: 300, vars: { ...FAST, MAX_IMAGE_BYTES: '100000' } }); });
+  let cap;
+  before(async () => {
+    cap = (await pictureBytes(requests(1)[0])) - 1; // one byte short of the picture the job makes
+    st = await startBatchStack({ completeAfterMs: 300, vars: { ...FAST, MAX_IMAGE_BYTES: String(cap) } });
+  });
   after(() => st?.close());
 
   test('is refused at its first try (no retry can help), nothing written, the item keeps its job', async () => {
@@ -94,7 +117,7 @@ describe('a picture over MAX_IMAGE_BYTES', () => {
     assert.deepEqual([s.completed, s.storage.failed], [1, 1], JSON.stringify(s));
     const { items: [it] } = await allItems(st.api, id);
     assert.deepEqual([it.stored.error.kind, it.stored.attempts], ['too_large', 1]);
-    assert.match(it.stored.error.message, /MAX_IMAGE_BYTES \(100000\)/);
+    assert.match(it.stored.error.message, new RegExp(`MAX_IMAGE_BYTES \\(${cap}\\)`));
     assert.ok(it.jobid && it.imageUrl);
     const bucket = await st.mf.getR2Bucket('RESULTS');
     assert.equal((await bucket.list({ prefix: `${id}/` })).objects.length, 0);
