@@ -1,6 +1,7 @@
 // The Worker's settings, read from its env (wrangler.toml [vars] and secrets), with their bounds.
 // Only what an operator may have a reason to change is a setting: job times are learned from the
 // jobs (see decide.jobTime), capacity is handed out as slots free (ledger.pump).
+import { longestReplyUrlBytes, MAX_REPLY_URL_BYTES } from './webhooks.mjs';
 
 const int = (env, name, dflt, lo, hi) => {
   const raw = env[name];
@@ -17,6 +18,8 @@ export const RETIRED = Object.freeze(['EXPECTED_JOB_MS', 'SLOT_WAIT_MS']);
 export function config(env) {
   const publicUrl = String(env.PUBLIC_URL ?? '').replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]+/.test(publicUrl)) throw new Error(`PUBLIC_URL must be this Worker's absolute http(s) URL, got ${JSON.stringify(env.PUBLIC_URL)}`);
+  const longest = longestReplyUrlBytes(publicUrl);
+  if (longest > MAX_REPLY_URL_BYTES) throw new Error(`PUBLIC_URL is too long: the jobs' replyUrl (PUBLIC_URL + /webhook?item=…&k=…) would take ${longest} bytes, over the provider's ${MAX_REPLY_URL_BYTES}`);
   if (!env.USEAPI_TOKEN) throw new Error('USEAPI_TOKEN is not set (wrangler secret put USEAPI_TOKEN)');
   if (!env.API_KEY) throw new Error('API_KEY is not set (wrangler secret put API_KEY): it guards /batches');
   return {

@@ -5,7 +5,7 @@
 
 /** An item's life: queued (parked, or dispatched to a freed slot) → submitting → created(jobid)
  * → completed | failed; `unknown` when a POST ended ambiguously (the job may exist) until a
- * confirmed webhook with its replyRef says. */
+ * call at the item's own signed webhook URL brings a job that GET confirms (onJobClaimed). */
 export const STATUS = Object.freeze({
   QUEUED: 'queued', SUBMITTING: 'submitting', CREATED: 'created', UNKNOWN: 'unknown',
   COMPLETED: 'completed', FAILED: 'failed',
@@ -22,7 +22,8 @@ const REFUSED = new Set(['validation', 'unauthorized', 'payment_required', 'not_
 // ---------------------------------------------------------------------------------------
 // Keys and request bodies
 
-/** The item's key, used as the job's replyRef and in queue messages. */
+/** The item's key: in queue messages, in the job's own webhook URL (signed: webhooks.mjs) and,
+ * for people reading the provider's calls, as its replyRef (never trusted: a body's claim). */
 export const itemKey = (batch, index) => `${batch}/${index}`;
 const BATCH_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const isBatchId = (s) => typeof s === 'string' && BATCH_ID.test(s);
@@ -183,7 +184,7 @@ export function onMessageLost(item, now) {
 export function leaseExpired(item, unknownHoldMs) {
   return {
     ...item, status: STATUS.UNKNOWN, holdUntil: (item.grantedAt ?? 0) + unknownHoldMs,
-    error: { kind: 'unknown', message: 'a consumer stopped during or after its POST; the job may exist, so it is not sent again (reconciled when its webhook comes)' },
+    error: { kind: 'unknown', message: 'a consumer stopped during or after its POST; the job may exist, so it is not sent again (reconciled when its webhook comes to the item\'s own URL)' },
   };
 }
 
@@ -229,28 +230,71 @@ export function onPostFailed(item, err, ctx) { // ctx: {now, unknownHoldMs}
 // Confirmed jobs (webhook confirmed by GET, or a poll)
 
 /**
- * Which item a confirmed job belongs to: by job id, or (for an item whose POST was ambiguous)
- * by the replyRef the provider recorded for the job. A replyRef the body merely claims is not used.
+ * Which item a confirmed job belongs to:
+ *  - by job id, when the ledger recorded it for an item (the ledger's own fact);
+ *  - else the item its webhook URL names with this Worker's tag (`urlItem`, checked by
+ *    webhooks.verifyCall): the provider calls exactly the replyUrl the item's POST gave it;
+ *  - else a replyRef the provider's own job object holds (`replyRefSource: "job"`; today's
+ *    provider records none). A replyRef the call's body merely claims is never used.
+ * The last two only propose the item: onJobClaimed decides whether it takes the job.
  */
-export function matchKey({ jobid, replyRef, replyRefSource }, findByJobid) {
+export function matchKey({ jobid, urlItem = null, replyRef, replyRefSource }, findByJobid) {
   const byJob = findByJobid(jobid);
   if (byJob) return { key: byJob, by: 'jobid' };
+  if (parseKey(urlItem)) return { key: urlItem, by: 'url' };
   if (replyRefSource === 'job' && parseKey(replyRef)) return { key: replyRef, by: 'replyRef' };
   return null;
 }
 
-/** Applies a job the API just returned (GET) to its item; a duplicate changes nothing. */
-export function onJobSeen(item, job, now, pollAfterMs) {
-  if (!item) return { item, changed: false };
-  if (item.jobid && item.jobid !== job.jobid) return { item, changed: false }; // not this item's job
-  if (!item.jobid) {
-    // Reconciliation: the ambiguous POST did create this job.
-    if (item.status !== STATUS.UNKNOWN && item.status !== STATUS.SUBMITTING) return { item, changed: false };
-    const found = { ...item, status: STATUS.CREATED, jobid: job.jobid, createdAt: now, nextPollAt: now + pollAfterMs, polls: 0, reconciled: true, error: null, holdUntil: null };
-    return { item: applyJob(found, job, now), changed: true };
-  }
+/** Applies a job the API just returned (GET, a webhook matched by job id or a poll) to the item
+ * that has it; a duplicate changes nothing; another job id does not touch the item. */
+export function onJobSeen(item, job, now) {
+  if (!item || item.jobid !== job.jobid) return { item, changed: false };
   const next = applyJob(item, job, now);
   return { item: next, changed: next !== item };
+}
+
+/** How much earlier than the item's grant (the Worker's clock) its job may say it was created
+ * (the provider's clock) and still be the job of that grant's POST. */
+export const CLOCK_SKEW_MS = 10 * 60_000;
+
+/** Why `job` cannot be the job the item's POST created, or null: the provider's echo of the
+ * request (source job, image index, resolution) is the item's, and the job is not older than
+ * the grant of its POST. A field the provider does not echo is not held against it. */
+export function notItsJob(item, job) {
+  const req = item.request;
+  if (!req) return 'the item was never sent';
+  if (job.type !== undefined && job.type !== 'upscale') return `a job of type ${JSON.stringify(job.type)}`;
+  const want = { jobid: req.jobid, imageIndex: req.imageIndex ?? 0, resolution: req.upscaleResolution ?? '4k' };
+  for (const [f, v] of Object.entries(want)) {
+    const echoed = job.request?.[f];
+    if (echoed !== undefined && echoed !== v) return `its request.${f} is ${JSON.stringify(echoed)}, the item's ${JSON.stringify(v)}`;
+  }
+  const created = Date.parse(job.created ?? '');
+  if (item.grantedAt && created < item.grantedAt - CLOCK_SKEW_MS) return `created ${job.created}, before the item was sent`;
+  return null;
+}
+
+/**
+ * A confirmed job the ledger has recorded for no item, proposed for `item` by the item's signed
+ * webhook URL (matchKey). The provider calls that URL only for a job a POST of this item created,
+ * and only this Worker can sign it; the job's facts come from the GET. So an item with no job
+ * yet takes it (`reconciled`) if notItsJob finds nothing against it: an unknown or submitting
+ * item (its POST ended ambiguously, or its consumer stopped before recording), and, as an
+ * anomaly, one whose POST was taken as refused (it is then never sent again). An item that has a
+ * job keeps it and nothing changes: a second job (a possible double charge) or a job that is not
+ * its is reported as an anomaly. Returns {item, changed, taken, why, anomaly?: {event, why}}.
+ */
+export function onJobClaimed(item, job, now, pollAfterMs) {
+  const keep = (why, event) => ({ item, changed: false, taken: false, why, ...(event ? { anomaly: { event, why } } : {}) });
+  if (!item) return keep('no such item (batch deleted?)');
+  const not = notItsJob(item, job);
+  if (not) return keep(`job ${job.jobid} was sent to this item's webhook URL but is not its job: ${not}`, 'foreign_job');
+  if (item.jobid) return keep(`second job ${job.jobid} for item with ${item.jobid}: a possible double charge, not adopted`, 'second_job');
+  const found = { ...item, status: STATUS.CREATED, jobid: job.jobid, createdAt: now, nextPollAt: now + pollAfterMs, polls: 0, reconciled: true, error: null, holdUntil: null, doneAt: null };
+  const r = { item: applyJob(found, job, now), changed: true, taken: true, why: `its job, found by its own webhook URL (item was ${item.status})` };
+  if (item.status === STATUS.UNKNOWN || item.status === STATUS.SUBMITTING) return r;
+  return { ...r, anomaly: { event: 'job_after_refusal', why: `a POST taken as refused (item ${item.status}) created job ${job.jobid}: adopted, never sent again` } };
 }
 
 /** The item after its job was seen in `job.status`; the same object when nothing changes. */

@@ -116,7 +116,7 @@ export class Housekeeping {
       const job = await l.client.getJob(item.jobid, { maxRetries: 1, timeoutMs: 10_000 });
       const fresh = l.load(key); // a webhook may have come meanwhile
       if (!fresh) return;
-      const r = D.onJobSeen(fresh, job, Date.now(), D.firstPollMs(l.jobMs, l.cfg.pollAfterMs));
+      const r = D.onJobSeen(fresh, job, Date.now());
       const next = r.item.status === S.CREATED ? D.afterPoll(r.item, Date.now(), l.cfg.pollEveryMs) : r.item;
       l.changed(next, fresh);
       if (next.status !== S.CREATED) log.debug('poll', { key, status: next.status, why: 'no webhook came: the poll found the job ended' });

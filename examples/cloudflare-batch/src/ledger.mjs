@@ -176,22 +176,34 @@ export class Ledger extends DurableObject {
 
   // ---- RPC: confirmed jobs ----
 
-  /** A job confirmed by GET (from a webhook): updates its item; a duplicate or stranger changes nothing. */
-  async jobSeen({ job, replyRef, replyRefSource }) {
-    const m = D.matchKey({ jobid: job.jobid, replyRef, replyRefSource }, (jobid) => {
+  /**
+   * A job confirmed by GET (from a webhook): updates the item that has it, or offers it to the
+   * item its signed webhook URL names (`urlItem`; decide.onJobClaimed). A duplicate, a stranger
+   * or a forgery changes nothing; a second job or a job that is not the item's is logged as an error.
+   */
+  async jobSeen({ job, urlItem = null, replyRef, replyRefSource }) {
+    const m = D.matchKey({ jobid: job.jobid, urlItem, replyRef, replyRefSource }, (jobid) => {
       const r = this.one('SELECT batch, idx FROM items WHERE jobid = ?', jobid);
       return r ? D.itemKey(r.batch, r.idx) : null;
     });
-    if (!m) return { matched: false };
+    if (!m) {
+      log.debug('webhook_unmatched', { jobid: job.jobid, why: 'a job this ledger does not know, at no item\'s own URL' });
+      return { matched: false };
+    }
+    if (m.by === 'jobid' && urlItem && urlItem !== m.key) log.anomaly('webhook_url_mismatch', { key: m.key, urlItem, jobid: job.jobid, why: 'the job is recorded for another item than its URL names: applied to the recorded one' });
     const item = this.load(m.key);
-    const r = D.onJobSeen(item, job, Date.now(), D.firstPollMs(this.jobMs, this.cfg.pollAfterMs));
+    const now = Date.now();
+    const r = m.by === 'jobid' ? D.onJobSeen(item, job, now) : D.onJobClaimed(item, job, now, D.firstPollMs(this.jobMs, this.cfg.pollAfterMs));
+    if (r.anomaly) log.anomaly(r.anomaly.event, { key: m.key, jobid: job.jobid, by: m.by, ...(item?.jobid ? { itemJobid: item.jobid } : {}), why: r.anomaly.why });
+    else if (r.why) log.debug('job_claimed', { key: m.key, jobid: job.jobid, by: m.by, taken: r.taken, why: r.why });
     if (r.changed) {
       this.changed(r.item, item);
       log.debug('job_seen', { key: m.key, by: m.by, status: r.item.status });
       this.house.schedule();
       await this.pump();
     }
-    return { matched: !!item, by: m.by, changed: r.changed, status: r.item?.status };
+    const matched = !!item && (m.by === 'jobid' || r.taken);
+    return { matched, by: m.by, changed: r.changed, ...(matched ? { status: r.item.status } : {}) };
   }
 
   /** Saves an item that changed; a job that just ended teaches the job time and gets its

@@ -7,13 +7,14 @@ import { config, RETIRED } from './config.mjs';
 import * as D from './decide.mjs';
 import * as log from './log.mjs';
 import { storeImages, servePicture } from './results.mjs';
+import { webhookKeys, replyUrlFor, verifyCall, sameSecret } from './webhooks.mjs';
 
 export { Ledger } from './ledger.mjs';
 
 const MAX_BODY_BYTES = 16 << 20;
 const json = (status, body) => Response.json(body, { status, headers: { 'Cache-Control': 'no-store' } });
 
-let cached; // per isolate: settings, client and webhook secret for this env
+let cached; // per isolate: settings, client and webhook keys for this env
 
 async function setup(env) {
   if (cached?.env === env) return cached;
@@ -23,24 +24,10 @@ async function setup(env) {
   // A long Retry-After is not waited out in the consumer: the item is parked and the ledger runs
   // fewer jobs until it is over (decide.busyLimit).
   const client = new DreaminaClient({ token: cfg.token, maxRetryAfterMs: 5_000, ...(cfg.upstream ? { baseUrl: cfg.upstream } : {}) });
-  const secret = await webhookSecret(cfg.token);
-  cached = { env, cfg, client, secret, replyUrl: `${cfg.publicUrl}/webhook?k=${secret}` };
+  const keys = await webhookKeys(cfg.token);
+  // Each job's own webhook URL: names its item, signed (webhooks.mjs).
+  cached = { env, cfg, client, keys, replyUrl: (key) => replyUrlFor(cfg.publicUrl, keys, key) };
   return cached;
-}
-
-/** The `k` of replyUrl: derived from the token, so a forger who does not know it gets a 403. */
-async function webhookSecret(token) {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(token), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode('dreamina-batch webhook')));
-  return [...mac.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function sameSecret(a, b) {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
 }
 
 const ledger = (env, cfg) => env.LEDGER.get(env.LEDGER.idFromName(cfg.account));
@@ -72,13 +59,14 @@ async function postBatch(request, env, s, hooks) {
   }
   const parsed = D.parseBatchBody(body);
   if (parsed.error) return json(parsed.status, { error: parsed.error });
-  const entries = [];
-  for (const item of parsed.items) {
-    const error = await validate(s.client, item, s.replyUrl);
-    entries.push(error ? { error } : { request: item });
-  }
   // With an Idempotency-Key, a retried POST (after a timeout or a 5xx) finds its batch again.
   const id = idemKey === null ? crypto.randomUUID() : await D.batchIdFor(idemKey);
+  const replyUrl = await s.replyUrl(D.itemKey(id, parsed.items.length - 1)); // the longest of this batch
+  const entries = [];
+  for (const item of parsed.items) {
+    const error = await validate(s.client, item, replyUrl);
+    entries.push(error ? { error } : { request: item });
+  }
   const digest = idemKey === null ? null : await D.sha256(JSON.stringify(parsed.items));
   const stored = await ledger(env, s.cfg).createBatch(id, entries, digest);
   if (stored.conflict) return json(409, { error: 'this Idempotency-Key was used for a different batch', id });
@@ -126,8 +114,11 @@ async function getPicture(url, id, indexText, env, s) {
   return (await servePicture(env.RESULTS, found.key)) ?? json(404, { error: 'the stored picture is missing from the bucket' });
 }
 
+/** POST /webhook?item=…&k=…: a job's own URL (or ?k=… of earlier versions). The call's body is
+ * only a hint: handleWebhook confirms the job by GET; the item comes from the signed URL. */
 async function webhook(request, url, env, s) {
-  if (!sameSecret(url.searchParams.get('k') ?? '', s.secret)) return json(403, { error: 'bad webhook key' });
+  const call = await verifyCall(url.searchParams, s.keys);
+  if (!call) return json(403, { error: 'bad webhook key' });
   let confirmed;
   try {
     confirmed = await handleWebhook(request, { client: s.client, timeoutMs: 10_000 });
@@ -136,7 +127,7 @@ async function webhook(request, url, env, s) {
     const status = e?.kind === 'validation' ? 400 : e?.kind === 'not_found' ? 404 : 502;
     return json(status, { ignored: true, error: D.errorInfo(e) });
   }
-  const r = await ledger(env, s.cfg).jobSeen({ job: confirmed.job, replyRef: confirmed.replyRef, replyRefSource: confirmed.replyRefSource });
+  const r = await ledger(env, s.cfg).jobSeen({ job: confirmed.job, urlItem: call.item, replyRef: confirmed.replyRef, replyRefSource: confirmed.replyRefSource });
   return json(200, { ...r, jobid: confirmed.jobid });
 }
 
@@ -145,6 +136,7 @@ async function consume(msg, env, s, hooks) {
   const key = msg.body?.k;
   if (!D.parseKey(key)) return msg.ack(); // not ours
   if (msg.body.op === 'store') return storePictures(msg, key, env, s);
+  const replyUrl = await s.replyUrl(key); // before a slot is taken: nothing can fail between it and the POST
   const stub = ledger(env, s.cfg);
   const d = await stub.deliver(key, msg.attempts);
   if (d.action === 'retry') return msg.retry({ delaySeconds: d.delaySeconds });
@@ -156,7 +148,7 @@ async function consume(msg, env, s, hooks) {
   let job;
   try {
     // 3 tries × 30 s at most: well inside SUBMIT_LEASE_MS, so no second delivery takes over meanwhile.
-    job = await s.client.upscale({ ...d.request, replyUrl: s.replyUrl, replyRef: key }, { maxRetries: 2, timeoutMs: 30_000 });
+    job = await s.client.upscale({ ...d.request, replyUrl, replyRef: key }, { maxRetries: 2, timeoutMs: 30_000 });
   } catch (e) {
     const r = await stub.postFailed(key, D.errorInfo(e));
     return r.action === 'retry' ? msg.retry({ delaySeconds: r.delaySeconds }) : msg.ack();

@@ -1,5 +1,5 @@
 // The batch Worker's decisions on the host: deliveries and redeliveries, POST outcomes,
-// reconciliation by replyRef, polling, capacity delays, request checks.
+// reconciliation at an item's own webhook URL, polling, capacity delays, request checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as D from '../src/decide.mjs';
@@ -11,8 +11,9 @@ const KEY = D.itemKey(BATCH, 7);
 const item = (over = {}) => ({ batch: BATCH, index: 7, status: S.QUEUED, request: { jobid: 'src' }, waits: 0, polls: 0, ...over });
 const ctx = (over = {}) => ({ now: 10_000, attempts: 1, running: 0, limit: 10, unknownHoldMs: 60_000, submitLeaseMs: 30_000, ...over });
 const CFG = { unknownHoldMs: 60_000, submitLeaseMs: 30_000 };
+// The provider's job: its request echo is the item's (source job, image index, default resolution).
 const job = (status, over = {}) => ({
-  jobid: 'jU1', status,
+  jobid: 'jU1', type: 'upscale', status, request: { jobid: 'src', imageIndex: 0, resolution: '4k' },
   ...(status === 'completed' ? { response: { images: [{ imageUrl: 'https://cdn/x.png', width: 4096, height: 3072 }] } } : {}),
   ...(status === 'failed' ? { error: 'fail_code: 2043' } : {}),
   ...over,
@@ -153,36 +154,70 @@ test('POST failures: refused → failed; 429 / provider 503 → parked again, th
   assert.equal(D.onPostFailed(item({ status: S.UNKNOWN, jobid: 'jU1' }), { kind: 'rate_limited' }, c).changed, false, 'an unknown item that found its job stays');
 });
 
-test('a confirmed job matches its item by jobid, or by the replyRef the provider recorded, never by a claimed one', () => {
+test('a confirmed job matches its item by jobid, else by its signed webhook URL, else by the replyRef the provider recorded; never by a claimed one', () => {
   const find = (jobid) => (jobid === 'jKnown' ? 'known-key' : null);
-  assert.deepEqual(D.matchKey({ jobid: 'jKnown', replyRef: KEY, replyRefSource: 'job' }, find), { key: 'known-key', by: 'jobid' });
+  assert.deepEqual(D.matchKey({ jobid: 'jKnown', urlItem: KEY, replyRef: KEY, replyRefSource: 'job' }, find), { key: 'known-key', by: 'jobid' }, 'the ledger\'s record first');
+  assert.deepEqual(D.matchKey({ jobid: 'jNew', urlItem: KEY, replyRef: 'other', replyRefSource: 'body' }, find), { key: KEY, by: 'url' });
   assert.deepEqual(D.matchKey({ jobid: 'jNew', replyRef: KEY, replyRefSource: 'job' }, find), { key: KEY, by: 'replyRef' });
   assert.equal(D.matchKey({ jobid: 'jNew', replyRef: KEY, replyRefSource: 'body' }, find), null, 'a body claim reconciles nothing');
+  assert.equal(D.matchKey({ jobid: 'jNew', urlItem: null, replyRef: KEY }, find), null, 'an old-form URL names no item');
   assert.equal(D.matchKey({ jobid: 'jNew', replyRef: 'order-42', replyRefSource: 'job' }, find), null, 'not one of our keys');
 });
 
-test('reconciliation: an unknown item adopts the job its webhook confirms; completed fills the image', () => {
-  const unknown = item({ status: S.UNKNOWN, holdUntil: 70_000, error: { kind: 'network' } });
-  const r = D.onJobSeen(unknown, job('completed'), 20_000, 5_000);
-  assert.equal(r.changed, true);
-  assert.equal(r.item.status, S.COMPLETED);
-  assert.equal(r.item.jobid, 'jU1');
-  assert.equal(r.item.reconciled, true);
+test('reconciliation: an item whose POST ended ambiguously takes the job at its own webhook URL; completed fills the image', () => {
+  const unknown = item({ status: S.UNKNOWN, grantedAt: 9_000, holdUntil: 70_000, error: { kind: 'network' } });
+  const r = D.onJobClaimed(unknown, job('completed', { created: new Date(9_500).toISOString() }), 20_000, 5_000);
+  assert.deepEqual([r.changed, r.taken, r.anomaly], [true, true, undefined]);
+  assert.deepEqual([r.item.status, r.item.jobid, r.item.reconciled, r.item.error], [S.COMPLETED, 'jU1', true, null]);
   assert.deepEqual([r.item.imageUrl, r.item.width, r.item.height], ['https://cdn/x.png', 4096, 3072]);
-  assert.equal(r.item.error, null);
-  const running = D.onJobSeen(unknown, job('created'), 20_000, 5_000);
-  assert.deepEqual([running.item.status, running.item.jobid, running.item.nextPollAt], [S.CREATED, 'jU1', 25_000]);
-  assert.equal(D.onJobSeen(item({ status: S.QUEUED }), job('completed'), 1, 1).changed, false, 'a queued item was never sent: no adoption');
+  const running = D.onJobClaimed(unknown, job('created'), 20_000, 5_000);
+  assert.deepEqual([running.item.status, running.item.jobid, running.item.nextPollAt, running.item.holdUntil], [S.CREATED, 'jU1', 25_000, null]);
+  assert.equal(D.holdsSlot(running.item, 1e15, CFG), true, 'a job found running holds its slot until it ends');
+  // The consumer stopped after its POST, before recording: the webhook comes while it is still submitting.
+  const died = D.onJobClaimed(item({ status: S.SUBMITTING, grantedAt: 9_000 }), job('completed'), 20_000, 5_000);
+  assert.deepEqual([died.taken, died.item.status, died.anomaly], [true, S.COMPLETED, undefined]);
+  assert.equal(D.onPosted(died.item, job('created'), 21_000, 5_000).changed, false, 'its late POST report then changes nothing');
+  // A POST taken as refused (429) that did create the job: adopted, so it is never sent again, and reported.
+  const queued = D.onJobClaimed(item({ status: S.QUEUED }), job('created'), 20_000, 5_000);
+  assert.deepEqual([queued.taken, queued.item.status, queued.anomaly.event], [true, S.CREATED, 'job_after_refusal']);
+  assert.equal(D.onDelivery(queued.item, ctx()).action, 'ack', 'its message then sends nothing');
+  // A field the provider does not echo is not held against the job (the URL's tag is what binds it).
+  assert.equal(D.onJobClaimed(unknown, job('created', { request: undefined, type: undefined }), 20_000, 5_000).taken, true);
+});
+
+test('a job at an item\'s own URL that cannot be its POST\'s, or a second one, changes nothing and is reported', () => {
+  const unknown = item({ status: S.UNKNOWN, grantedAt: 1_000_000, request: { jobid: 'src', imageIndex: 1, upscaleResolution: '2k' } });
+  const echo = { jobid: 'src', imageIndex: 1, resolution: '2k' };
+  assert.equal(D.onJobClaimed(unknown, job('completed', { request: echo }), 1_100_000, 5_000).taken, true, 'the echo matches');
+  for (const [why, over] of [
+    ['another source', { request: { ...echo, jobid: 'other' } }],
+    ['another image', { request: { ...echo, imageIndex: 0 } }],
+    ['another resolution', { request: { ...echo, resolution: '4k' } }],
+    ['a generation', { type: 'image', request: echo }],
+    ['made before the item was sent', { request: echo, created: new Date(1_000_000 - D.CLOCK_SKEW_MS - 1).toISOString() }],
+  ]) {
+    const r = D.onJobClaimed(unknown, job('completed', over), 1_100_000, 5_000);
+    assert.deepEqual([r.changed, r.taken, r.item, r.anomaly?.event], [false, false, unknown, 'foreign_job'], why);
+  }
+  assert.equal(D.onJobClaimed(unknown, job('completed', { request: echo, created: new Date(1_000_000 - D.CLOCK_SKEW_MS + 1).toISOString() }), 1_100_000, 5_000).taken, true, 'clock skew within bounds');
+  const rejected = item({ status: S.FAILED, request: null, error: { kind: 'validation' } });
+  assert.equal(D.onJobClaimed(rejected, job('completed'), 1, 1).anomaly.event, 'foreign_job', 'an item refused at validation was never sent');
+  const created = item({ status: S.CREATED, jobid: 'jFirst' });
+  const second = D.onJobClaimed(created, job('completed'), 20_000, 5_000);
+  assert.deepEqual([second.changed, second.taken, second.item, second.anomaly.event], [false, false, created, 'second_job']);
+  assert.match(second.anomaly.why, /double charge/);
+  assert.deepEqual([D.onJobClaimed(null, job('completed'), 1, 1).changed, D.onJobClaimed(null, job('completed'), 1, 1).anomaly], [false, undefined], 'a deleted batch');
 });
 
 test('duplicate or stale webhooks change nothing; another job id does not touch the item', () => {
   const created = item({ status: S.CREATED, jobid: 'jU1' });
-  const done = D.onJobSeen(created, job('completed'), 20_000, 5_000).item;
-  assert.equal(D.onJobSeen(done, job('completed'), 21_000, 5_000).changed, false);
-  assert.equal(D.onJobSeen(done, job('failed'), 21_000, 5_000).changed, false, 'a completed item stays completed');
-  assert.equal(D.onJobSeen(created, job('completed', { jobid: 'jOther' }), 20_000, 5_000).changed, false);
-  assert.equal(D.onJobSeen(created, job('created'), 20_000, 5_000).changed, false, 'still running: nothing new');
-  const failed = D.onJobSeen(created, job('failed'), 20_000, 5_000).item;
+  const done = D.onJobSeen(created, job('completed'), 20_000).item;
+  assert.equal(D.onJobSeen(done, job('completed'), 21_000).changed, false);
+  assert.equal(D.onJobSeen(done, job('failed'), 21_000).changed, false, 'a completed item stays completed');
+  assert.equal(D.onJobSeen(created, job('completed', { jobid: 'jOther' }), 20_000).changed, false);
+  assert.equal(D.onJobSeen(item({ status: S.UNKNOWN }), job('completed'), 20_000).changed, false, 'no adoption here: only onJobClaimed adopts');
+  assert.equal(D.onJobSeen(created, job('created'), 20_000).changed, false, 'still running: nothing new');
+  const failed = D.onJobSeen(created, job('failed'), 20_000).item;
   assert.deepEqual([failed.status, failed.error.kind, failed.error.message], [S.FAILED, 'job_failed', 'fail_code: 2043']);
 });
 
@@ -243,7 +278,7 @@ test('reports: counters add up to the total; storage says whether pictures are k
 });
 
 test('pictures: a completed item is stored once a bucket is bound; tries back off; a failure keeps the job id and the provider URL', () => {
-  const done = D.onJobSeen(item({ status: S.CREATED, jobid: 'jU1' }), job('completed'), 20_000, 5_000).item;
+  const done = D.onJobSeen(item({ status: S.CREATED, jobid: 'jU1' }), job('completed'), 20_000).item;
   assert.deepEqual(done.images, [{ imageUrl: 'https://cdn/x.png', width: 4096, height: 3072 }]);
   assert.equal(D.toStore(done, { results: false, now: 1, orphanMs: 10 }), null, 'no bucket: nothing to store');
   const pending = D.toStore(done, { results: true, now: 1, orphanMs: 10 });
