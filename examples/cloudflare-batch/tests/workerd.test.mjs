@@ -2,10 +2,16 @@
 // Object, configured from wrangler.toml, against the project's mock API on 127.0.0.1.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { startBatchStack, requests, waitFor, allItems, mostRunning, TOKEN, API_KEY } from './harness.mjs';
 import { parseKey } from '../src/decide.mjs';
 
 const indexOf = (key) => parseKey(key)?.index;
+/** The webhook key of earlier versions (one for every job: `/webhook?k=`), derived from the token as they did. */
+const LEGACY_K = createHmac('sha256', TOKEN).update('dreamina-batch webhook').digest().subarray(0, 16).toString('hex');
+/** POSTs a webhook call to the Worker: `query` is the URL's query (a job's own, or made up). */
+const hookTo = (st, query, body) => fetch(`${st.url}/webhook?${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  .then(async (r) => ({ status: r.status, json: await r.json() }));
 
 const FAST = { POLL_AFTER_MS: '1500', POLL_EVERY_MS: '500', UNKNOWN_HOLD_MS: '3000', SUBMIT_LEASE_MS: '1000' };
 const settled = (s) => s.queued === 0 && s.running === 0;
@@ -151,8 +157,12 @@ describe('crashes, lost webhooks, forged webhooks', () => {
     assert.ok(items.every((i) => i.status === 'completed' && i.imageUrl), 'all completed with an image');
     assert.equal(jobsOf(st.mock, id).length, 60, 'jobs created = items');
     assert.ok([...postsPerItem(st.mock, id).values()].every((n) => n === 1), 'one POST per item');
-    // 3 and 13 died before recording their job id: the webhook's replyRef (as the provider recorded it) found it.
-    for (const i of [3, 13]) assert.equal(items[i].reconciled, true, `item ${i} reconciled`);
+    // 3 and 13 died before recording their job id: the webhook, called at the item's own signed
+    // URL (the provider records no replyRef in the job), found it.
+    for (const i of [3, 13]) {
+      assert.equal(items[i].reconciled, true, `item ${i} reconciled`);
+      assert.match(st.logs().join('\n'), new RegExp(`event: 'job_claimed',[^}]*key: '${id}/${i}',[^}]*by: 'url',[^}]*taken: true`), `item ${i}: found by its URL`);
+    }
     for (const i of [5, 25]) assert.equal(items[i].reconciled, undefined, `item ${i} had its job id recorded`);
     const crashed = stats.crashes.filter((c) => c.key.startsWith(id));
     assert.deepEqual(crashed.map((c) => `${c.point} ${indexOf(c.key)}`).sort(),
@@ -179,35 +189,57 @@ describe('crashes, lost webhooks, forged webhooks', () => {
     await waitFor(st.api, id, settled, 30_000);
     const before = await allItems(st.api, id);
     const calls = st.mock.webhooks().filter((w) => w.body.replyRef?.startsWith(id));
-    const k = new URL(calls[0].url).searchParams.get('k');
-    const hook = (body, key = k) => fetch(`${st.url}/webhook?k=${key}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-      .then(async (r) => ({ status: r.status, json: await r.json() }));
+    // Each job was given its own URL: its item, and a tag only the Worker can make.
+    const urlOf = (i) => new URL(calls.find((c) => c.jobid === before.items[i].jobid).url);
+    for (const i of [0, 1, 2]) {
+      assert.deepEqual([urlOf(i).pathname, urlOf(i).searchParams.get('item')], ['/webhook', `${id}/${i}`]);
+      assert.match(urlOf(i).searchParams.get('k'), /^[0-9a-f]{32}$/);
+      assert.ok(Buffer.byteLength(urlOf(i).href) <= 1024);
+    }
+    const own = (i) => urlOf(i).search.slice(1);
+    const hook = (body, query) => hookTo(st, query, body);
     const gets = () => st.mock.requests().filter((r) => r.method === 'GET').length;
 
     let n = gets();
-    assert.equal((await hook({ jobid: before.items[0].jobid, status: 'failed' }, 'wrong')).status, 403);
-    assert.equal(gets(), n, 'a call without the key is not even looked up');
+    assert.equal((await hook({ jobid: before.items[0].jobid, status: 'failed' }, `item=${id}%2F0&k=wrong`)).status, 403);
+    const k0 = urlOf(0).searchParams.get('k');
+    assert.equal((await hook({ jobid: before.items[1].jobid }, `item=${id}%2F1&k=${k0}`)).status, 403, 'item 0\'s tag does not sign item 1');
+    assert.equal((await hook({ jobid: before.items[1].jobid }, `k=${k0}`)).status, 403, 'an item\'s tag is not the account key');
+    assert.equal(gets(), n, 'a call without a valid key is not even looked up');
 
     const forgedId = 'j0101000000000000999I-u12345-US:attacker@example.com:dreamina';
-    const forged = await hook({ jobid: forgedId, status: 'completed', replyRef: `${id}/0`, response: { images: [{ imageUrl: 'https://evil.example/x.png' }] } });
+    const forged = await hook({ jobid: forgedId, status: 'completed', replyRef: `${id}/0`, response: { images: [{ imageUrl: 'https://evil.example/x.jpeg' }] } }, own(0));
     assert.equal(forged.status, 404);
     assert.equal(forged.json.ignored, true);
     assert.equal(st.mock.requests().filter((r) => r.jobid === forgedId).length, 1, 'looked up once, not believed');
 
-    const lie = await hook({ jobid: before.items[1].jobid, status: 'failed', replyRef: `${id}/1` });
+    const lie = await hook({ jobid: before.items[1].jobid, status: 'failed', replyRef: `${id}/1` }, own(1));
     assert.deepEqual([lie.status, lie.json.matched, lie.json.changed, lie.json.status], [200, true, false, 'completed'], 'GET says completed, the body is not believed');
 
-    const replay = await hook(calls[2].body);
+    const replay = await hook(calls[2].body, new URL(calls[2].url).search.slice(1));
     assert.deepEqual([replay.status, replay.json.changed], [200, false], 'a duplicate webhook');
 
-    // A real job made outside this Worker whose replyRef names an item that has its own job.
+    // The URL of earlier versions (in-flight jobs of an older deployment) still works, by job id only.
+    const old = await hook({ jobid: before.items[1].jobid }, `k=${LEGACY_K}`);
+    assert.deepEqual([old.status, old.json.matched, old.json.by, old.json.changed], [200, true, 'jobid', false]);
+
+    // A real job made outside this Worker, whose replyRef names item 2 and item 0 (a claim).
     const stranger = await fetch(`${st.mock.baseUrl}/images/upscale`, {
       method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ ...requests(1)[0], replyRef: `${id}/2` }),
     }).then((r) => r.json());
     await new Promise((r) => setTimeout(r, 400));
-    const claimed = await hook({ jobid: stranger.jobid });
-    assert.deepEqual([claimed.status, claimed.json.changed], [200, false]);
+    const claimed = await hook({ jobid: stranger.jobid, replyRef: `${id}/2` }, `k=${LEGACY_K}`);
+    assert.deepEqual([claimed.status, claimed.json.matched, claimed.json.changed], [200, false, undefined], 'a body claim at the account URL: nobody\'s job');
+    // Even at the items' own URLs (as if their tags had leaked): item 2 asked for another picture;
+    // item 0 asked for the same one, but has its own job. Nothing changes; both are logged as errors.
+    const at2 = await hook({ jobid: stranger.jobid }, own(2));
+    assert.deepEqual([at2.status, at2.json.matched, at2.json.changed], [200, false, false]);
+    const at0 = await hook({ jobid: stranger.jobid }, own(0));
+    assert.deepEqual([at0.status, at0.json.matched, at0.json.changed], [200, false, false]);
+    const errors = st.errors().join('\n');
+    assert.match(errors, new RegExp(`event: 'foreign_job'[^}]*'${id}/2'`));
+    assert.match(errors, new RegExp(`event: 'second_job'[^}]*'${id}/0'`));
 
     const after = await allItems(st.api, id);
     assert.deepEqual(after.items, before.items, 'the ledger is unchanged');
@@ -266,6 +298,20 @@ describe('ambiguous POST failures (connection reset after the job was created)',
     assert.equal(jobsOf(st.mock, batch).length, 1, 'the job exists upstream: sending again would bill twice');
     const stats = (await st.api('GET', '/__test/stats')).json;
     assert.equal(stats.running, 0, 'its slot was released after UNKNOWN_HOLD_MS');
+
+    // The lost call, sent again: with its body's claim alone (at the account URL) it reconciles
+    // nothing; at the item's own URL, as the provider made it, it does.
+    const [job] = jobsOf(st.mock, batch);
+    const call = st.mock.webhooks().find((w) => w.jobid === job.jobid);
+    assert.equal(call.status, 503, 'the provider\'s call was lost');
+    const claim = await hookTo(st, `k=${LEGACY_K}`, call.body);
+    assert.deepEqual([claim.status, claim.json.matched], [200, false]);
+    assert.equal((await st.api('GET', `/batches/${batch}`)).json.unknown, 1, 'still unknown');
+    const again = await hookTo(st, new URL(call.url).search.slice(1), call.body);
+    assert.deepEqual([again.status, again.json.matched, again.json.by, again.json.status], [200, true, 'url', 'completed']);
+    const found = (await st.api('GET', `/batches/${batch}`)).json.items[0];
+    assert.deepEqual([found.status, found.jobid, found.reconciled], ['completed', job.jobid, true]);
+    assert.deepEqual([...postsPerItem(st.mock, batch).values()], [1], 'still one POST');
   });
 });
 
