@@ -5,12 +5,11 @@
 use std::cell::OnceCell;
 
 use js_sys::{Array, JsString, Reflect, JSON};
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, AbortSignal, Headers};
 
-use super::convert::to_val;
+use super::convert::{object, to_val, Prop};
 use super::fetch::{guarded, head, header, request_init, text, Fetcher};
 use super::timer::{self, is_aborted, Raced};
 use crate::engine::{HttpRequest, Transport};
@@ -259,32 +258,22 @@ impl RequestHeaders {
     }
 }
 
-/// A request body: the flat object serialised into a JS object by serde-wasm-bindgen, then
-/// `JSON.stringify` (JS formats the numbers, so the binary does not have to).
+/// A request body: the flat object built into a JS object by serde-wasm-bindgen (the one
+/// object builder, `convert::object`), then `JSON.stringify` (JS formats the numbers, so the
+/// binary does not have to).
 fn json_body(obj: &JsonObject) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    JsonBody(obj)
-        .serialize(&serializer)
-        .ok()
-        .and_then(|o| JSON::stringify(&o).ok())
-        .map_or_else(|| "{}".into(), JsValue::from)
-}
-
-/// A `JsonObject` as a JSON object, keys in order.
-struct JsonBody<'a>(&'a JsonObject);
-
-impl Serialize for JsonBody<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (key, value) in self.0 {
-            match value {
-                Scalar::Str(v) => map.serialize_entry(key, v)?,
-                Scalar::Int(v) => map.serialize_entry(key, &(*v as f64))?,
-                Scalar::Num(v) => map.serialize_entry(key, v)?,
-            }
-        }
-        map.end()
-    }
+    let props: Vec<(&str, Prop)> = obj
+        .iter()
+        .map(|(key, value)| {
+            let value = match value {
+                Scalar::Str(v) => Prop::Str(Some(v)),
+                Scalar::Int(v) => Prop::Num(Some(*v as f64)),
+                Scalar::Num(v) => Prop::Num(Some(*v)),
+            };
+            (*key, value)
+        })
+        .collect();
+    JSON::stringify(&object(&props)).map_or_else(|_| "{}".into(), JsValue::from)
 }
 
 /// The property names read from every body, made into JS strings once per thread.
