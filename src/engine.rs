@@ -1,6 +1,8 @@
 //! The request/retry loop and the poll loop, written against a small `Transport` trait so they
 //! run on the host with a fake clock in tests, and on `fetch` + timers in wasm.
 
+use std::future::Future;
+
 use crate::endpoint::{Answers, Endpoint, Method, CANCEL, GET_JOB, UPLOAD_IMAGE};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonObject;
@@ -108,8 +110,18 @@ pub async fn send<T: Transport>(
                 t.sleep(delay).await?;
                 attempt += 1;
             }
-            _ => return Err(err),
+            _ => return Err(noted(err, req)),
         }
+    }
+}
+
+/// A POST's failure that may have reached the API says so (a job POST: the job may have been
+/// created; an upload: the picture may have been uploaded). One place for both notes.
+fn noted(err: Error, req: &HttpRequest) -> Error {
+    match (req.method, ambiguous_post_note(&err)) {
+        (Method::Post, Some(_)) if req.picture.is_some() => err.with_note(UPLOAD_NOTE),
+        (Method::Post, Some(note)) => err.with_note(note),
+        _ => err,
     }
 }
 
@@ -129,10 +141,6 @@ pub async fn submit<T: Transport>(
     send(t, &req, policy, f64::INFINITY, retry_rate_limits)
         .await
         .and_then(job_doc)
-        .map_err(|e| match ambiguous_post_note(&e) {
-            Some(note) => e.with_note(note),
-            None => e,
-        })
 }
 
 /// `GET /images/{jobid}`, with no attempt past `deadline_ms` (`f64::INFINITY` for none).
@@ -150,17 +158,27 @@ pub async fn get_job<T: Transport>(
         .and_then(job_doc)
 }
 
-/// One call of any endpoint (a `Path::Segment` one with `segment`): its parsed document.
-pub async fn call<T: Transport>(
+/// One request of any endpoint, retried as `send` allows: its parsed document.
+pub async fn request<T: Transport>(
     t: &T,
+    req: HttpRequest,
+    policy: &RetryPolicy,
+) -> Result<T::Doc> {
+    Ok(send(t, &req, policy, f64::INFINITY, true).await?.1)
+}
+
+/// One call of an endpoint without a body (a `Path::Segment` one with `segment`): its parsed
+/// document.
+pub fn call<'a, T: Transport>(
+    t: &'a T,
     endpoint: &Endpoint,
     base_url: &str,
     segment: &str,
     timeout_ms: u32,
-    policy: &RetryPolicy,
-) -> Result<T::Doc> {
+    policy: &'a RetryPolicy,
+) -> impl Future<Output = Result<T::Doc>> + 'a {
     let req = HttpRequest::to(endpoint, base_url, segment, None, timeout_ms);
-    Ok(send(t, &req, policy, f64::INFINITY, true).await?.1)
+    request(t, req, policy)
 }
 
 /// What an upload failure that may have reached the API says.
@@ -169,23 +187,19 @@ pub const UPLOAD_NOTE: &str = "The picture may have been uploaded; it was not se
 /// `POST /assets/{account}` of a picture of type `picture` (its bytes are the transport's):
 /// repeated only when the server certainly did not take it, as a job-creating POST; a failure
 /// that may have reached the API says so. Answers the asset object.
-pub async fn upload<T: Transport>(
-    t: &T,
+pub fn upload<'a, T: Transport>(
+    t: &'a T,
     base_url: &str,
     account: &str,
     picture: ImageType,
     timeout_ms: u32,
-    policy: &RetryPolicy,
-) -> Result<T::Doc> {
+    policy: &'a RetryPolicy,
+) -> impl Future<Output = Result<T::Doc>> + 'a {
     let req = HttpRequest {
         picture: Some(picture),
         ..HttpRequest::to(&UPLOAD_IMAGE, base_url, account, None, timeout_ms)
     };
-    match send(t, &req, policy, f64::INFINITY, true).await {
-        Ok((_, asset)) => Ok(asset),
-        Err(e) if ambiguous_post_note(&e).is_some() => Err(e.with_note(UPLOAD_NOTE)),
-        Err(e) => Err(e),
-    }
+    request(t, req, policy)
 }
 
 /// After an abort, cancels `jobid` (`DELETE /scheduler/{jobid}`) through `t`, a transport the

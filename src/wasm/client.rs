@@ -16,10 +16,9 @@ use crate::config::client_config;
 use crate::endpoint::{
     Endpoint, CANCEL, GENERATE, GET_ACCOUNT, GET_JOB, LIST_ACCOUNTS, LIST_RUNNING, UPSCALE,
 };
-use crate::engine;
+use crate::engine::{self, HttpRequest};
 use crate::options::{call_options, wait_options};
 use crate::validate;
-use crate::value::Val;
 
 /// A client of the Dreamina upscale API. Cheap to create; share one per token.
 #[wasm_bindgen]
@@ -67,7 +66,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "UpscaleRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.start(&UPSCALE, request, options)
+        self.call(&UPSCALE, Arg::Request(request), options)
     }
 
     /// `upscale` then `waitForJob`; `onUpdate` also sees the created job. A failure after the
@@ -88,7 +87,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "GenerateRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.start(&GENERATE, request, options)
+        self.call(&GENERATE, Arg::Request(request), options)
     }
 
     /// `generate` then `waitForJob`; `onUpdate` also sees the created job. A failure after the
@@ -109,7 +108,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call(&GET_JOB, Some((&JOB_ID, jobid)), options)
+        self.call(&GET_JOB, Arg::Segment(&JOB_ID, jobid), options)
     }
 
     /// Cancels an executing job (`DELETE /scheduler/{jobid}`): one still "created" fails with
@@ -121,7 +120,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call(&CANCEL, Some((&JOB_ID, jobid)), options)
+        self.call(&CANCEL, Arg::Segment(&JOB_ID, jobid), options)
     }
 
     /// The linked accounts (`GET /accounts`), keyed by `REGION:email`; `{}` when none is linked.
@@ -130,7 +129,7 @@ impl DreaminaClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call(&LIST_ACCOUNTS, None, options)
+        self.call(&LIST_ACCOUNTS, Arg::Nothing, options)
     }
 
     /// One linked account (`GET /accounts/{account}`, `account` as `REGION:email`): its
@@ -141,7 +140,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "string")] account: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call(&GET_ACCOUNT, Some((&ACCOUNT, account)), options)
+        self.call(&GET_ACCOUNT, Arg::Segment(&ACCOUNT, account), options)
     }
 
     /// The jobs executing now (`GET /scheduler`), grouped by account.
@@ -150,7 +149,7 @@ impl DreaminaClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call(&LIST_RUNNING, None, options)
+        self.call(&LIST_RUNNING, Arg::Nothing, options)
     }
 
     /// Polls a job until it completes; rejects if it fails, times out or is aborted.
@@ -191,29 +190,34 @@ const ACCOUNT: SegmentArg = SegmentArg {
     is_jobid: false,
 };
 
+/// What a call sends beside its options.
+enum Arg {
+    Nothing,
+    /// An argument sent as the path segment.
+    Segment(&'static SegmentArg, JsValue),
+    /// A request object checked with the endpoint's rules: the body of a job-creating POST.
+    Request(JsValue),
+}
+
 impl DreaminaClient {
-    /// One call of `endpoint` under the call options, with its path segment when it has one
-    /// (an argument checked as one): resolves with the answer.
-    fn call(
-        &self,
-        endpoint: &'static Endpoint,
-        segment: Option<(&'static SegmentArg, JsValue)>,
-        options: JsValue,
-    ) -> Promise {
+    /// One call of `endpoint` under the call options, with its path segment or its request
+    /// body when it has one (each checked first): resolves with the answer. For `upscale` and
+    /// `generate`, the one job-creating POST (repeated only when the API certainly did not
+    /// take it), resolving with the created job.
+    fn call(&self, endpoint: &'static Endpoint, arg: Arg, options: JsValue) -> Promise {
         let inner = self.inner.clone();
-        let (arg, value) = segment.unzip();
-        let given = value.as_ref().and_then(JsValue::as_string);
         // A failure about a job carries its id.
-        let jobid = given.clone().filter(|_| arg.is_some_and(|a| a.is_jobid));
-        let val = match (given, &value) {
-            (Some(s), _) => Val::Str(s),
-            (None, Some(v)) => to_val(v),
-            (None, None) => Val::Missing,
+        let jobid = match &arg {
+            Arg::Segment(a, value) if a.is_jobid => value.as_string(),
+            _ => None,
         };
         spawn(jobid, async move {
-            let segment = match arg {
-                Some(arg) => validate::segment(arg.field, &val, arg.what)?,
-                None => String::new(),
+            let (segment, body) = match &arg {
+                Arg::Segment(a, value) => {
+                    (validate::segment(a.field, &to_val(value), a.what)?, None)
+                }
+                Arg::Request(request) => (String::new(), Some(check_request(endpoint, request)?)),
+                Arg::Nothing => (String::new(), None),
             };
             let opts = options::read(&options, true, call_options)?;
             let t = inner.transport(opts.signal.as_ref());
@@ -222,22 +226,8 @@ impl DreaminaClient {
                 inner.timeout(call.timeout_ms),
                 inner.policy(call.max_retries),
             );
-            let base = &inner.config.base_url;
-            engine::call(&t, endpoint, base, &segment, timeout, &policy).await
-        })
-    }
-
-    /// `upscale` / `generate`: one job-creating POST to `endpoint`, under the call options.
-    fn start(&self, endpoint: &'static Endpoint, request: JsValue, options: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        spawn(None, async move {
-            let body = check_request(endpoint, &request)?;
-            let opts = options::read(&options, true, call_options)?;
-            let (signal, call) = (opts.signal.as_ref(), &opts.checked);
-            let created = inner
-                .create(endpoint, body, signal, call.timeout_ms, call.max_retries)
-                .await?;
-            Ok(created.doc)
+            let req = HttpRequest::to(endpoint, &inner.config.base_url, &segment, body, timeout);
+            engine::request(&t, req, &policy).await
         })
     }
 
