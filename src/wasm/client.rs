@@ -77,7 +77,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "UpscaleRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        self.start_and_wait(&UPSCALE, request, options)
+        self.wait(Some(&UPSCALE), request, options)
     }
 
     /// Starts a generation job (`POST /images`) and resolves with the created job.
@@ -98,7 +98,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "GenerateRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        self.start_and_wait(&GENERATE, request, options)
+        self.wait(Some(&GENERATE), request, options)
     }
 
     /// Fetches a job's current state (`GET /images/{jobid}`).
@@ -159,13 +159,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(Box::pin(async move {
-            let read = validate::jobid("jobid", &to_val(&jobid))
-                .and_then(|id| Ok((id, options::read(&options, true, wait_options)?)));
-            let (id, opts) = read.map_err(|e| error_to_js(&e, jobid.as_string().as_deref()))?;
-            inner.wait(&id, &opts, false).await
-        }))
+        self.wait(None, jobid, options)
     }
 }
 
@@ -231,30 +225,34 @@ impl DreaminaClient {
         })
     }
 
-    /// `upscaleAndWait` / `generateAndWait`: the POST, then the wait, under the wait options
-    /// read once for both.
-    fn start_and_wait(
-        &self,
-        endpoint: &'static Endpoint,
-        request: JsValue,
-        options: JsValue,
-    ) -> Promise {
+    /// `waitForJob` (`start`: `None`, `arg` the jobid), or `upscaleAndWait` / `generateAndWait`
+    /// (`arg` the request): the POST to `start`, then the wait, under the wait options read
+    /// once for both. One body for the three, so the binary carries it once.
+    fn wait(&self, start: Option<&'static Endpoint>, arg: JsValue, options: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(Box::pin(async move {
-            let created = async {
-                let body = check_request(endpoint, &request)?;
+            let ready = async {
+                let (body, id) = match start {
+                    Some(endpoint) => (Some(check_request(endpoint, &arg)?), String::new()),
+                    None => (None, validate::jobid("jobid", &to_val(&arg))?),
+                };
                 let opts = options::read(&options, true, wait_options)?;
+                let (Some(endpoint), Some(body)) = (start, body) else {
+                    return Ok((id, opts));
+                };
                 let wait = &opts.checked;
                 let (signal, timeout) = (opts.signal.as_ref(), wait.request_timeout_ms);
                 let created = inner
                     .create(endpoint, body, signal, timeout, wait.max_retries)
                     .await?;
-                Ok((created, opts))
+                notify(&opts.on_update, &created.doc);
+                Ok((created.job.jobid, opts))
             }
             .await;
-            let (created, opts) = created.map_err(|e| error_to_js(&e, None))?;
-            notify(&opts.on_update, &created.doc);
-            inner.wait(&created.job.jobid, &opts, true).await
+            // A bad jobid given to waitForJob is named in its error.
+            let given = start.map_or_else(|| arg.as_string(), |_| None);
+            let (id, opts) = ready.map_err(|e| error_to_js(&e, given.as_deref()))?;
+            inner.wait(&id, &opts, start.is_some()).await
         }))
     }
 }
