@@ -355,20 +355,24 @@ fn body_error(e: &JsValue, req: &HttpRequest, status: u16) -> Error {
     }
 }
 
-/// `message (cause.code cause.message)` of a thrown value.
+/// `message (cause.code: cause.message)` of a thrown value (the parts that are strings).
 fn describe_js_error(e: &JsValue) -> String {
     let get = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).ok().and_then(|x| x.as_string());
     let mut text = get(e, "message")
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "fetch failed".into());
     if let Ok(cause) = Reflect::get(e, &"cause".into()) {
-        let bits: Vec<String> = ["code", "message"]
-            .iter()
+        let mut sep = " (";
+        for bit in ["code", "message"]
+            .into_iter()
             .filter_map(|k| get(&cause, k))
-            .collect();
-        if !bits.is_empty() {
-            let bits: Vec<&str> = bits.iter().map(String::as_str).collect();
-            text = format!("{text} ({})", crate::text::join(&bits, ": "));
+        {
+            text.push_str(sep);
+            text.push_str(&bit);
+            sep = ": ";
+        }
+        if sep == ": " {
+            text.push(')');
         }
     }
     text
