@@ -92,10 +92,20 @@ pub const BATCH_ONLY_FIELDS: [&str; 2] = ["concurrency", "onResult"];
 /// The upscale request fields `upscaleAll` sets itself, per image; its options take the rest.
 pub const SET_PER_IMAGE: [&str; 2] = ["jobid", "imageIndex"];
 
-/// Every option of `upscaleMany`: the wait options and `BATCH_ONLY_FIELDS`.
-pub fn batch_fields() -> Vec<&'static str> {
-    WAIT_FIELDS.into_iter().chain(BATCH_ONLY_FIELDS).collect()
+/// `a` then `b` in one array, joined at compile time (`N`: both lengths).
+pub const fn joined<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'static str; N] {
+    let mut all = [""; N];
+    let mut i = 0;
+    while i < N {
+        all[i] = if i < a.len() { a[i] } else { b[i - a.len()] };
+        i += 1;
+    }
+    all
 }
+
+/// Every option of `upscaleMany`: the wait options and `BATCH_ONLY_FIELDS`.
+pub const BATCH_FIELDS: [&str; WAIT_FIELDS.len() + BATCH_ONLY_FIELDS.len()] =
+    joined(&WAIT_FIELDS, &BATCH_ONLY_FIELDS);
 
 /// The upscale request fields `upscaleAll` applies to every image.
 pub fn upscale_all_fields() -> Vec<&'static str> {
@@ -114,14 +124,14 @@ pub struct BatchOptions {
 
 /// Checks the `upscaleMany` options object.
 pub fn batch_options(fields: &Fields) -> Result<BatchOptions> {
-    reject_unknown(fields, &batch_fields(), "batch")?;
+    reject_unknown(fields, &BATCH_FIELDS, "batch")?;
     checked_batch_options(fields)
 }
 
 /// Checks the `upscaleAll` options object; also returns the per-image request fields.
 pub fn upscale_all_options(fields: &Fields) -> Result<(BatchOptions, Fields)> {
     let per_image = upscale_all_fields();
-    let mut known = batch_fields();
+    let mut known = BATCH_FIELDS.to_vec();
     known.extend(&per_image);
     reject_unknown(fields, &known, "upscaleAll")?;
     let mut extras = Fields::new();
