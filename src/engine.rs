@@ -184,22 +184,20 @@ pub fn call<'a, T: Transport>(
 /// What an upload failure that may have reached the API says.
 pub const UPLOAD_NOTE: &str = "The picture may have been uploaded; it was not sent again";
 
-/// `POST /assets/{account}` of a picture of type `picture` (its bytes are the transport's):
-/// repeated only when the server certainly did not take it, as a job-creating POST; a failure
-/// that may have reached the API says so. Answers the asset object.
-pub fn upload<'a, T: Transport>(
-    t: &'a T,
+/// `POST /assets/{account}` of a picture of type `picture` (its bytes are the transport's), to
+/// send with `request`: repeated only when the server certainly did not take it, as a
+/// job-creating POST; a failure that may have reached the API says so (`UPLOAD_NOTE`). Answers
+/// the asset object.
+pub fn upload_request(
     base_url: &str,
     account: &str,
     picture: ImageType,
     timeout_ms: u32,
-    policy: &'a RetryPolicy,
-) -> impl Future<Output = Result<T::Doc>> + 'a {
-    let req = HttpRequest {
+) -> HttpRequest {
+    HttpRequest {
         picture: Some(picture),
         ..HttpRequest::to(&UPLOAD_IMAGE, base_url, account, None, timeout_ms)
-    };
-    request(t, req, policy)
+    }
 }
 
 /// After an abort, cancels `jobid` (`DELETE /scheduler/{jobid}`) through `t`, a transport the

@@ -481,14 +481,8 @@ fn a_wait_on_a_cancelled_job_rejects_as_cancelled() {
 }
 
 fn upload_png(t: &Fake) -> Result<String> {
-    t.run(upload(
-        t,
-        BASE,
-        "US:a/b@c.com",
-        ImageType::Png,
-        1000,
-        &POLICY,
-    ))
+    let req = upload_request(BASE, "US:a/b@c.com", ImageType::Png, 1000);
+    t.run(request(t, req, &POLICY))
 }
 
 const ASSET: &str = r#"{"assetRef":"US:a@c.com-image:w1:h1:s9-uri:x","account":"US:a@c.com","width":1,"height":1,"size":9}"#;

@@ -8,7 +8,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::call::{check_request, promise, spawn, Inner};
-use super::convert::{error_to_js, to_val};
+use super::convert::{error_to_js, prop, to_val};
 use super::fetch::Fetcher;
 use super::options::{self, notify};
 use super::transport::RequestHeaders;
@@ -17,8 +17,11 @@ use crate::endpoint::{
     Endpoint, CANCEL, GENERATE, GET_ACCOUNT, GET_JOB, LIST_ACCOUNTS, LIST_RUNNING, UPSCALE,
 };
 use crate::engine::{self, HttpRequest};
+use crate::error::Result;
 use crate::options::{call_options, wait_options};
+use crate::upload::{self, UploadOptions};
 use crate::validate;
+use crate::value::Fields;
 
 /// A client of the Dreamina upscale API. Cheap to create; share one per token.
 #[wasm_bindgen]
@@ -164,7 +167,7 @@ impl DreaminaClient {
 }
 
 /// An argument sent as the path segment of an endpoint.
-struct SegmentArg {
+pub(super) struct SegmentArg {
     /// Its name in messages and in a validation error's `field`.
     field: &'static str,
     /// What it is, in words.
@@ -185,20 +188,32 @@ const ACCOUNT: SegmentArg = SegmentArg {
 };
 
 /// What a call sends beside its options.
-enum Arg {
+pub(super) enum Arg {
     Nothing,
     /// An argument sent as the path segment.
     Segment(&'static SegmentArg, JsValue),
     /// A request object checked with the endpoint's rules: the body of a job-creating POST.
     Request(JsValue),
+    /// `uploadImage`'s data (`super::upload`), sent to the account its options name.
+    Picture(JsValue),
+}
+
+/// The call options, in the shape `uploadImage`'s take (no `account`), so one reader serves
+/// every call.
+fn call_only(fields: &Fields) -> Result<UploadOptions> {
+    Ok(UploadOptions {
+        account: None,
+        call: call_options(fields)?,
+    })
 }
 
 impl DreaminaClient {
     /// One call of `endpoint` under the call options, with its path segment or its request
     /// body when it has one (each checked first): resolves with the answer. For `upscale` and
     /// `generate`, the one job-creating POST (repeated only when the API certainly did not
-    /// take it), resolving with the created job.
-    fn call(&self, endpoint: &'static Endpoint, arg: Arg, options: JsValue) -> Promise {
+    /// take it), resolving with the created job; for `uploadImage`, the picture's POST, after
+    /// its options and its data were checked (and the default account looked up).
+    pub(super) fn call(&self, endpoint: &'static Endpoint, arg: Arg, options: JsValue) -> Promise {
         let inner = self.inner.clone();
         // A failure about a job carries its id.
         let jobid = match &arg {
@@ -211,17 +226,38 @@ impl DreaminaClient {
                     (validate::segment(a.field, &to_val(value), a.what)?, None)
                 }
                 Arg::Request(request) => (String::new(), Some(check_request(endpoint, request)?)),
-                Arg::Nothing => (String::new(), None),
+                Arg::Nothing | Arg::Picture(_) => (String::new(), None),
             };
-            let opts = options::read(&options, true, call_options)?;
-            let t = inner.transport(opts.signal.as_ref());
-            let call = &opts.checked;
+            let check = match arg {
+                Arg::Picture(_) => upload::upload_options,
+                _ => call_only,
+            };
+            let opts = options::read(&options, true, check)?;
+            let mut t = inner.transport(opts.signal.as_ref());
+            let UploadOptions { account, call } = opts.checked;
             let (timeout, policy) = (
                 inner.timeout(call.timeout_ms),
                 inner.policy(call.max_retries),
             );
-            let req = HttpRequest::to(endpoint, &inner.config.base_url, &segment, body, timeout);
-            engine::request(&t, req, &policy).await
+            let base = &inner.config.base_url;
+            let req = match &arg {
+                // The picture read as far as its rules need, then the account it goes to.
+                Arg::Picture(data) => {
+                    let (data, picture) = super::upload::picture(data).await?;
+                    let account = match account {
+                        Some(account) => account,
+                        None => super::upload::first_account(&t, base, timeout, &policy).await?,
+                    };
+                    t.picture = Some(data);
+                    engine::upload_request(base, &account, picture, timeout)
+                }
+                _ => HttpRequest::to(endpoint, base, &segment, body, timeout),
+            };
+            let answer = engine::request(&t, req, &policy).await?;
+            if let Arg::Picture(_) = arg {
+                upload::check_asset(&to_val(&prop(&answer, "assetRef")))?;
+            }
+            Ok(answer)
         })
     }
 
