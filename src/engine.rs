@@ -52,9 +52,9 @@ impl HttpRequest {
 pub trait Transport {
     /// The parsed body handed back to the caller (the JS object in wasm).
     type Doc;
-    /// Sends one request and parses its body once; errors are `Network`, `Timeout` (no status)
-    /// or `Aborted`.
-    async fn send(&self, req: &HttpRequest) -> Result<(Response, Self::Doc)>;
+    /// Sends one request, given `timeout_ms` (its own, or less when a deadline is near), and
+    /// parses its body once; errors are `Network`, `Timeout` (no status) or `Aborted`.
+    async fn send(&self, req: &HttpRequest, timeout_ms: u32) -> Result<(Response, Self::Doc)>;
     async fn sleep(&self, ms: u32) -> Result<()>;
     /// Unix epoch milliseconds.
     fn now_ms(&self) -> f64;
@@ -80,18 +80,13 @@ pub async fn send<T: Transport>(
         if t.is_aborted() {
             return Err(Error::Aborted);
         }
+        // No attempt reaches past the deadline.
         let left = deadline_ms - t.now_ms();
-        let clamped;
-        let req = if left.is_finite() && left < req.timeout_ms as f64 {
-            clamped = HttpRequest {
-                timeout_ms: left.max(1.0).ceil() as u32,
-                ..req.clone()
-            };
-            &clamped
-        } else {
-            req
+        let timeout_ms = match left.is_finite() && left < req.timeout_ms as f64 {
+            true => left.max(1.0).ceil() as u32,
+            false => req.timeout_ms,
         };
-        let outcome = match t.send(req).await {
+        let outcome = match t.send(req, timeout_ms).await {
             Ok((response, doc)) => {
                 classify_response(&response, t.now_ms(), req.answers).map(|job| (job, doc))
             }

@@ -44,8 +44,13 @@ impl Fake {
 
 impl Transport for Fake {
     type Doc = String;
-    async fn send(&self, req: &HttpRequest) -> Result<(Response, String)> {
-        self.sent.borrow_mut().push(req.clone());
+    async fn send(&self, req: &HttpRequest, timeout_ms: u32) -> Result<(Response, String)> {
+        // Recorded with the time limit it was given.
+        let sent = HttpRequest {
+            timeout_ms,
+            ..req.clone()
+        };
+        self.sent.borrow_mut().push(sent);
         self.clock.sleep(self.latency_ms).await;
         let answer = self.answers.borrow_mut().pop_front().unwrap_or_else(|| {
             Err(Error::Network {

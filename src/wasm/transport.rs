@@ -62,7 +62,7 @@ enum ExchangeError {
 impl Transport for JsTransport<'_> {
     type Doc = JsValue;
 
-    async fn send(&self, req: &HttpRequest) -> Result<(Response, JsValue)> {
+    async fn send(&self, req: &HttpRequest, timeout_ms: u32) -> Result<(Response, JsValue)> {
         let signal = self.signal.as_ref();
         if is_aborted(signal) {
             return Err(Error::Aborted);
@@ -102,13 +102,13 @@ impl Transport for JsTransport<'_> {
                 body,
             })
         };
-        let raw = match guarded(exchange, &controller, req.timeout_ms, signal).await {
+        let raw = match guarded(exchange, &controller, timeout_ms, signal).await {
             Raced::Done(Ok(raw)) => raw,
             Raced::Done(Err(fail)) => {
                 controller.abort();
                 return Err(self.failure(fail, req));
             }
-            Raced::TimedOut => return Err(timed_out(req)),
+            Raced::TimedOut => return Err(timed_out(req, timeout_ms)),
             Raced::Aborted => return Err(aborted_in_flight(req)),
         };
         // The body stays in JS: it is parsed once there, and only a short start is copied in.
@@ -181,13 +181,13 @@ impl JsTransport<'_> {
     }
 }
 
-fn timed_out(req: &HttpRequest) -> Error {
+fn timed_out(req: &HttpRequest, timeout_ms: u32) -> Error {
     Error::Timeout {
         message: format!(
             "{} {} raw no answer within {} ms",
             req.method.as_str(),
             path_of_url(&req.url),
-            req.timeout_ms
+            timeout_ms
         ),
         status: None,
     }
