@@ -276,11 +276,14 @@ impl DreaminaClient {
                 let (Some(endpoint), Some(body)) = (start, body) else {
                     return Ok((id, opts));
                 };
+                // The one job-creating POST, repeated only when the API certainly did not take it.
                 let wait = &opts.checked;
-                let (signal, timeout) = (opts.signal.as_ref(), wait.request_timeout_ms);
-                let created = inner
-                    .create(endpoint, body, signal, timeout, wait.max_retries)
-                    .await?;
+                let t = inner.transport(opts.signal.as_ref());
+                let timeout = inner.timeout(wait.request_timeout_ms);
+                let policy = inner.policy(wait.max_retries);
+                let base = &inner.config.base_url;
+                let created =
+                    engine::submit(&t, base, endpoint, body, timeout, &policy, true).await?;
                 notify(&opts.on_update, &created.doc);
                 Ok((created.job.jobid, opts))
             }
