@@ -169,9 +169,8 @@ impl JsTransport<'_> {
             ExchangeError::Body(e, status) => body_error(&e, req, status),
             ExchangeError::Send(e) if !self.fetch.available() => Error::Network {
                 message: format!(
-                    "Cannot send {} {}: this runtime has no global fetch; pass `fetch` in the client options ({})",
-                    req.method.as_str(),
-                    path_of_url(&req.url),
+                    "Cannot send {}: this runtime has no global fetch; pass `fetch` in the client options ({})",
+                    on(req),
                     describe_js_error(&e)
                 ),
                 not_sent: true,
@@ -183,23 +182,14 @@ impl JsTransport<'_> {
 
 fn timed_out(req: &HttpRequest, timeout_ms: u32) -> Error {
     Error::Timeout {
-        message: format!(
-            "{} {} raw no answer within {} ms",
-            req.method.as_str(),
-            path_of_url(&req.url),
-            timeout_ms
-        ),
+        message: format!("{} raw no answer within {} ms", on(req), timeout_ms),
         status: None,
     }
 }
 
 fn aborted_in_flight(req: &HttpRequest) -> Error {
     Error::AbortedInFlight {
-        message: format!(
-            "The operation was aborted while {} {} was on its way",
-            req.method.as_str(),
-            path_of_url(&req.url)
-        ),
+        message: format!("The operation was aborted while {} was on its way", on(req)),
     }
 }
 
@@ -333,11 +323,7 @@ fn parse(body: &JsString, status: u16) -> (Body, JsValue) {
 fn network_from(e: &JsValue, req: &HttpRequest) -> Error {
     let text = describe_js_error(e);
     Error::Network {
-        message: format!(
-            "Network error on {} {}: {text}",
-            req.method.as_str(),
-            path_of_url(&req.url)
-        ),
+        message: format!("Network error on {}: {text}", on(req)),
         not_sent: proves_not_sent(&text),
     }
 }
@@ -345,10 +331,9 @@ fn network_from(e: &JsValue, req: &HttpRequest) -> Error {
 fn body_error(e: &JsValue, req: &HttpRequest, status: u16) -> Error {
     Error::Network {
         message: format!(
-            "The connection broke while reading the HTTP {} answer to {} {}: {}",
+            "The connection broke while reading the HTTP {} answer to {}: {}",
             printable_status(status),
-            req.method.as_str(),
-            path_of_url(&req.url),
+            on(req),
             describe_js_error(e)
         ),
         not_sent: false,
@@ -375,5 +360,13 @@ fn describe_js_error(e: &JsValue) -> String {
             text.push(')');
         }
     }
+    text
+}
+
+/// `METHOD /path` of a request, as messages name it.
+fn on(req: &HttpRequest) -> String {
+    let mut text = req.method.as_str().to_string();
+    text.push(' ');
+    text.push_str(path_of_url(&req.url));
     text
 }
