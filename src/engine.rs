@@ -114,8 +114,10 @@ pub async fn send<T: Transport>(
 /// created; an upload: the picture may have been uploaded). One place for both notes.
 fn noted(err: Error, req: &HttpRequest) -> Error {
     match (req.method, ambiguous_post_note(&err)) {
-        (Method::Post, Some(_)) if req.picture.is_some() => err.with_note(UPLOAD_NOTE),
-        (Method::Post, Some(note)) => err.with_note(note),
+        (Method::Post, Some(note)) => err.with_note(match req.picture {
+            Some(_) => UPLOAD_NOTE,
+            None => note,
+        }),
         _ => err,
     }
 }
