@@ -266,23 +266,6 @@ fn json_body(obj: &JsonObject) -> JsValue {
     JSON::stringify(&object(&props)).map_or_else(|_| "{}".into(), JsValue::from)
 }
 
-/// The property names read from every body, made into JS strings once per thread.
-struct Keys {
-    jobid: JsValue,
-    status: JsValue,
-    error: JsValue,
-    message: JsValue,
-}
-
-thread_local! {
-    static KEYS: Keys = Keys {
-        jobid: "jobid".into(),
-        status: "status".into(),
-        error: "error".into(),
-        message: "message".into(),
-    };
-}
-
 /// Parses a body once with `JSON.parse`: the fields the classifier needs, and the object that
 /// is handed to the caller as the job.
 fn parse(body: &JsString, status: u16) -> (Body, JsValue) {
@@ -292,31 +275,29 @@ fn parse(body: &JsString, status: u16) -> (Body, JsValue) {
     if !doc.is_object() || Array::is_array(&doc) {
         return (Body::NotObject, doc);
     }
-    KEYS.with(|k| {
-        let get = |v: &JsValue, key: &JsValue| Reflect::get(v, key).unwrap_or(JsValue::UNDEFINED);
-        // `error` / `message` as text: a string, or an upstream object's `message` / `error`.
-        let as_text = |v: JsValue| {
-            match v.as_string() {
-                Some(s) => ErrorField::Text(s),
-                None if v.is_object() => ErrorField::Object {
-                    message: get(&v, &k.message).as_string(),
-                    error: get(&v, &k.error).as_string(),
-                },
-                None => ErrorField::Other,
-            }
-            .text()
-        };
-        let jobid = to_val(&get(&doc, &k.jobid));
-        let job_status = to_val(&get(&doc, &k.status));
-        let texts = needs_error_text(status, &job_status);
-        let fields = BodyFields {
-            error: texts.then(|| as_text(get(&doc, &k.error))).flatten(),
-            message: texts.then(|| as_text(get(&doc, &k.message))).flatten(),
-            jobid,
-            status: job_status,
-        };
-        (Body::Object(fields), doc)
-    })
+    let get = |v: &JsValue, key: &str| Reflect::get(v, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    // `error` / `message` as text: a string, or an upstream object's `message` / `error`.
+    let as_text = |v: JsValue| {
+        match v.as_string() {
+            Some(s) => ErrorField::Text(s),
+            None if v.is_object() => ErrorField::Object {
+                message: get(&v, "message").as_string(),
+                error: get(&v, "error").as_string(),
+            },
+            None => ErrorField::Other,
+        }
+        .text()
+    };
+    let jobid = to_val(&get(&doc, "jobid"));
+    let job_status = to_val(&get(&doc, "status"));
+    let texts = needs_error_text(status, &job_status);
+    let fields = BodyFields {
+        error: texts.then(|| as_text(get(&doc, "error"))).flatten(),
+        message: texts.then(|| as_text(get(&doc, "message"))).flatten(),
+        jobid,
+        status: job_status,
+    };
+    (Body::Object(fields), doc)
 }
 
 /// A rejected fetch. Only a refused connection or a failed DNS lookup proves nothing was sent.
