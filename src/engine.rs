@@ -1,6 +1,8 @@
 //! The request/retry loop and the poll loop, written against a small `Transport` trait so they
 //! run on the host with a fake clock in tests, and on `fetch` + timers in wasm.
 
+use std::future::Future;
+
 use crate::endpoint::{Answers, Endpoint, Method, CANCEL, GET_JOB, UPLOAD_IMAGE};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonObject;
@@ -50,9 +52,9 @@ impl HttpRequest {
 pub trait Transport {
     /// The parsed body handed back to the caller (the JS object in wasm).
     type Doc;
-    /// Sends one request and parses its body once; errors are `Network`, `Timeout` (no status)
-    /// or `Aborted`.
-    async fn send(&self, req: &HttpRequest) -> Result<(Response, Self::Doc)>;
+    /// Sends one request, given `timeout_ms` (its own, or less when a deadline is near), and
+    /// parses its body once; errors are `Network`, `Timeout` (no status) or `Aborted`.
+    async fn send(&self, req: &HttpRequest, timeout_ms: u32) -> Result<(Response, Self::Doc)>;
     async fn sleep(&self, ms: u32) -> Result<()>;
     /// Unix epoch milliseconds.
     fn now_ms(&self) -> f64;
@@ -78,18 +80,13 @@ pub async fn send<T: Transport>(
         if t.is_aborted() {
             return Err(Error::Aborted);
         }
+        // No attempt reaches past the deadline.
         let left = deadline_ms - t.now_ms();
-        let clamped;
-        let req = if left.is_finite() && left < req.timeout_ms as f64 {
-            clamped = HttpRequest {
-                timeout_ms: left.max(1.0).ceil() as u32,
-                ..req.clone()
-            };
-            &clamped
-        } else {
-            req
+        let timeout_ms = match left.is_finite() && left < req.timeout_ms as f64 {
+            true => left.max(1.0).ceil() as u32,
+            false => req.timeout_ms,
         };
-        let outcome = match t.send(req).await {
+        let outcome = match t.send(req, timeout_ms).await {
             Ok((response, doc)) => {
                 classify_response(&response, t.now_ms(), req.answers).map(|job| (job, doc))
             }
@@ -108,8 +105,20 @@ pub async fn send<T: Transport>(
                 t.sleep(delay).await?;
                 attempt += 1;
             }
-            _ => return Err(err),
+            _ => return Err(noted(err, req)),
         }
+    }
+}
+
+/// A POST's failure that may have reached the API says so (a job POST: the job may have been
+/// created; an upload: the picture may have been uploaded). One place for both notes.
+fn noted(err: Error, req: &HttpRequest) -> Error {
+    match (req.method, ambiguous_post_note(&err)) {
+        (Method::Post, Some(note)) => err.with_note(match req.picture {
+            Some(_) => UPLOAD_NOTE,
+            None => note,
+        }),
+        _ => err,
     }
 }
 
@@ -129,10 +138,6 @@ pub async fn submit<T: Transport>(
     send(t, &req, policy, f64::INFINITY, retry_rate_limits)
         .await
         .and_then(job_doc)
-        .map_err(|e| match ambiguous_post_note(&e) {
-            Some(note) => e.with_note(note),
-            None => e,
-        })
 }
 
 /// `GET /images/{jobid}`, with no attempt past `deadline_ms` (`f64::INFINITY` for none).
@@ -150,41 +155,45 @@ pub async fn get_job<T: Transport>(
         .and_then(job_doc)
 }
 
-/// One call of any endpoint (a `Path::Segment` one with `segment`): its parsed document.
-pub async fn call<T: Transport>(
+/// One request of any endpoint, retried as `send` allows: its parsed document.
+pub async fn request<T: Transport>(
     t: &T,
+    req: HttpRequest,
+    policy: &RetryPolicy,
+) -> Result<T::Doc> {
+    Ok(send(t, &req, policy, f64::INFINITY, true).await?.1)
+}
+
+/// One call of an endpoint without a body (a `Path::Segment` one with `segment`): its parsed
+/// document.
+pub fn call<'a, T: Transport>(
+    t: &'a T,
     endpoint: &Endpoint,
     base_url: &str,
     segment: &str,
     timeout_ms: u32,
-    policy: &RetryPolicy,
-) -> Result<T::Doc> {
+    policy: &'a RetryPolicy,
+) -> impl Future<Output = Result<T::Doc>> + 'a {
     let req = HttpRequest::to(endpoint, base_url, segment, None, timeout_ms);
-    Ok(send(t, &req, policy, f64::INFINITY, true).await?.1)
+    request(t, req, policy)
 }
 
 /// What an upload failure that may have reached the API says.
 pub const UPLOAD_NOTE: &str = "The picture may have been uploaded; it was not sent again";
 
-/// `POST /assets/{account}` of a picture of type `picture` (its bytes are the transport's):
-/// repeated only when the server certainly did not take it, as a job-creating POST; a failure
-/// that may have reached the API says so. Answers the asset object.
-pub async fn upload<T: Transport>(
-    t: &T,
+/// `POST /assets/{account}` of a picture of type `picture` (its bytes are the transport's), to
+/// send with `request`: repeated only when the server certainly did not take it, as a
+/// job-creating POST; a failure that may have reached the API says so (`UPLOAD_NOTE`). Answers
+/// the asset object.
+pub fn upload_request(
     base_url: &str,
     account: &str,
     picture: ImageType,
     timeout_ms: u32,
-    policy: &RetryPolicy,
-) -> Result<T::Doc> {
-    let req = HttpRequest {
+) -> HttpRequest {
+    HttpRequest {
         picture: Some(picture),
         ..HttpRequest::to(&UPLOAD_IMAGE, base_url, account, None, timeout_ms)
-    };
-    match send(t, &req, policy, f64::INFINITY, true).await {
-        Ok((_, asset)) => Ok(asset),
-        Err(e) if ambiguous_post_note(&e).is_some() => Err(e.with_note(UPLOAD_NOTE)),
-        Err(e) => Err(e),
     }
 }
 

@@ -171,25 +171,16 @@ impl Error {
     }
 
     /// Appends a sentence to the message (used to say a job may have been created).
-    pub fn with_note(self, note: &str) -> Self {
-        match self {
-            Error::Network { message, not_sent } => Error::Network {
-                message: format!("{message}. {note}"),
-                not_sent,
-            },
-            Error::Timeout { message, status } => Error::Timeout {
-                message: format!("{message}. {note}"),
-                status,
-            },
-            Error::InvalidResponse { status, message } => Error::InvalidResponse {
-                status,
-                message: format!("{message}. {note}"),
-            },
-            Error::AbortedInFlight { message } => Error::AbortedInFlight {
-                message: format!("{message}. {note}"),
-            },
-            other => other,
+    pub fn with_note(mut self, note: &str) -> Self {
+        if let Error::Network { message, .. }
+        | Error::Timeout { message, .. }
+        | Error::InvalidResponse { message, .. }
+        | Error::AbortedInFlight { message } = &mut self
+        {
+            message.push_str(". ");
+            message.push_str(note);
         }
+        self
     }
 }
 

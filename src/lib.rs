@@ -47,8 +47,8 @@ pub mod host {
     pub use crate::endpoint::{GENERATE, GENERATE_RESOLUTIONS, RATIOS, RESOLUTIONS, UPSCALE};
     pub use crate::json::json_text;
     pub use crate::options::{
-        batch_fields, upscale_all_fields, wait_options, CALL_FIELDS, MIN_POLL_INTERVAL_MS,
-        SET_PER_IMAGE, WAIT_FIELDS,
+        wait_options, BATCH_FIELDS, CALL_FIELDS, MIN_POLL_INTERVAL_MS, SET_PER_IMAGE,
+        UPSCALE_ALL_FIELDS, WAIT_FIELDS,
     };
     pub use crate::proxy::body::{fields_from_json, parse_upscale_body, upstream_upscale_body};
     pub use crate::proxy::config::PROXY_FIELDS;

@@ -92,16 +92,62 @@ pub const BATCH_ONLY_FIELDS: [&str; 2] = ["concurrency", "onResult"];
 /// The upscale request fields `upscaleAll` sets itself, per image; its options take the rest.
 pub const SET_PER_IMAGE: [&str; 2] = ["jobid", "imageIndex"];
 
-/// Every option of `upscaleMany`: the wait options and `BATCH_ONLY_FIELDS`.
-pub fn batch_fields() -> Vec<&'static str> {
-    WAIT_FIELDS.into_iter().chain(BATCH_ONLY_FIELDS).collect()
+/// `a` then `b` in one array, joined at compile time (`N`: both lengths).
+pub const fn joined<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'static str; N] {
+    let mut all = [""; N];
+    let mut i = 0;
+    while i < N {
+        all[i] = if i < a.len() { a[i] } else { b[i - a.len()] };
+        i += 1;
+    }
+    all
 }
 
-/// The upscale request fields `upscaleAll` applies to every image.
-pub fn upscale_all_fields() -> Vec<&'static str> {
-    let mut names = UPSCALE.field_names();
-    names.retain(|name| !SET_PER_IMAGE.contains(name));
-    names
+/// Every option of `upscaleMany`: the wait options and `BATCH_ONLY_FIELDS`.
+pub const BATCH_FIELDS: [&str; WAIT_FIELDS.len() + BATCH_ONLY_FIELDS.len()] =
+    joined(&WAIT_FIELDS, &BATCH_ONLY_FIELDS);
+
+/// The upscale request fields `upscaleAll` applies to every image: `UPSCALE`'s but
+/// `SET_PER_IMAGE`, picked at compile time.
+pub const UPSCALE_ALL_FIELDS: [&str; UPSCALE.fields.len() - SET_PER_IMAGE.len()] = {
+    let mut out = [""; UPSCALE.fields.len() - SET_PER_IMAGE.len()];
+    let (mut i, mut n) = (0, 0);
+    while i < UPSCALE.fields.len() {
+        let name = UPSCALE.fields[i].0;
+        if !listed(name, &SET_PER_IMAGE) {
+            out[n] = name;
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(
+        n == out.len(),
+        "every SET_PER_IMAGE field is an UPSCALE field"
+    );
+    out
+};
+
+/// Every option of `upscaleAll`: a batch's and `UPSCALE_ALL_FIELDS`.
+const UPSCALE_ALL_OPTIONS: [&str; BATCH_FIELDS.len() + UPSCALE_ALL_FIELDS.len()] =
+    joined(&BATCH_FIELDS, &UPSCALE_ALL_FIELDS);
+
+/// Whether `list` holds `name` (compared byte by byte: usable at compile time).
+const fn listed(name: &str, list: &[&str]) -> bool {
+    let mut i = 0;
+    while i < list.len() {
+        let (a, b) = (name.as_bytes(), list[i].as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Checked options of one batch.
@@ -114,19 +160,16 @@ pub struct BatchOptions {
 
 /// Checks the `upscaleMany` options object.
 pub fn batch_options(fields: &Fields) -> Result<BatchOptions> {
-    reject_unknown(fields, &batch_fields(), "batch")?;
+    reject_unknown(fields, &BATCH_FIELDS, "batch")?;
     checked_batch_options(fields)
 }
 
 /// Checks the `upscaleAll` options object; also returns the per-image request fields.
 pub fn upscale_all_options(fields: &Fields) -> Result<(BatchOptions, Fields)> {
-    let per_image = upscale_all_fields();
-    let mut known = batch_fields();
-    known.extend(&per_image);
-    reject_unknown(fields, &known, "upscaleAll")?;
+    reject_unknown(fields, &UPSCALE_ALL_OPTIONS, "upscaleAll")?;
     let mut extras = Fields::new();
     for (k, v) in fields {
-        if per_image.contains(&k.as_str()) {
+        if UPSCALE_ALL_FIELDS.contains(&k.as_str()) {
             extras.push((k.clone(), v.clone()));
         }
     }

@@ -353,27 +353,33 @@ pub fn parse_json(body: &str) -> Body {
     })
 }
 
-/// A short, single-line quote of a body for messages.
+/// A short, single-line quote of a body for messages: control characters and runs of white
+/// space become one space (none at either end), and past `EXCERPT_CHARS` characters an `…`.
+/// One pass: a space is written only once a character follows it.
 pub fn excerpt(body: &str) -> String {
-    // Control characters and runs of white space become one space.
-    let mut flat = String::new();
+    let mut out = String::from("\"");
+    let (mut count, mut space) = (0, false);
     for c in body.chars() {
-        let space = c.is_control() || c.is_whitespace();
-        if !space {
-            flat.push(c);
-        } else if !flat.is_empty() && !flat.ends_with(' ') {
-            flat.push(' ');
+        if c.is_control() || c.is_whitespace() {
+            space = count > 0;
+            continue;
         }
+        for c in [' ', c].into_iter().skip(usize::from(!space)) {
+            if count < EXCERPT_CHARS {
+                out.push(c);
+            }
+            count += 1;
+        }
+        space = false;
     }
-    let flat = flat.trim_end();
-    if flat.is_empty() {
+    if count == 0 {
         return "(empty)".into();
     }
-    let mut out: String = flat.chars().take(EXCERPT_CHARS).collect();
-    if crate::text::char_count(flat) > EXCERPT_CHARS {
+    if count > EXCERPT_CHARS {
         out.push('…');
     }
-    format!("\"{out}\"")
+    out.push('"');
+    out
 }
 
 /// Parses `Retry-After` as delay-seconds or an HTTP date (IMF-fixdate), into milliseconds

@@ -4,7 +4,7 @@
 //! data's length and first `SNIFF_BYTES` bytes and hands them here; the bytes stay in JS.
 
 use crate::error::{Error, Result};
-use crate::options::{call_settings, CallOptions, CALL_FIELDS};
+use crate::options::{call_settings, joined, CallOptions, CALL_FIELDS};
 use crate::validate::{reject_unknown, segment, wrong_type};
 use crate::value::{get, Fields, Val};
 
@@ -86,15 +86,7 @@ pub struct UploadOptions {
 
 /// Every option of `uploadImage`: `account`, then the call options (`CALL_FIELDS`), joined at
 /// compile time.
-pub const UPLOAD_FIELDS: [&str; 1 + CALL_FIELDS.len()] = {
-    let mut all = ["account"; 1 + CALL_FIELDS.len()];
-    let mut i = 0;
-    while i < CALL_FIELDS.len() {
-        all[1 + i] = CALL_FIELDS[i];
-        i += 1;
-    }
-    all
-};
+pub const UPLOAD_FIELDS: [&str; 1 + CALL_FIELDS.len()] = joined(&["account"], &CALL_FIELDS);
 
 /// Checks the `uploadImage` options object.
 pub fn upload_options(fields: &Fields) -> Result<UploadOptions> {

@@ -35,7 +35,7 @@ pub fn parse_http_url(url: &str) -> Option<HttpUrl<'_>> {
         None => authority,
     };
     let host = match host_port.strip_prefix('[') {
-        Some(v6) if v6.contains(']') => before(v6, b"]"),
+        Some(v6) if v6.bytes().any(|b| b == b']') => before(v6, b"]"),
         Some(_) => return None,
         None => before(host_port, b":"),
     };
@@ -45,11 +45,13 @@ pub fn parse_http_url(url: &str) -> Option<HttpUrl<'_>> {
     Some(HttpUrl { secure, host })
 }
 
-/// `s` up to its first byte among `stops` (all of it when there is none).
+/// `s` up to its first byte among `stops` (all of it when there is none). Compared one by one:
+/// `contains` and `find` of a byte or char would bring `memchr` into the wasm binary.
+#[allow(clippy::manual_contains)] // `contains` is what brings memchr in (see above)
 fn before<'a>(s: &'a str, stops: &[u8]) -> &'a str {
     let end = s
         .bytes()
-        .position(|b| stops.contains(&b))
+        .position(|b| stops.iter().any(|&stop| stop == b))
         .unwrap_or(s.len());
     // An ASCII byte always starts a character, so this never falls back.
     s.get(..end).unwrap_or(s)
@@ -65,7 +67,7 @@ pub fn has_space_control_or_backslash(s: &str) -> bool {
 /// `("https", "host/path")` from `https://host/path`. Byte checks rather than a substring
 /// search keep string-searching and panic-formatting code out of the wasm binary.
 pub fn split_scheme(url: &str) -> Option<(&str, &str)> {
-    let colon = url.find(':')?;
+    let colon = url.bytes().position(|b| b == b':')?;
     let rest = url.get(colon + 1..)?.strip_prefix("//")?;
     Some((url.get(..colon)?, rest))
 }

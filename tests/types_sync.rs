@@ -5,8 +5,8 @@
 
 use dreamina_upscale::host::UPLOAD_FIELDS;
 use dreamina_upscale::host::{
-    batch_fields, upscale_all_fields, CALL_FIELDS, CLIENT_FIELDS, GENERATE, GENERATE_RESOLUTIONS,
-    RATIOS, RESOLUTIONS, SET_PER_IMAGE, UPSCALE, WAIT_FIELDS,
+    BATCH_FIELDS, CALL_FIELDS, CLIENT_FIELDS, GENERATE, GENERATE_RESOLUTIONS, RATIOS, RESOLUTIONS,
+    SET_PER_IMAGE, UPSCALE, UPSCALE_ALL_FIELDS, WAIT_FIELDS,
 };
 use dreamina_upscale::{ErrorKind, JS_PROPERTIES};
 
@@ -139,12 +139,12 @@ fn option_interfaces_match_the_validator() {
     );
     same(
         interface_fields("BatchOptions"),
-        &batch_fields(),
+        &BATCH_FIELDS,
         "BatchOptions",
     );
     same(
         interface_fields("UpscaleAllOptions"),
-        &[batch_fields(), upscale_all_fields()].concat(),
+        &[&BATCH_FIELDS[..], &UPSCALE_ALL_FIELDS[..]].concat(),
         "UpscaleAllOptions",
     );
     // The request fields upscaleAll sets itself are omitted from its options, in both languages.

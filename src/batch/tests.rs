@@ -192,7 +192,7 @@ struct View<'a> {
 
 impl Transport for View<'_> {
     type Doc = String;
-    async fn send(&self, req: &HttpRequest) -> crate::error::Result<(Response, String)> {
+    async fn send(&self, req: &HttpRequest, _: u32) -> crate::error::Result<(Response, String)> {
         if self.is_aborted() {
             return Err(Error::Aborted);
         }

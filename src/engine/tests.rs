@@ -44,8 +44,13 @@ impl Fake {
 
 impl Transport for Fake {
     type Doc = String;
-    async fn send(&self, req: &HttpRequest) -> Result<(Response, String)> {
-        self.sent.borrow_mut().push(req.clone());
+    async fn send(&self, req: &HttpRequest, timeout_ms: u32) -> Result<(Response, String)> {
+        // Recorded with the time limit it was given.
+        let sent = HttpRequest {
+            timeout_ms,
+            ..req.clone()
+        };
+        self.sent.borrow_mut().push(sent);
         self.clock.sleep(self.latency_ms).await;
         let answer = self.answers.borrow_mut().pop_front().unwrap_or_else(|| {
             Err(Error::Network {
@@ -481,14 +486,8 @@ fn a_wait_on_a_cancelled_job_rejects_as_cancelled() {
 }
 
 fn upload_png(t: &Fake) -> Result<String> {
-    t.run(upload(
-        t,
-        BASE,
-        "US:a/b@c.com",
-        ImageType::Png,
-        1000,
-        &POLICY,
-    ))
+    let req = upload_request(BASE, "US:a/b@c.com", ImageType::Png, 1000);
+    t.run(request(t, req, &POLICY))
 }
 
 const ASSET: &str = r#"{"assetRef":"US:a@c.com-image:w1:h1:s9-uri:x","account":"US:a@c.com","width":1,"height":1,"size":9}"#;

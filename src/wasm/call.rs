@@ -1,6 +1,6 @@
 //! What every call of a `DreaminaClient` shares: the client's settings (`Inner`), the
-//! transport of one call, the retry policy, the one job-creating POST, the wait, and the
-//! promise every exported method returns.
+//! transport of one call, the retry policy, the wait, and the promise every exported method
+//! returns.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -21,7 +21,6 @@ use crate::engine::{self, WaitPlan};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonObject;
 use crate::options::WaitOptions;
-use crate::response::JobDoc;
 use crate::retry::RetryPolicy;
 
 /// One client's settings, shared by its calls (each call holds an `Rc` of it).
@@ -58,21 +57,6 @@ impl Inner {
     /// A call's per-request time limit: its own, or the client's.
     pub(crate) fn timeout(&self, timeout_ms: Option<u32>) -> u32 {
         timeout_ms.unwrap_or(self.config.timeout_ms)
-    }
-
-    /// Sends the one job-creating POST of a checked request to `endpoint`.
-    pub(crate) async fn create(
-        &self,
-        endpoint: &Endpoint,
-        body: JsonObject,
-        signal: Option<&AbortSignal>,
-        timeout_ms: Option<u32>,
-        max_retries: Option<u32>,
-    ) -> Result<JobDoc<JsValue>> {
-        let t = self.transport(signal);
-        let (timeout, policy) = (self.timeout(timeout_ms), self.policy(max_retries));
-        let base = &self.config.base_url;
-        engine::submit(&t, base, endpoint, body, timeout, &policy, true).await
     }
 
     /// Polls `jobid`; every error leaves as a `DreaminaError` carrying the jobid, and a failed

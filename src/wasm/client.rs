@@ -8,7 +8,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::call::{check_request, promise, spawn, Inner};
-use super::convert::{error_to_js, to_val};
+use super::convert::{error_to_js, prop, to_val};
 use super::fetch::Fetcher;
 use super::options::{self, notify};
 use super::transport::RequestHeaders;
@@ -16,10 +16,12 @@ use crate::config::client_config;
 use crate::endpoint::{
     Endpoint, CANCEL, GENERATE, GET_ACCOUNT, GET_JOB, LIST_ACCOUNTS, LIST_RUNNING, UPSCALE,
 };
-use crate::engine;
+use crate::engine::{self, HttpRequest};
+use crate::error::Result;
 use crate::options::{call_options, wait_options};
+use crate::upload::{self, UploadOptions};
 use crate::validate;
-use crate::value::Val;
+use crate::value::Fields;
 
 /// A client of the Dreamina upscale API. Cheap to create; share one per token.
 #[wasm_bindgen]
@@ -67,7 +69,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "UpscaleRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.start(&UPSCALE, request, options)
+        self.call(&UPSCALE, Arg::Request(request), options)
     }
 
     /// `upscale` then `waitForJob`; `onUpdate` also sees the created job. A failure after the
@@ -78,7 +80,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "UpscaleRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        self.start_and_wait(&UPSCALE, request, options)
+        self.wait(Some(&UPSCALE), request, options)
     }
 
     /// Starts a generation job (`POST /images`) and resolves with the created job.
@@ -88,7 +90,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "GenerateRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.start(&GENERATE, request, options)
+        self.call(&GENERATE, Arg::Request(request), options)
     }
 
     /// `generate` then `waitForJob`; `onUpdate` also sees the created job. A failure after the
@@ -99,7 +101,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "GenerateRequest")] request: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        self.start_and_wait(&GENERATE, request, options)
+        self.wait(Some(&GENERATE), request, options)
     }
 
     /// Fetches a job's current state (`GET /images/{jobid}`).
@@ -109,7 +111,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call(&GET_JOB, Some((&JOB_ID, jobid)), options)
+        self.call(&GET_JOB, Arg::Segment(&JOB_ID, jobid), options)
     }
 
     /// Cancels an executing job (`DELETE /scheduler/{jobid}`): one still "created" fails with
@@ -121,7 +123,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call(&CANCEL, Some((&JOB_ID, jobid)), options)
+        self.call(&CANCEL, Arg::Segment(&JOB_ID, jobid), options)
     }
 
     /// The linked accounts (`GET /accounts`), keyed by `REGION:email`; `{}` when none is linked.
@@ -130,7 +132,7 @@ impl DreaminaClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call(&LIST_ACCOUNTS, None, options)
+        self.call(&LIST_ACCOUNTS, Arg::Nothing, options)
     }
 
     /// One linked account (`GET /accounts/{account}`, `account` as `REGION:email`): its
@@ -141,7 +143,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "string")] account: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call(&GET_ACCOUNT, Some((&ACCOUNT, account)), options)
+        self.call(&GET_ACCOUNT, Arg::Segment(&ACCOUNT, account), options)
     }
 
     /// The jobs executing now (`GET /scheduler`), grouped by account.
@@ -150,7 +152,7 @@ impl DreaminaClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call(&LIST_RUNNING, None, options)
+        self.call(&LIST_RUNNING, Arg::Nothing, options)
     }
 
     /// Polls a job until it completes; rejects if it fails, times out or is aborted.
@@ -160,18 +162,12 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(Box::pin(async move {
-            let read = validate::jobid("jobid", &to_val(&jobid))
-                .and_then(|id| Ok((id, options::read(&options, true, wait_options)?)));
-            let (id, opts) = read.map_err(|e| error_to_js(&e, jobid.as_string().as_deref()))?;
-            inner.wait(&id, &opts, false).await
-        }))
+        self.wait(None, jobid, options)
     }
 }
 
 /// An argument sent as the path segment of an endpoint.
-struct SegmentArg {
+pub(super) struct SegmentArg {
     /// Its name in messages and in a validation error's `field`.
     field: &'static str,
     /// What it is, in words.
@@ -191,80 +187,111 @@ const ACCOUNT: SegmentArg = SegmentArg {
     is_jobid: false,
 };
 
+/// What a call sends beside its options.
+pub(super) enum Arg {
+    Nothing,
+    /// An argument sent as the path segment.
+    Segment(&'static SegmentArg, JsValue),
+    /// A request object checked with the endpoint's rules: the body of a job-creating POST.
+    Request(JsValue),
+    /// `uploadImage`'s data (`super::upload`), sent to the account its options name.
+    Picture(JsValue),
+}
+
+/// The call options, in the shape `uploadImage`'s take (no `account`), so one reader serves
+/// every call.
+fn call_only(fields: &Fields) -> Result<UploadOptions> {
+    Ok(UploadOptions {
+        account: None,
+        call: call_options(fields)?,
+    })
+}
+
 impl DreaminaClient {
-    /// One call of `endpoint` under the call options, with its path segment when it has one
-    /// (an argument checked as one): resolves with the answer.
-    fn call(
-        &self,
-        endpoint: &'static Endpoint,
-        segment: Option<(&'static SegmentArg, JsValue)>,
-        options: JsValue,
-    ) -> Promise {
+    /// One call of `endpoint` under the call options, with its path segment or its request
+    /// body when it has one (each checked first): resolves with the answer. For `upscale` and
+    /// `generate`, the one job-creating POST (repeated only when the API certainly did not
+    /// take it), resolving with the created job; for `uploadImage`, the picture's POST, after
+    /// its options and its data were checked (and the default account looked up).
+    pub(super) fn call(&self, endpoint: &'static Endpoint, arg: Arg, options: JsValue) -> Promise {
         let inner = self.inner.clone();
-        let (arg, value) = segment.unzip();
-        let given = value.as_ref().and_then(JsValue::as_string);
         // A failure about a job carries its id.
-        let jobid = given.clone().filter(|_| arg.is_some_and(|a| a.is_jobid));
-        let val = match (given, &value) {
-            (Some(s), _) => Val::Str(s),
-            (None, Some(v)) => to_val(v),
-            (None, None) => Val::Missing,
+        let jobid = match &arg {
+            Arg::Segment(a, value) if a.is_jobid => value.as_string(),
+            _ => None,
         };
         spawn(jobid, async move {
-            let segment = match arg {
-                Some(arg) => validate::segment(arg.field, &val, arg.what)?,
-                None => String::new(),
+            let (segment, body) = match &arg {
+                Arg::Segment(a, value) => {
+                    (validate::segment(a.field, &to_val(value), a.what)?, None)
+                }
+                Arg::Request(request) => (String::new(), Some(check_request(endpoint, request)?)),
+                Arg::Nothing | Arg::Picture(_) => (String::new(), None),
             };
-            let opts = options::read(&options, true, call_options)?;
-            let t = inner.transport(opts.signal.as_ref());
-            let call = &opts.checked;
+            let check = match arg {
+                Arg::Picture(_) => upload::upload_options,
+                _ => call_only,
+            };
+            let opts = options::read(&options, true, check)?;
+            let mut t = inner.transport(opts.signal.as_ref());
+            let UploadOptions { account, call } = opts.checked;
             let (timeout, policy) = (
                 inner.timeout(call.timeout_ms),
                 inner.policy(call.max_retries),
             );
             let base = &inner.config.base_url;
-            engine::call(&t, endpoint, base, &segment, timeout, &policy).await
+            let req = match &arg {
+                // The picture read as far as its rules need, then the account it goes to.
+                Arg::Picture(data) => {
+                    let (data, picture) = super::upload::picture(data).await?;
+                    let account = match account {
+                        Some(account) => account,
+                        None => super::upload::first_account(&t, base, timeout, &policy).await?,
+                    };
+                    t.picture = Some(data);
+                    engine::upload_request(base, &account, picture, timeout)
+                }
+                _ => HttpRequest::to(endpoint, base, &segment, body, timeout),
+            };
+            let answer = engine::request(&t, req, &policy).await?;
+            if let Arg::Picture(_) = arg {
+                upload::check_asset(&to_val(&prop(&answer, "assetRef")))?;
+            }
+            Ok(answer)
         })
     }
 
-    /// `upscale` / `generate`: one job-creating POST to `endpoint`, under the call options.
-    fn start(&self, endpoint: &'static Endpoint, request: JsValue, options: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        spawn(None, async move {
-            let body = check_request(endpoint, &request)?;
-            let opts = options::read(&options, true, call_options)?;
-            let (signal, call) = (opts.signal.as_ref(), &opts.checked);
-            let created = inner
-                .create(endpoint, body, signal, call.timeout_ms, call.max_retries)
-                .await?;
-            Ok(created.doc)
-        })
-    }
-
-    /// `upscaleAndWait` / `generateAndWait`: the POST, then the wait, under the wait options
-    /// read once for both.
-    fn start_and_wait(
-        &self,
-        endpoint: &'static Endpoint,
-        request: JsValue,
-        options: JsValue,
-    ) -> Promise {
+    /// `waitForJob` (`start`: `None`, `arg` the jobid), or `upscaleAndWait` / `generateAndWait`
+    /// (`arg` the request): the POST to `start`, then the wait, under the wait options read
+    /// once for both. One body for the three, so the binary carries it once.
+    fn wait(&self, start: Option<&'static Endpoint>, arg: JsValue, options: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(Box::pin(async move {
-            let created = async {
-                let body = check_request(endpoint, &request)?;
+            let ready = async {
+                let (body, id) = match start {
+                    Some(endpoint) => (Some(check_request(endpoint, &arg)?), String::new()),
+                    None => (None, validate::jobid("jobid", &to_val(&arg))?),
+                };
                 let opts = options::read(&options, true, wait_options)?;
+                let (Some(endpoint), Some(body)) = (start, body) else {
+                    return Ok((id, opts));
+                };
+                // The one job-creating POST, repeated only when the API certainly did not take it.
                 let wait = &opts.checked;
-                let (signal, timeout) = (opts.signal.as_ref(), wait.request_timeout_ms);
-                let created = inner
-                    .create(endpoint, body, signal, timeout, wait.max_retries)
-                    .await?;
-                Ok((created, opts))
+                let t = inner.transport(opts.signal.as_ref());
+                let timeout = inner.timeout(wait.request_timeout_ms);
+                let policy = inner.policy(wait.max_retries);
+                let base = &inner.config.base_url;
+                let created =
+                    engine::submit(&t, base, endpoint, body, timeout, &policy, true).await?;
+                notify(&opts.on_update, &created.doc);
+                Ok((created.job.jobid, opts))
             }
             .await;
-            let (created, opts) = created.map_err(|e| error_to_js(&e, None))?;
-            notify(&opts.on_update, &created.doc);
-            inner.wait(&created.job.jobid, &opts, true).await
+            // A bad jobid given to waitForJob is named in its error.
+            let given = start.map_or_else(|| arg.as_string(), |_| None);
+            let (id, opts) = ready.map_err(|e| error_to_js(&e, given.as_deref()))?;
+            inner.wait(&id, &opts, start.is_some()).await
         }))
     }
 }

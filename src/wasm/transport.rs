@@ -5,12 +5,11 @@
 use std::cell::OnceCell;
 
 use js_sys::{Array, JsString, Reflect, JSON};
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, AbortSignal, Headers};
 
-use super::convert::to_val;
+use super::convert::{object, to_val, Prop};
 use super::fetch::{guarded, head, header, request_init, text, Fetcher};
 use super::timer::{self, is_aborted, Raced};
 use crate::engine::{HttpRequest, Transport};
@@ -63,7 +62,7 @@ enum ExchangeError {
 impl Transport for JsTransport<'_> {
     type Doc = JsValue;
 
-    async fn send(&self, req: &HttpRequest) -> Result<(Response, JsValue)> {
+    async fn send(&self, req: &HttpRequest, timeout_ms: u32) -> Result<(Response, JsValue)> {
         let signal = self.signal.as_ref();
         if is_aborted(signal) {
             return Err(Error::Aborted);
@@ -103,13 +102,13 @@ impl Transport for JsTransport<'_> {
                 body,
             })
         };
-        let raw = match guarded(exchange, &controller, req.timeout_ms, signal).await {
+        let raw = match guarded(exchange, &controller, timeout_ms, signal).await {
             Raced::Done(Ok(raw)) => raw,
             Raced::Done(Err(fail)) => {
                 controller.abort();
                 return Err(self.failure(fail, req));
             }
-            Raced::TimedOut => return Err(timed_out(req)),
+            Raced::TimedOut => return Err(timed_out(req, timeout_ms)),
             Raced::Aborted => return Err(aborted_in_flight(req)),
         };
         // The body stays in JS: it is parsed once there, and only a short start is copied in.
@@ -170,9 +169,8 @@ impl JsTransport<'_> {
             ExchangeError::Body(e, status) => body_error(&e, req, status),
             ExchangeError::Send(e) if !self.fetch.available() => Error::Network {
                 message: format!(
-                    "Cannot send {} {}: this runtime has no global fetch; pass `fetch` in the client options ({})",
-                    req.method.as_str(),
-                    path_of_url(&req.url),
+                    "Cannot send {}: this runtime has no global fetch; pass `fetch` in the client options ({})",
+                    on(req),
                     describe_js_error(&e)
                 ),
                 not_sent: true,
@@ -182,25 +180,16 @@ impl JsTransport<'_> {
     }
 }
 
-fn timed_out(req: &HttpRequest) -> Error {
+fn timed_out(req: &HttpRequest, timeout_ms: u32) -> Error {
     Error::Timeout {
-        message: format!(
-            "{} {} raw no answer within {} ms",
-            req.method.as_str(),
-            path_of_url(&req.url),
-            req.timeout_ms
-        ),
+        message: format!("{} raw no answer within {} ms", on(req), timeout_ms),
         status: None,
     }
 }
 
 fn aborted_in_flight(req: &HttpRequest) -> Error {
     Error::AbortedInFlight {
-        message: format!(
-            "The operation was aborted while {} {} was on its way",
-            req.method.as_str(),
-            path_of_url(&req.url)
-        ),
+        message: format!("The operation was aborted while {} was on its way", on(req)),
     }
 }
 
@@ -259,49 +248,22 @@ impl RequestHeaders {
     }
 }
 
-/// A request body: the flat object serialised into a JS object by serde-wasm-bindgen, then
-/// `JSON.stringify` (JS formats the numbers, so the binary does not have to).
+/// A request body: the flat object built into a JS object by serde-wasm-bindgen (the one
+/// object builder, `convert::object`), then `JSON.stringify` (JS formats the numbers, so the
+/// binary does not have to).
 fn json_body(obj: &JsonObject) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    JsonBody(obj)
-        .serialize(&serializer)
-        .ok()
-        .and_then(|o| JSON::stringify(&o).ok())
-        .map_or_else(|| "{}".into(), JsValue::from)
-}
-
-/// A `JsonObject` as a JSON object, keys in order.
-struct JsonBody<'a>(&'a JsonObject);
-
-impl Serialize for JsonBody<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (key, value) in self.0 {
-            match value {
-                Scalar::Str(v) => map.serialize_entry(key, v)?,
-                Scalar::Int(v) => map.serialize_entry(key, &(*v as f64))?,
-                Scalar::Num(v) => map.serialize_entry(key, v)?,
-            }
-        }
-        map.end()
-    }
-}
-
-/// The property names read from every body, made into JS strings once per thread.
-struct Keys {
-    jobid: JsValue,
-    status: JsValue,
-    error: JsValue,
-    message: JsValue,
-}
-
-thread_local! {
-    static KEYS: Keys = Keys {
-        jobid: "jobid".into(),
-        status: "status".into(),
-        error: "error".into(),
-        message: "message".into(),
-    };
+    let props: Vec<(&str, Prop)> = obj
+        .iter()
+        .map(|(key, value)| {
+            let value = match value {
+                Scalar::Str(v) => Prop::Str(Some(v)),
+                Scalar::Int(v) => Prop::Num(Some(*v as f64)),
+                Scalar::Num(v) => Prop::Num(Some(*v)),
+            };
+            (*key, value)
+        })
+        .collect();
+    JSON::stringify(&object(&props)).map_or_else(|_| "{}".into(), JsValue::from)
 }
 
 /// Parses a body once with `JSON.parse`: the fields the classifier needs, and the object that
@@ -313,42 +275,36 @@ fn parse(body: &JsString, status: u16) -> (Body, JsValue) {
     if !doc.is_object() || Array::is_array(&doc) {
         return (Body::NotObject, doc);
     }
-    KEYS.with(|k| {
-        let get = |v: &JsValue, key: &JsValue| Reflect::get(v, key).unwrap_or(JsValue::UNDEFINED);
-        // `error` / `message` as text: a string, or an upstream object's `message` / `error`.
-        let as_text = |v: JsValue| {
-            match v.as_string() {
-                Some(s) => ErrorField::Text(s),
-                None if v.is_object() => ErrorField::Object {
-                    message: get(&v, &k.message).as_string(),
-                    error: get(&v, &k.error).as_string(),
-                },
-                None => ErrorField::Other,
-            }
-            .text()
-        };
-        let jobid = to_val(&get(&doc, &k.jobid));
-        let job_status = to_val(&get(&doc, &k.status));
-        let texts = needs_error_text(status, &job_status);
-        let fields = BodyFields {
-            error: texts.then(|| as_text(get(&doc, &k.error))).flatten(),
-            message: texts.then(|| as_text(get(&doc, &k.message))).flatten(),
-            jobid,
-            status: job_status,
-        };
-        (Body::Object(fields), doc)
-    })
+    let get = |v: &JsValue, key: &str| Reflect::get(v, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    // `error` / `message` as text: a string, or an upstream object's `message` / `error`.
+    let as_text = |v: JsValue| {
+        match v.as_string() {
+            Some(s) => ErrorField::Text(s),
+            None if v.is_object() => ErrorField::Object {
+                message: get(&v, "message").as_string(),
+                error: get(&v, "error").as_string(),
+            },
+            None => ErrorField::Other,
+        }
+        .text()
+    };
+    let jobid = to_val(&get(&doc, "jobid"));
+    let job_status = to_val(&get(&doc, "status"));
+    let texts = needs_error_text(status, &job_status);
+    let fields = BodyFields {
+        error: texts.then(|| as_text(get(&doc, "error"))).flatten(),
+        message: texts.then(|| as_text(get(&doc, "message"))).flatten(),
+        jobid,
+        status: job_status,
+    };
+    (Body::Object(fields), doc)
 }
 
 /// A rejected fetch. Only a refused connection or a failed DNS lookup proves nothing was sent.
 fn network_from(e: &JsValue, req: &HttpRequest) -> Error {
     let text = describe_js_error(e);
     Error::Network {
-        message: format!(
-            "Network error on {} {}: {text}",
-            req.method.as_str(),
-            path_of_url(&req.url)
-        ),
+        message: format!("Network error on {}: {text}", on(req)),
         not_sent: proves_not_sent(&text),
     }
 }
@@ -356,31 +312,42 @@ fn network_from(e: &JsValue, req: &HttpRequest) -> Error {
 fn body_error(e: &JsValue, req: &HttpRequest, status: u16) -> Error {
     Error::Network {
         message: format!(
-            "The connection broke while reading the HTTP {} answer to {} {}: {}",
+            "The connection broke while reading the HTTP {} answer to {}: {}",
             printable_status(status),
-            req.method.as_str(),
-            path_of_url(&req.url),
+            on(req),
             describe_js_error(e)
         ),
         not_sent: false,
     }
 }
 
-/// `message (cause.code cause.message)` of a thrown value.
+/// `message (cause.code: cause.message)` of a thrown value (the parts that are strings).
 fn describe_js_error(e: &JsValue) -> String {
     let get = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).ok().and_then(|x| x.as_string());
     let mut text = get(e, "message")
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "fetch failed".into());
     if let Ok(cause) = Reflect::get(e, &"cause".into()) {
-        let bits: Vec<String> = ["code", "message"]
-            .iter()
+        let mut sep = " (";
+        for bit in ["code", "message"]
+            .into_iter()
             .filter_map(|k| get(&cause, k))
-            .collect();
-        if !bits.is_empty() {
-            let bits: Vec<&str> = bits.iter().map(String::as_str).collect();
-            text = format!("{text} ({})", crate::text::join(&bits, ": "));
+        {
+            text.push_str(sep);
+            text.push_str(&bit);
+            sep = ": ";
+        }
+        if sep == ": " {
+            text.push(')');
         }
     }
+    text
+}
+
+/// `METHOD /path` of a request, as messages name it.
+fn on(req: &HttpRequest) -> String {
+    let mut text = req.method.as_str().to_string();
+    text.push(' ');
+    text.push_str(path_of_url(&req.url));
     text
 }

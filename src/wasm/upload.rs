@@ -1,23 +1,23 @@
 //! `uploadImage`: the caller's picture is read only as far as its rules need (its length and
 //! first `SNIFF_BYTES` bytes, copied into wasm), then sent as the very JS object it was, so its
 //! bytes never enter wasm memory. The rules are `crate::upload`'s; the request is
-//! `engine::upload`'s.
+//! `engine::upload_request`'s, sent by the one call path (`DreaminaClient::call`, with
+//! `Arg::Picture`), which reads the picture with `picture` and the default account with
+//! `first_account`.
 
 use js_sys::{ArrayBuffer, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, ReadableStream};
 
-use super::call::{spawn, Inner};
-use super::client::DreaminaClient;
-use super::convert::{prop, to_val};
-use super::options;
+use super::client::{Arg, DreaminaClient};
+use super::convert::to_val;
 use super::transport::JsTransport;
-use crate::endpoint::LIST_ACCOUNTS;
+use crate::endpoint::{LIST_ACCOUNTS, UPLOAD_IMAGE};
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
-use crate::upload::{self, ImageType, UploadOptions, SNIFF_BYTES};
+use crate::upload::{self, ImageType, SNIFF_BYTES};
 
 #[wasm_bindgen]
 impl DreaminaClient {
@@ -35,37 +35,17 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "UploadData")] data: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "UploadOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        spawn(None, async move {
-            let opts = options::read(&options, true, upload::upload_options)?;
-            let UploadOptions { account, call } = opts.checked;
-            let (timeout, policy) = (
-                inner.timeout(call.timeout_ms),
-                inner.policy(call.max_retries),
-            );
-            let mut t = inner.transport(opts.signal.as_ref());
-            let (body, picture) = picture(&data).await?;
-            let account = match account {
-                Some(account) => account,
-                None => first_account(&inner, &t, timeout, &policy).await?,
-            };
-            t.picture = Some(body);
-            let base = &inner.config.base_url;
-            let asset = engine::upload(&t, base, &account, picture, timeout, &policy).await?;
-            upload::check_asset(&to_val(&prop(&asset, "assetRef")))?;
-            Ok(asset)
-        })
+        self.call(&UPLOAD_IMAGE, Arg::Picture(data), options)
     }
 }
 
 /// The first account `GET /accounts` lists (only its key is copied into wasm).
-async fn first_account(
-    inner: &Inner,
+pub(super) async fn first_account(
     t: &JsTransport<'_>,
+    base: &str,
     timeout: u32,
     policy: &RetryPolicy,
 ) -> Result<String> {
-    let base = &inner.config.base_url;
     let accounts = engine::call(t, &LIST_ACCOUNTS, base, "", timeout, policy).await?;
     let first = Object::keys(accounts.unchecked_ref::<Object>())
         .get(0)
@@ -75,7 +55,7 @@ async fn first_account(
 
 /// The body to send and the picture's type, once checked by its length and first bytes: the
 /// caller's object itself, or for a `ReadableStream` a `Blob` gathered from it in JS.
-async fn picture(data: &JsValue) -> Result<(JsValue, ImageType)> {
+pub(super) async fn picture(data: &JsValue) -> Result<(JsValue, ImageType)> {
     let blob = match data.dyn_ref::<ReadableStream>() {
         Some(stream) => Some(gathered(stream).await?),
         None => data.dyn_ref::<Blob>().cloned(),
