@@ -8,88 +8,16 @@ use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::Poll;
 
+use crate::endpoint::UPSCALE;
 use crate::engine::{self, Transport, WaitPlan};
 use crate::error::{Error, ErrorKind, Result};
-use crate::response::{Fetched, JobStatus, JobSummary};
+use crate::json::JsonObject;
+use crate::response::{Job, JobDoc, JobStatus};
 use crate::retry::backoff_ms;
-use crate::validate::{self, opt_int, reject_unknown, UpscaleRequest, WaitOptions};
-use crate::value::{get, Fields, Val};
-
-/// Jobs in flight when `concurrency` is not given: the provider's default account `maxJobs`.
-pub const DEFAULT_CONCURRENCY: usize = 10;
-/// Upper bound of `concurrency`: the highest `maxJobs` an account can have.
-pub const MAX_CONCURRENCY: i64 = 50;
-
-/// Every option of `upscaleAll`: those of `upscaleMany` (`BATCH_FIELDS`), then the settings
-/// applied to every image (`UPSCALE_ALL_FIELDS`).
-pub const UPSCALE_ALL_OPTIONS: [&str; 14] = [
-    "concurrency",
-    "onUpdate",
-    "onResult",
-    "signal",
-    "pollIntervalMs",
-    "timeoutMs",
-    "requestTimeoutMs",
-    "maxRetries",
-    "upscaleResolution",
-    "originalImageStrength",
-    "detailStrength",
-    "replyUrl",
-    "replyRef",
-    "maxJobs",
-];
-pub const BATCH_FIELDS: &[&str] = UPSCALE_ALL_OPTIONS.split_at(8).0;
-pub const UPSCALE_ALL_FIELDS: &[&str] = UPSCALE_ALL_OPTIONS.split_at(8).1;
-
-/// Checked options of one batch.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchOptions {
-    pub concurrency: usize,
-    /// Applied to each item's wait (and `timeoutMs` also bounds its back-pressure).
-    pub wait: WaitOptions,
-}
-
-/// Checks the `upscaleMany` options object.
-pub fn batch_options(fields: &Fields) -> Result<BatchOptions> {
-    reject_unknown(fields, BATCH_FIELDS, "batch")?;
-    checked_batch_options(fields)
-}
-
-/// Checks the `upscaleAll` options object; also returns the per-image request fields.
-pub fn upscale_all_options(fields: &Fields) -> Result<(BatchOptions, Fields)> {
-    reject_unknown(fields, &UPSCALE_ALL_OPTIONS, "upscaleAll")?;
-    let mut extras = Fields::new();
-    for (k, v) in fields {
-        if UPSCALE_ALL_FIELDS.contains(&k.as_str()) {
-            extras.push((k.clone(), v.clone()));
-        }
-    }
-    // Checked once, up front, with the upscale rules and messages.
-    validate::upscale_request(&with_image("x", 0, &extras))?;
-    Ok((checked_batch_options(fields)?, extras))
-}
-
-fn checked_batch_options(fields: &Fields) -> Result<BatchOptions> {
-    match get(fields, "onResult") {
-        v if v.is_absent() => {}
-        Val::Function => {}
-        v => {
-            return Err(Error::validation(
-                "onResult",
-                format!("must be a function, got {}", v.type_name()),
-            ))
-        }
-    }
-    let concurrency = opt_int(fields, "concurrency", 1, MAX_CONCURRENCY)?;
-    Ok(BatchOptions {
-        concurrency: concurrency.map_or(DEFAULT_CONCURRENCY, |n| n as usize),
-        // Unknown keys were refused by the caller; the wait options are checked as waitForJob's.
-        wait: validate::wait_settings(fields)?,
-    })
-}
+use crate::value::{Fields, Val};
 
 /// The request fields of image `index` of `source`, plus the shared `extras`.
-fn with_image(source: &str, index: usize, extras: &Fields) -> Fields {
+pub(crate) fn image_request(source: &str, index: usize, extras: &Fields) -> Fields {
     let mut f = extras.clone();
     f.push(("jobid".to_string(), Val::Str(source.to_string())));
     f.push(("imageIndex".to_string(), Val::Num(index as f64)));
@@ -98,7 +26,7 @@ fn with_image(source: &str, index: usize, extras: &Fields) -> Fields {
 
 /// How many images of the source job `upscaleAll` upscales: all it has (at most 4, the
 /// highest `imageIndex` being 3), once it has completed.
-pub fn source_images(job: &JobSummary, images: usize) -> Result<usize> {
+pub fn source_images(job: &Job, images: usize) -> Result<usize> {
     match job.status {
         JobStatus::Completed => Ok(images.min(4)),
         _ => Err(Error::validation(
@@ -117,10 +45,10 @@ pub fn upscale_all_requests(
     source: &str,
     images: usize,
     extras: &Fields,
-) -> Vec<Result<UpscaleRequest>> {
+) -> Vec<Result<JsonObject>> {
     let mut requests = Vec::with_capacity(images);
     for i in 0..images {
-        requests.push(validate::upscale_request(&with_image(source, i, extras)));
+        requests.push(UPSCALE.check(&image_request(source, i, extras)));
     }
     requests
 }
@@ -138,7 +66,7 @@ pub struct ItemFailure<D> {
 pub type ItemResult<D> = std::result::Result<D, ItemFailure<D>>;
 
 /// `onUpdate`: an item's index and a job snapshot.
-pub type OnUpdate<'a, D> = &'a mut dyn FnMut(usize, &Fetched<D>);
+pub type OnUpdate<'a, D> = &'a mut dyn FnMut(usize, &JobDoc<D>);
 /// Receives each item's outcome.
 pub type Settle<'a, D> = &'a mut dyn FnMut(usize, ItemResult<D>);
 
@@ -163,7 +91,7 @@ pub struct Batch<'a, T> {
 /// `on_update` sees every job snapshot of every item (the created job, then each poll).
 pub async fn upscale_many<T: Transport>(
     b: &Batch<'_, T>,
-    mut items: Vec<Result<UpscaleRequest>>,
+    mut items: Vec<Result<JsonObject>>,
     on_update: OnUpdate<'_, T::Doc>,
     settle: Settle<'_, T::Doc>,
 ) where
@@ -188,7 +116,7 @@ pub async fn upscale_many<T: Transport>(
 /// Takes the next item until none is left; so at most one job per worker is in flight.
 async fn worker<T: Transport>(
     b: &Batch<'_, T>,
-    queue: &RefCell<Vec<(usize, UpscaleRequest)>>,
+    queue: &RefCell<Vec<(usize, JsonObject)>>,
     on_update: &RefCell<OnUpdate<'_, T::Doc>>,
     settle: &RefCell<Settle<'_, T::Doc>>,
 ) where
@@ -212,7 +140,7 @@ fn failure<D>(error: Error, jobid: Option<String>, job: Option<D>) -> ItemFailur
 async fn run_item<T: Transport>(
     b: &Batch<'_, T>,
     index: usize,
-    request: &UpscaleRequest,
+    request: &JsonObject,
     on_update: &RefCell<OnUpdate<'_, T::Doc>>,
 ) -> ItemResult<T::Doc>
 where
@@ -220,7 +148,6 @@ where
 {
     let fail = failure;
     let deadline = b.t.now_ms() + b.plan.timeout_ms as f64;
-    let url = crate::url::upscale_url(b.base_url);
     let mut attempt = 0;
     let created = loop {
         if b.t.is_aborted() {
@@ -230,15 +157,16 @@ where
         let timeout = b.submit_timeout_ms;
         let sent = engine::submit(
             b.post,
-            url.clone(),
-            request.entries(),
+            b.base_url,
+            &UPSCALE,
+            request.clone(),
             timeout,
             policy,
             false,
         );
         let e = match sent.await {
             Ok(created) => break created,
-            Err(e) if e.status() == Some(429) => e,
+            Err(e) if e.kind() == ErrorKind::RateLimited => e,
             Err(e) => return Err(fail(e, None, None)),
         };
         let delay = capacity_delay(b, attempt, e.retry_after_ms());
@@ -347,5 +275,4 @@ pub async fn join_all<F: Future<Output = ()>>(count: usize, mut start: impl FnMu
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
-#[path = "batch_tests.rs"]
 mod tests;

@@ -1,13 +1,12 @@
 //! The request/retry loop and the poll loop, written against a small `Transport` trait so they
 //! run on the host with a fake clock in tests, and on `fetch` + timers in wasm.
 
-use crate::error::{Error, Result};
-use crate::generate::GenerateRequest;
+use crate::endpoint::{Answers, Endpoint, Method, GET_JOB};
+use crate::error::{Error, ErrorKind, Result};
+use crate::json::JsonObject;
 use crate::poll;
-use crate::response::{classify_reply, Fetched, JobStatus, Reply};
-use crate::retry::{ambiguous_post_note, next_delay, Method, RetryPolicy};
-use crate::url;
-use crate::validate::{JsonObject, UpscaleRequest};
+use crate::response::{classify_response, Job, JobDoc, JobStatus, Response};
+use crate::retry::{ambiguous_post_note, next_delay, RetryPolicy};
 
 /// One HTTP request as the engine asks for it. The transport adds the token and headers.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +16,27 @@ pub struct HttpRequest {
     /// A JSON object body (sent with `Content-Type: application/json`).
     pub body: Option<JsonObject>,
     pub timeout_ms: u32,
+    /// What a successful answer must be.
+    pub answers: Answers,
+}
+
+impl HttpRequest {
+    /// A request to `endpoint` (with `segment`, a job id, for a `Path::Segment` one).
+    pub fn to(
+        endpoint: &Endpoint,
+        base_url: &str,
+        segment: &str,
+        body: Option<JsonObject>,
+        timeout_ms: u32,
+    ) -> Self {
+        HttpRequest {
+            method: endpoint.method,
+            url: endpoint.url(base_url, segment),
+            body,
+            timeout_ms,
+            answers: endpoint.answers,
+        }
+    }
 }
 
 /// What the engine needs from the outside world. Implementations own the caller's abort signal:
@@ -27,7 +47,7 @@ pub trait Transport {
     type Doc;
     /// Sends one request and parses its body once; errors are `Network`, `Timeout` (no status)
     /// or `Aborted`.
-    async fn send(&self, req: &HttpRequest) -> Result<(Reply, Self::Doc)>;
+    async fn send(&self, req: &HttpRequest) -> Result<(Response, Self::Doc)>;
     async fn sleep(&self, ms: u32) -> Result<()>;
     /// Unix epoch milliseconds.
     fn now_ms(&self) -> f64;
@@ -36,26 +56,18 @@ pub trait Transport {
     fn is_aborted(&self) -> bool;
 }
 
-/// Sends `req`, retrying what `policy` allows, and classifies the answer. No attempt or retry
-/// sleep reaches past `deadline_ms` (epoch ms; `f64::INFINITY` for none).
-pub async fn send_with_retries<T: Transport>(
-    t: &T,
-    req: &HttpRequest,
-    policy: &RetryPolicy,
-    deadline_ms: f64,
-) -> Result<Fetched<T::Doc>> {
-    send_with_retries_where(t, req, policy, deadline_ms, true).await
-}
-
-/// `send_with_retries`; a 429 is retried only when `retry_rate_limits` (a batch waits out a
-/// full account itself). A flag, not a closure, so the loop is compiled once.
-pub async fn send_with_retries_where<T: Transport>(
+/// Sends `req`, retrying what `policy` allows, and classifies the answer: the job it holds
+/// (for an endpoint that answers one) and the parsed document. No attempt or retry sleep
+/// reaches past `deadline_ms` (epoch ms; `f64::INFINITY` for none). A 429 is retried only when
+/// `retry_rate_limits` (a batch waits out a full account itself): a flag, not a closure, so the
+/// loop is compiled once.
+pub async fn send<T: Transport>(
     t: &T,
     req: &HttpRequest,
     policy: &RetryPolicy,
     deadline_ms: f64,
     retry_rate_limits: bool,
-) -> Result<Fetched<T::Doc>> {
+) -> Result<(Option<Job>, T::Doc)> {
     let mut attempt = 0;
     loop {
         if t.is_aborted() {
@@ -73,14 +85,16 @@ pub async fn send_with_retries_where<T: Transport>(
             req
         };
         let outcome = match t.send(req).await {
-            Ok((reply, doc)) => classify_reply(&reply, t.now_ms()).map(|job| Fetched { job, doc }),
+            Ok((response, doc)) => {
+                classify_response(&response, t.now_ms(), req.answers).map(|job| (job, doc))
+            }
             Err(e) => Err(e),
         };
         let err = match outcome {
-            Ok(fetched) => return Ok(fetched),
+            Ok(answer) => return Ok(answer),
             Err(e) => e,
         };
-        let delay = match retry_rate_limits || err.status() != Some(429) {
+        let delay = match retry_rate_limits || err.kind() != ErrorKind::RateLimited {
             true => next_delay(policy, req.method, &err, attempt, t.random()),
             false => None,
         };
@@ -94,53 +108,26 @@ pub async fn send_with_retries_where<T: Transport>(
     }
 }
 
-/// A job-creating POST of `body` to `url`: repeated only when the server certainly did not
-/// take it (and, unless `retry_rate_limits`, not after a 429, which the caller then handles).
-/// An ambiguous failure says the job may exist. Creates one job, never two.
+/// A job-creating POST of `body` to `endpoint`: repeated only when the server certainly did
+/// not take it (and, unless `retry_rate_limits`, not after a 429, which the caller then
+/// handles). An ambiguous failure says the job may exist. Creates one job, never two.
 pub async fn submit<T: Transport>(
     t: &T,
-    url: String,
+    base_url: &str,
+    endpoint: &Endpoint,
     body: JsonObject,
     timeout_ms: u32,
     policy: &RetryPolicy,
     retry_rate_limits: bool,
-) -> Result<Fetched<T::Doc>> {
-    let req = HttpRequest {
-        method: Method::Post,
-        url,
-        body: Some(body),
-        timeout_ms,
-    };
-    send_with_retries_where(t, &req, policy, f64::INFINITY, retry_rate_limits)
+) -> Result<JobDoc<T::Doc>> {
+    let req = HttpRequest::to(endpoint, base_url, "", Some(body), timeout_ms);
+    send(t, &req, policy, f64::INFINITY, retry_rate_limits)
         .await
+        .and_then(job_doc)
         .map_err(|e| match ambiguous_post_note(&e) {
             Some(note) => e.with_note(note),
             None => e,
         })
-}
-
-/// `POST /images/upscale`: creates one job, never two.
-pub async fn upscale<T: Transport>(
-    t: &T,
-    base_url: &str,
-    request: &UpscaleRequest,
-    timeout_ms: u32,
-    policy: &RetryPolicy,
-) -> Result<Fetched<T::Doc>> {
-    let url = url::upscale_url(base_url);
-    submit(t, url, request.entries(), timeout_ms, policy, true).await
-}
-
-/// `POST /images`: starts one generation job, never two.
-pub async fn generate<T: Transport>(
-    t: &T,
-    base_url: &str,
-    request: &GenerateRequest,
-    timeout_ms: u32,
-    policy: &RetryPolicy,
-) -> Result<Fetched<T::Doc>> {
-    let url = crate::generate::generate_url(base_url);
-    submit(t, url, request.entries(), timeout_ms, policy, true).await
 }
 
 /// `GET /images/{jobid}`, with no attempt past `deadline_ms` (`f64::INFINITY` for none).
@@ -151,14 +138,36 @@ pub async fn get_job<T: Transport>(
     timeout_ms: u32,
     policy: &RetryPolicy,
     deadline_ms: f64,
-) -> Result<Fetched<T::Doc>> {
-    let req = HttpRequest {
-        method: Method::Get,
-        url: url::job_url(base_url, jobid),
-        body: None,
-        timeout_ms,
-    };
-    send_with_retries(t, &req, policy, deadline_ms).await
+) -> Result<JobDoc<T::Doc>> {
+    let req = HttpRequest::to(&GET_JOB, base_url, jobid, None, timeout_ms);
+    send(t, &req, policy, deadline_ms, true)
+        .await
+        .and_then(job_doc)
+}
+
+/// One call of any endpoint (a `Path::Segment` one with `segment`): its parsed document.
+pub async fn call<T: Transport>(
+    t: &T,
+    endpoint: &Endpoint,
+    base_url: &str,
+    segment: &str,
+    timeout_ms: u32,
+    policy: &RetryPolicy,
+) -> Result<T::Doc> {
+    let req = HttpRequest::to(endpoint, base_url, segment, None, timeout_ms);
+    Ok(send(t, &req, policy, f64::INFINITY, true).await?.1)
+}
+
+/// The job of an answer from an endpoint that answers one.
+fn job_doc<D>((job, doc): (Option<Job>, D)) -> Result<JobDoc<D>> {
+    match job {
+        Some(job) => Ok(JobDoc { job, doc }),
+        // `classify_response` reads a job for every endpoint that answers one.
+        None => Err(Error::InvalidResponse {
+            status: 200,
+            message: "The API answered without a job".into(),
+        }),
+    }
 }
 
 /// Settings of one wait.
@@ -179,8 +188,8 @@ pub async fn wait_for_job<T: Transport>(
     base_url: &str,
     jobid: &str,
     plan: &WaitPlan,
-    mut on_update: impl FnMut(&Fetched<T::Doc>),
-) -> Result<Fetched<T::Doc>> {
+    mut on_update: impl FnMut(&JobDoc<T::Doc>),
+) -> Result<JobDoc<T::Doc>> {
     wait_loop(t, base_url, jobid, plan, &mut on_update).await
 }
 
@@ -191,8 +200,8 @@ async fn wait_loop<T: Transport>(
     base_url: &str,
     jobid: &str,
     plan: &WaitPlan,
-    on_update: &mut dyn FnMut(&Fetched<T::Doc>),
-) -> Result<Fetched<T::Doc>> {
+    on_update: &mut dyn FnMut(&JobDoc<T::Doc>),
+) -> Result<JobDoc<T::Doc>> {
     let deadline = t.now_ms() + plan.timeout_ms as f64;
     let mut polls: u32 = 0;
     let mut last_status = String::from("not yet polled");
@@ -225,17 +234,17 @@ async fn wait_loop<T: Transport>(
             deadline,
         );
         match poll.await {
-            Ok(fetched) => {
+            Ok(answer) => {
                 reachable = true;
-                on_update(&fetched);
-                last_status = fetched.job.status.as_str().to_string();
-                match fetched.job.status {
-                    JobStatus::Completed => return Ok(fetched),
-                    JobStatus::Failed => return Err(job_failed(fetched)),
+                on_update(&answer);
+                last_status = answer.job.status.as_str().to_string();
+                match answer.job.status {
+                    JobStatus::Completed => return Ok(answer),
+                    JobStatus::Failed => return Err(job_failed(answer)),
                     _ => delay = usual,
                 }
             }
-            Err(e) if e.status() == Some(429) => {
+            Err(e) if e.kind() == ErrorKind::RateLimited => {
                 delay = poll::delay_after_rate_limit(usual, e.retry_after_ms())
             }
             Err(_) if t.now_ms() >= deadline => {
@@ -252,13 +261,10 @@ async fn wait_loop<T: Transport>(
 }
 
 /// The wasm layer attaches the failed job itself (it saw it through `on_update`).
-fn job_failed<D>(fetched: Fetched<D>) -> Error {
-    let reason = fetched
-        .job
-        .error
-        .unwrap_or_else(|| "no reason given".into());
+fn job_failed<D>(answer: JobDoc<D>) -> Error {
+    let reason = answer.job.error.unwrap_or_else(|| "no reason given".into());
     Error::JobFailed {
-        message: format!("Job {} failed: {reason}", fetched.job.jobid),
+        message: format!("Job {} failed: {reason}", answer.job.jobid),
     }
 }
 
@@ -272,389 +278,4 @@ fn wait_timeout(jobid: &str, timeout_ms: u32, polls: u32, last_status: &str) -> 
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
-mod tests {
-    use super::*;
-    use crate::error::ErrorKind;
-    use crate::response::HttpResponse;
-    use std::cell::{Cell, RefCell};
-    use std::collections::VecDeque;
-    use std::future::Future;
-    use std::pin::pin;
-    use std::task::{Context, Poll, Waker};
-
-    /// Runs a future whose awaits never really wait (the fake transport answers at once).
-    fn block_on<F: Future>(f: F) -> F::Output {
-        let mut f = pin!(f);
-        let mut cx = Context::from_waker(Waker::noop());
-        loop {
-            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-                return v;
-            }
-        }
-    }
-
-    type Answer = Result<HttpResponse>;
-
-    /// A scripted server on a fake clock: each request takes `latency_ms`.
-    struct Fake {
-        answers: RefCell<VecDeque<Answer>>,
-        sent: RefCell<Vec<HttpRequest>>,
-        sleeps: RefCell<Vec<u32>>,
-        clock: Cell<f64>,
-        abort_after_sends: Cell<Option<usize>>,
-        latency_ms: f64,
-    }
-
-    impl Fake {
-        fn new(answers: Vec<Answer>) -> Self {
-            Fake {
-                answers: RefCell::new(answers.into()),
-                sent: RefCell::default(),
-                sleeps: RefCell::default(),
-                clock: Cell::new(1_000_000.0),
-                abort_after_sends: Cell::new(None),
-                latency_ms: 10.0,
-            }
-        }
-    }
-
-    impl Transport for Fake {
-        type Doc = String;
-        async fn send(&self, req: &HttpRequest) -> Result<(Reply, String)> {
-            self.sent.borrow_mut().push(req.clone());
-            self.clock.set(self.clock.get() + self.latency_ms);
-            let answer = self.answers.borrow_mut().pop_front().unwrap_or_else(|| {
-                Err(Error::Network {
-                    message: "script ran out".into(),
-                    not_sent: false,
-                })
-            });
-            answer.map(|resp| (resp.to_reply(), resp.body))
-        }
-        async fn sleep(&self, ms: u32) -> Result<()> {
-            if self.is_aborted() {
-                return Err(Error::Aborted);
-            }
-            self.sleeps.borrow_mut().push(ms);
-            self.clock.set(self.clock.get() + ms as f64);
-            Ok(())
-        }
-        fn now_ms(&self) -> f64 {
-            self.clock.get()
-        }
-        fn random(&self) -> f64 {
-            0.5
-        }
-        fn is_aborted(&self) -> bool {
-            self.abort_after_sends
-                .get()
-                .is_some_and(|n| self.sent.borrow().len() >= n)
-        }
-    }
-
-    const POLICY: RetryPolicy = RetryPolicy {
-        max_retries: 3,
-        base_delay_ms: 100,
-        max_delay_ms: 1000,
-        max_retry_after_ms: 60_000,
-    };
-    const BASE: &str = "http://127.0.0.1:1/v1/dreamina";
-
-    fn job(status: &str) -> Answer {
-        Ok(HttpResponse {
-            status: 200,
-            body: format!(r#"{{"jobid":"j1I","status":"{status}","error":"fail_code: 2043"}}"#),
-            ..Default::default()
-        })
-    }
-
-    fn status(code: u16, body: &str) -> Answer {
-        Ok(HttpResponse {
-            status: code,
-            body: body.into(),
-            ..Default::default()
-        })
-    }
-
-    fn net(not_sent: bool) -> Answer {
-        Err(Error::Network {
-            message: "fetch failed".into(),
-            not_sent,
-        })
-    }
-
-    fn req() -> UpscaleRequest {
-        crate::validate::upscale_request(&vec![(
-            "jobid".into(),
-            crate::value::Val::Str("j1i".into()),
-        )])
-        .unwrap()
-    }
-
-    #[test]
-    fn get_retries_then_succeeds() {
-        let t = Fake::new(vec![
-            net(false),
-            status(503, "<html>"),
-            status(502, "{}"),
-            job("created"),
-        ]);
-        let f = block_on(get_job(&t, BASE, "j/1", 1000, &POLICY, f64::INFINITY)).unwrap();
-        assert_eq!(f.job.status, JobStatus::Created);
-        assert_eq!(t.sent.borrow().len(), 4);
-        assert_eq!(t.sent.borrow()[0].url, format!("{BASE}/images/j%2F1"));
-        assert_eq!(*t.sleeps.borrow(), vec![75, 150, 300]);
-    }
-
-    #[test]
-    fn get_gives_up_after_max_retries() {
-        let t = Fake::new(vec![
-            status(500, ""),
-            status(500, ""),
-            status(500, ""),
-            status(500, r#"{"error":"down"}"#),
-        ]);
-        let e = block_on(get_job(&t, BASE, "j", 1000, &POLICY, f64::INFINITY)).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Server);
-        assert_eq!(e.to_string(), "down");
-        assert_eq!(t.sent.borrow().len(), 4);
-    }
-
-    #[test]
-    fn post_is_never_repeated_after_an_ambiguous_failure() {
-        for answer in [
-            net(false),
-            Err(Error::Timeout {
-                message: "timed out".into(),
-                status: None,
-            }),
-            status(500, ""),
-            status(502, ""),
-            status(504, ""),
-            status(503, r#"{"error":"x"}"#),
-            status(200, "<html>"),
-        ] {
-            let t = Fake::new(vec![answer, job("created")]);
-            let e = block_on(upscale(&t, BASE, &req(), 1000, &POLICY)).unwrap_err();
-            assert_eq!(t.sent.borrow().len(), 1, "{e:?}");
-            if matches!(
-                e.kind(),
-                ErrorKind::Network | ErrorKind::Timeout | ErrorKind::InvalidResponse
-            ) {
-                assert!(e.to_string().contains("may have been created"), "{e}");
-            }
-        }
-    }
-
-    #[test]
-    fn post_is_retried_when_nothing_was_accepted() {
-        let mut limited = HttpResponse {
-            status: 429,
-            body: r#"{"error":"busy"}"#.into(),
-            ..Default::default()
-        };
-        limited.retry_after = Some("2".into());
-        let t = Fake::new(vec![
-            Ok(limited),
-            status(503, ""),
-            net(true),
-            job("created"),
-        ]);
-        let f = block_on(upscale(&t, BASE, &req(), 1000, &POLICY)).unwrap();
-        assert_eq!(f.job.jobid, "j1I");
-        assert_eq!(t.sent.borrow().len(), 4);
-        assert_eq!(t.sleeps.borrow()[0], 2000);
-        assert_eq!(
-            t.sent.borrow()[0]
-                .body
-                .as_ref()
-                .map(crate::validate::json_text)
-                .as_deref(),
-            Some(r#"{"jobid":"j1i"}"#)
-        );
-    }
-
-    #[test]
-    fn generate_posts_to_images_under_the_same_retry_rule() {
-        let fields = vec![("prompt".into(), crate::value::Val::Str("a fox".into()))];
-        let r = crate::generate::generate_request(&fields).unwrap();
-        let t = Fake::new(vec![status(429, "{}"), net(true), job("created")]);
-        block_on(generate(&t, BASE, &r, 1000, &POLICY)).unwrap();
-        let sent = t.sent.borrow();
-        assert_eq!(
-            sent.len(),
-            3,
-            "a 429 and a refused connection created nothing"
-        );
-        assert!(sent.iter().all(|r| r.url == format!("{BASE}/images")));
-        let body = sent[0].body.as_ref().map(crate::validate::json_text);
-        assert_eq!(body.as_deref(), Some(r#"{"prompt":"a fox"}"#));
-        for answer in [net(false), status(500, ""), status(200, "<html>")] {
-            let t = Fake::new(vec![answer, job("created")]);
-            let e = block_on(generate(&t, BASE, &r, 1000, &POLICY)).unwrap_err();
-            assert_eq!(t.sent.borrow().len(), 1, "{e:?}");
-        }
-    }
-
-    #[test]
-    fn a_submit_can_leave_rate_limits_to_its_caller() {
-        let t = Fake::new(vec![status(429, "{}"), job("created")]);
-        let url = format!("{BASE}/images/upscale");
-        let e = block_on(submit(&t, url, req().entries(), 1000, &POLICY, false)).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::RateLimited);
-        assert_eq!(t.sent.borrow().len(), 1);
-    }
-
-    #[test]
-    fn zero_retries_means_one_attempt() {
-        let t = Fake::new(vec![status(429, ""), job("created")]);
-        let off = RetryPolicy {
-            max_retries: 0,
-            ..POLICY
-        };
-        assert_eq!(
-            block_on(get_job(&t, BASE, "j", 1000, &off, f64::INFINITY))
-                .unwrap_err()
-                .kind(),
-            ErrorKind::RateLimited
-        );
-        assert_eq!(t.sent.borrow().len(), 1);
-    }
-
-    fn plan(timeout_ms: u32) -> WaitPlan {
-        WaitPlan {
-            poll_interval_ms: None,
-            timeout_ms,
-            request_timeout_ms: 30_000,
-            policy: POLICY,
-            skip_first_poll: false,
-        }
-    }
-
-    #[test]
-    fn wait_polls_until_completed_on_the_default_schedule() {
-        let t = Fake::new(vec![
-            job("created"),
-            job("created"),
-            job("queued"),
-            job("completed"),
-        ]);
-        let mut seen = vec![];
-        let f = block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |f| {
-            seen.push(f.job.status.clone())
-        }))
-        .unwrap();
-        assert_eq!(f.job.status, JobStatus::Completed);
-        assert_eq!(seen.len(), 4);
-        assert_eq!(*t.sleeps.borrow(), vec![0, 25_000, 7_500, 7_500]);
-    }
-
-    #[test]
-    fn wait_rejects_failed_jobs_with_the_job() {
-        let t = Fake::new(vec![job("created"), job("failed")]);
-        match block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {})).unwrap_err() {
-            Error::JobFailed { message } => {
-                assert!(message.contains("fail_code: 2043"));
-            }
-            e => panic!("{e:?}"),
-        }
-    }
-
-    #[test]
-    fn wait_times_out_with_the_last_status() {
-        let t = Fake::new((0..100).map(|_| job("created")).collect());
-        let e = block_on(wait_for_job(&t, BASE, "j1I", &plan(20_000), |_| {})).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Timeout);
-        assert!(e.to_string().contains("last status: created"), "{e}");
-        assert!(t.now_ms() - 1_000_000.0 <= 20_100.0);
-    }
-
-    #[test]
-    fn rate_limits_slow_the_wait_instead_of_failing_it() {
-        let mut limited = HttpResponse {
-            status: 429,
-            body: "{}".into(),
-            ..Default::default()
-        };
-        limited.retry_after = Some("30".into());
-        let rl = || Ok(limited.clone());
-        let mut answers = vec![job("created")];
-        answers.extend([rl(), rl(), rl(), rl()]);
-        answers.push(job("completed"));
-        let t = Fake::new(answers);
-        let f = block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {})).unwrap();
-        assert_eq!(f.job.status, JobStatus::Completed);
-        // Three retries of 30 s inside the poll, then the poll itself waits 30 s.
-        assert_eq!(
-            *t.sleeps.borrow(),
-            vec![0, 25_000, 30_000, 30_000, 30_000, 30_000]
-        );
-    }
-
-    #[test]
-    fn a_poll_that_times_out_does_not_end_the_wait() {
-        let slow = || {
-            Err(Error::Timeout {
-                message: "slow".into(),
-                status: None,
-            })
-        };
-        let mut answers: Vec<Answer> = vec![job("created")];
-        answers.extend([slow(), slow(), slow(), slow()]);
-        answers.push(job("completed"));
-        let t = Fake::new(answers);
-        let f = block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {})).unwrap();
-        assert_eq!(f.job.status, JobStatus::Completed);
-        assert_eq!(t.sent.borrow().len(), 6);
-    }
-
-    #[test]
-    fn a_network_blip_does_not_end_the_wait_but_an_unreachable_server_does() {
-        let mut answers: Vec<Answer> = vec![job("created")];
-        answers.extend((0..8).map(|_| net(false)));
-        answers.push(job("completed"));
-        let t = Fake::new(answers);
-        let f = block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {})).unwrap();
-        assert_eq!(f.job.status, JobStatus::Completed);
-
-        let t = Fake::new((0..8).map(|_| net(false)).collect());
-        let e = block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {})).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Network);
-        assert_eq!(t.sent.borrow().len(), 4, "one poll and its three retries");
-    }
-
-    #[test]
-    fn retries_never_run_past_the_wait_deadline() {
-        let t = Fake::new((0..100).map(|_| status(503, "")).collect());
-        let e = block_on(wait_for_job(&t, BASE, "j1I", &plan(200), |_| {})).unwrap_err();
-        // The last real failure is reported once no retry fits before the deadline.
-        assert_eq!(e.kind(), ErrorKind::Server, "{e}");
-        assert!(
-            t.now_ms() - 1_000_000.0 <= 210.0,
-            "{}",
-            t.now_ms() - 1_000_000.0
-        );
-        assert!(t.sent.borrow().iter().all(|r| r.timeout_ms <= 200));
-    }
-
-    #[test]
-    fn abort_stops_before_the_next_request() {
-        let t = Fake::new((0..10).map(|_| job("created")).collect());
-        t.abort_after_sends.set(Some(2));
-        let e = block_on(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {})).unwrap_err();
-        assert_eq!(e, Error::Aborted);
-        assert_eq!(t.sent.borrow().len(), 2);
-    }
-
-    #[test]
-    fn upscale_and_wait_skips_the_pointless_first_poll() {
-        let t = Fake::new(vec![job("completed")]);
-        let p = WaitPlan {
-            skip_first_poll: true,
-            poll_interval_ms: Some(250),
-            ..plan(1000)
-        };
-        block_on(wait_for_job(&t, BASE, "j1I", &p, |_| {})).unwrap();
-        assert_eq!(*t.sleeps.borrow(), vec![250]);
-    }
-}
+mod tests;

@@ -60,6 +60,11 @@ impl ErrorKind {
     ];
 }
 
+/// The properties a JS `DreaminaError` carries beyond `Error`'s, in order: set by
+/// `wasm::convert::error_with_job`, declared by `DreaminaErrorProps` (src/types.d.ts) and
+/// copied by the `DreaminaError` constructor (js/error.js). tests/types_sync.rs checks all three.
+pub const JS_PROPERTIES: [&str; 6] = ["kind", "status", "jobid", "field", "retryAfterMs", "job"];
+
 /// A failure of any call. Messages never contain the API token.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {

@@ -1,6 +1,15 @@
-//! Turns an HTTP response (status, a few headers, the body parsed once) into a job summary or
+//! Turns an HTTP response (status, a few headers, the body parsed once) into a `Job` or
 //! a typed error. Pure, so every status and body shape is checked on the host.
+//!
+//! One response passes through these types, in order: the transport reads the answer
+//! (`wasm::transport::RawResponse`: status, headers, body text still in JS), parses the body
+//! once and reports a `Response` (status, the two headers classification reads, the body's
+//! length and start, and what the `Body` turned out to be, with the few `BodyFields` read);
+//! `classify_response` makes it a `Job` (id, status, a failure's reason) or an `Error`; the
+//! engine hands back a `JobDoc` (that `Job` and the parsed document, the very JS object). On
+//! the host, tests build responses from text (`TextResponse`).
 
+use crate::endpoint::Answers;
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::Val;
 
@@ -8,23 +17,29 @@ use crate::value::Val;
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// How much of an unexpected body an error message quotes.
 const EXCERPT_CHARS: usize = 120;
+/// A status as printed in messages. Formatted as a `u32`: `u16`'s `Display` would bring its
+/// own formatting code into the wasm binary (about 100 B gzip) for no other use.
+pub fn printable_status(status: u16) -> u32 {
+    u32::from(status)
+}
+
 /// How much of the body a transport keeps as text for messages.
 pub const BODY_START_CHARS: usize = 200;
 
 /// What a body turned out to be. The transport parses each body exactly once (`JSON.parse`
-/// in wasm, so the job handed to JS is that same object) and reports these few facts.
+/// in wasm, so the job handed to JS is that same object) and reports these few fields.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub enum Parsed {
+pub enum Body {
     #[default]
     NotJson,
     /// JSON, but not an object (an array, a string, `null`…).
     NotObject,
-    Object(Facts),
+    Object(BodyFields),
 }
 
 /// The fields of a JSON object body the client looks at.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Facts {
+pub struct BodyFields {
     pub jobid: Val,
     pub status: Val,
     /// `error` as text: the string itself, or an upstream object's `message` / `error` string.
@@ -35,7 +50,7 @@ pub struct Facts {
 
 /// What classification needs from one HTTP exchange.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Reply {
+pub struct Response {
     pub status: u16,
     pub retry_after: Option<String>,
     pub content_type: Option<String>,
@@ -44,19 +59,19 @@ pub struct Reply {
     /// The first `BODY_START_CHARS` characters of the body, for error messages. A transport
     /// may leave it empty when `needs_excerpt` says no message will quote it.
     pub body_start: String,
-    pub parsed: Parsed,
+    pub body: Body,
 }
 
 /// False only for the common good case, a 2xx job object with a string `jobid` and `status`,
 /// which no error message quotes: the transport can then skip copying the body's start.
-pub fn needs_excerpt(status: u16, parsed: &Parsed) -> bool {
-    let good_job = matches!(parsed, Parsed::Object(f)
+pub fn needs_excerpt(status: u16, body: &Body) -> bool {
+    let good_job = matches!(body, Body::Object(f)
         if matches!(&f.jobid, Val::Str(s) if !s.is_empty()) && matches!(f.status, Val::Str(_)));
     !((200..300).contains(&status) && good_job)
 }
 
 /// Whether classification reads a body's `error` / `message` text: only for an error answer
-/// or a failed job. A transport may leave `Facts::error` / `message` empty otherwise.
+/// or a failed job. A transport may leave `BodyFields::error` / `message` empty otherwise.
 pub fn needs_error_text(status: u16, job_status: &Val) -> bool {
     !(200..300).contains(&status) || matches!(job_status, Val::Str(s) if s == "failed")
 }
@@ -92,67 +107,82 @@ impl JobStatus {
 
 /// The few fields of a job the client acts on; the JS side keeps the full object.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JobSummary {
+pub struct Job {
     pub jobid: String,
     pub status: JobStatus,
     /// The reason of a failed job (`None` for any other status).
     pub error: Option<String>,
 }
 
-/// A successful exchange: the summary plus the parsed document (a JS object in wasm).
+/// A successful exchange: the job plus the parsed document (a JS object in wasm).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Fetched<D> {
-    pub job: JobSummary,
+pub struct JobDoc<D> {
+    pub job: Job,
     pub doc: D,
 }
 
-/// Classifies a reply: a job for 2xx with a job body, a typed error otherwise.
-pub fn classify_reply(reply: &Reply, now_ms: f64) -> Result<JobSummary> {
-    if reply.body_len > MAX_BODY_BYTES {
+/// Classifies a response: for 2xx, what `answers` expects (a `Job` read from a job body; a
+/// JSON object; anything), a typed error otherwise.
+pub fn classify_response(
+    response: &Response,
+    now_ms: f64,
+    answers: Answers,
+) -> Result<Option<Job>> {
+    if response.body_len > MAX_BODY_BYTES {
         return Err(Error::InvalidResponse {
-            status: reply.status,
+            status: response.status,
             message: format!(
                 "The API answered HTTP {} with a body of {} bytes, more than the {} accepted",
-                u32::from(reply.status),
-                reply.body_len,
+                printable_status(response.status),
+                response.body_len,
                 MAX_BODY_BYTES
             ),
         });
     }
-    if (200..300).contains(&reply.status) {
-        return job_summary(reply);
+    if !(200..300).contains(&response.status) {
+        return Err(api_error(response, now_ms));
     }
-    Err(api_error(reply, now_ms))
+    match (answers, &response.body) {
+        (Answers::Job, _) => read_job(response).map(Some),
+        (Answers::Object, Body::Object(_)) | (Answers::Anything, _) => Ok(None),
+        (Answers::Object, Body::NotObject) => Err(invalid(response, "JSON that is not an object")),
+        (Answers::Object, Body::NotJson) => Err(invalid(response, "a body that is not JSON")),
+    }
 }
 
-fn job_summary(reply: &Reply) -> Result<JobSummary> {
-    let invalid = |why: &str| Error::InvalidResponse {
-        status: reply.status,
+/// The error of a 2xx answer that is not what the endpoint answers.
+fn invalid(response: &Response, why: &str) -> Error {
+    Error::InvalidResponse {
+        status: response.status,
         message: format!(
             "The API answered HTTP {} with {why}: {}",
-            u32::from(reply.status),
-            excerpt(&reply.body_start)
+            printable_status(response.status),
+            excerpt(&response.body_start)
         ),
+    }
+}
+
+fn read_job(response: &Response) -> Result<Job> {
+    let invalid = |why: &str| invalid(response, why);
+    let fields = match &response.body {
+        Body::Object(fields) => fields,
+        Body::NotObject => return Err(invalid("JSON that is not a job object")),
+        Body::NotJson => return Err(invalid("a body that is not JSON")),
     };
-    let facts = match &reply.parsed {
-        Parsed::Object(facts) => facts,
-        Parsed::NotObject => return Err(invalid("JSON that is not a job object")),
-        Parsed::NotJson => return Err(invalid("a body that is not JSON")),
-    };
-    let jobid = match &facts.jobid {
+    let jobid = match &fields.jobid {
         Val::Str(s) if !s.is_empty() => s.clone(),
         _ => return Err(invalid("a job without a string \"jobid\"")),
     };
-    let status = match &facts.status {
+    let status = match &fields.status {
         Val::Str(s) => JobStatus::parse(s),
         _ => return Err(invalid("a job without a string \"status\"")),
     };
     // Only a failed job's reason is kept (see `needs_error_text`).
     let error = match status {
-        JobStatus::Failed => facts.error.clone(),
+        JobStatus::Failed => fields.error.clone(),
         _ => None,
     };
-    Ok(JobSummary {
+    Ok(Job {
         jobid,
         status,
         error,
@@ -177,32 +207,32 @@ pub fn kind_for_status(status: u16) -> ErrorKind {
     }
 }
 
-fn api_error(reply: &Reply, now_ms: f64) -> Error {
-    let kind = kind_for_status(reply.status);
-    let provider_message = match &reply.parsed {
-        Parsed::Object(f) => f.error.clone().or_else(|| f.message.clone()),
+fn api_error(response: &Response, now_ms: f64) -> Error {
+    let kind = kind_for_status(response.status);
+    let provider_message = match &response.body {
+        Body::Object(f) => f.error.clone().or_else(|| f.message.clone()),
         _ => None,
     };
     // Any JSON body counts as the provider's (it may pass an upstream error object through);
     // only an empty or non-JSON body (a proxy's or load balancer's page) does not.
-    let from_provider = !matches!(reply.parsed, Parsed::NotJson);
-    let message = provider_message.unwrap_or_else(|| default_message(reply));
-    let retry_after_ms = reply
+    let from_provider = !matches!(response.body, Body::NotJson);
+    let message = provider_message.unwrap_or_else(|| default_message(response));
+    let retry_after_ms = response
         .retry_after
         .as_deref()
         .and_then(|v| parse_retry_after(v, now_ms));
     match kind {
         ErrorKind::Timeout => Error::Timeout {
             message,
-            status: Some(reply.status),
+            status: Some(response.status),
         },
         ErrorKind::InvalidResponse => Error::InvalidResponse {
-            status: reply.status,
+            status: response.status,
             message,
         },
         _ => Error::Api {
             kind,
-            status: reply.status,
+            status: response.status,
             message,
             retry_after_ms,
             from_provider,
@@ -210,83 +240,112 @@ fn api_error(reply: &Reply, now_ms: f64) -> Error {
     }
 }
 
-/// Non-blank text of an error field, for `Facts` builders.
-pub fn text(s: &str) -> Option<String> {
-    (!s.trim().is_empty()).then(|| s.to_string())
+/// A body's `error` or `message` field as a transport finds it (`BodyFields` holds its text).
+pub enum ErrorField {
+    /// A string.
+    Text(String),
+    /// An upstream error object passed through: its own `message` and `error`, where strings.
+    Object {
+        message: Option<String>,
+        error: Option<String>,
+    },
+    /// Absent, or anything else.
+    Other,
 }
 
-fn default_message(reply: &Reply) -> String {
-    let what = match reply.status {
+impl ErrorField {
+    /// The text a message quotes: a non-blank string, or an upstream object's `message` (or
+    /// else its `error`) string. The one rule, for the wasm transport and the host alike.
+    pub fn text(self) -> Option<String> {
+        let s = match self {
+            ErrorField::Text(s) => s,
+            ErrorField::Object { message, error } => message.or(error)?,
+            ErrorField::Other => return None,
+        };
+        (!s.trim().is_empty()).then_some(s)
+    }
+}
+
+fn default_message(response: &Response) -> String {
+    let what = match response.status {
         429 => "Rate limited by the API",
         500..=599 => "The API had a server error",
         _ => "The API refused the request",
     };
-    if reply.body_start.trim().is_empty() && reply.body_len <= reply.body_start.len() {
-        format!("{what} (HTTP {}, empty body)", u32::from(reply.status))
+    if response.body_start.trim().is_empty() && response.body_len <= response.body_start.len() {
+        format!(
+            "{what} (HTTP {}, empty body)",
+            printable_status(response.status)
+        )
     } else {
-        let ctype = reply.content_type.as_deref().unwrap_or("unknown type");
+        let ctype = response.content_type.as_deref().unwrap_or("unknown type");
         format!(
             "{what} (HTTP {}, {ctype} body: {})",
-            u32::from(reply.status),
-            excerpt(&reply.body_start)
+            printable_status(response.status),
+            excerpt(&response.body_start)
         )
     }
 }
 
-/// A whole response with its body text: the host-side form (tests, the edge proxy).
+/// A whole response with its body text: the host-side form the tests feed the classifier.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct HttpResponse {
+pub struct TextResponse {
     pub status: u16,
     pub retry_after: Option<String>,
     pub content_type: Option<String>,
     pub body: String,
 }
 
-#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
-impl HttpResponse {
-    /// Parses the body with serde_json into the `Reply` the classifier reads.
-    pub fn to_reply(&self) -> Reply {
-        Reply {
+#[cfg(not(target_arch = "wasm32"))]
+impl TextResponse {
+    /// Parses the body with serde_json into the `Response` the classifier reads.
+    pub fn to_response(&self) -> Response {
+        Response {
             status: self.status,
             retry_after: self.retry_after.clone(),
             content_type: self.content_type.clone(),
             body_len: self.body.len(),
             body_start: self.body.chars().take(BODY_START_CHARS).collect(),
-            parsed: parse_json(&self.body),
+            body: parse_json(&self.body),
         }
     }
 }
 
 /// Classifies a whole response; the body text is kept as the document.
-#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
-pub fn classify(resp: HttpResponse, now_ms: f64) -> Result<Fetched<String>> {
-    let job = classify_reply(&resp.to_reply(), now_ms)?;
-    Ok(Fetched {
+#[cfg(not(target_arch = "wasm32"))]
+pub fn classify(resp: TextResponse, now_ms: f64) -> Result<JobDoc<String>> {
+    let job = classify_response(&resp.to_response(), now_ms, Answers::Job)?;
+    let job = job.ok_or_else(|| invalid(&resp.to_response(), "no job"))?;
+    Ok(JobDoc {
         job,
         doc: resp.body,
     })
 }
 
-/// `Parsed` from body text, with serde_json (the wasm client uses `JSON.parse` instead).
-#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
-pub fn parse_json(body: &str) -> Parsed {
+/// `Body` from body text, with serde_json (the wasm client uses `JSON.parse` instead).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn parse_json(body: &str) -> Body {
     use serde_json::Value;
     let obj = match serde_json::from_str::<Value>(body) {
         Ok(Value::Object(o)) => o,
-        Ok(_) => return Parsed::NotObject,
-        Err(_) => return Parsed::NotJson,
+        Ok(_) => return Body::NotObject,
+        Err(_) => return Body::NotJson,
     };
     let val = |v: Option<&Value>| v.map_or(Val::Missing, crate::value::from_json);
-    let as_text = |v: Option<&Value>| match v {
-        Some(Value::String(s)) => text(s),
-        Some(Value::Object(o)) => o
-            .get("message")
-            .or_else(|| o.get("error"))
-            .and_then(|m| m.as_str())
-            .and_then(text),
-        _ => None,
+    let string = |v: Option<&Value>| v.and_then(Value::as_str).map(String::from);
+    let as_text = |v: Option<&Value>| {
+        match v {
+            Some(Value::String(s)) => ErrorField::Text(s.clone()),
+            Some(Value::Object(o)) => ErrorField::Object {
+                message: string(o.get("message")),
+                error: string(o.get("error")),
+            },
+            _ => ErrorField::Other,
+        }
+        .text()
     };
-    Parsed::Object(Facts {
+    Body::Object(BodyFields {
         jobid: val(obj.get("jobid")),
         status: val(obj.get("status")),
         error: as_text(obj.get("error")),
@@ -380,8 +439,8 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 mod tests {
     use super::*;
 
-    fn resp(status: u16, body: &str) -> HttpResponse {
-        HttpResponse {
+    fn resp(status: u16, body: &str) -> TextResponse {
+        TextResponse {
             status,
             body: body.into(),
             ..Default::default()
@@ -435,20 +494,23 @@ mod tests {
         ];
         for status in [200, 201, 400, 401, 429, 500, 503] {
             for body in bodies {
-                let full = resp(status, body).to_reply();
-                let Parsed::Object(facts) = &full.parsed else {
+                let full = resp(status, body).to_response();
+                let Body::Object(fields) = &full.body else {
                     unreachable!()
                 };
-                if needs_error_text(status, &facts.status) {
+                if needs_error_text(status, &fields.status) {
                     continue;
                 }
                 let mut bare = full.clone();
-                bare.parsed = Parsed::Object(Facts {
+                bare.body = Body::Object(BodyFields {
                     error: None,
                     message: None,
-                    ..facts.clone()
+                    ..fields.clone()
                 });
-                let (a, b) = (classify_reply(&full, 0.0), classify_reply(&bare, 0.0));
+                let (a, b) = (
+                    classify_response(&full, 0.0, Answers::Job),
+                    classify_response(&bare, 0.0, Answers::Job),
+                );
                 assert_eq!(format!("{a:?}"), format!("{b:?}"), "{status} {body}");
             }
         }
@@ -588,6 +650,31 @@ mod tests {
         assert_eq!(
             parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(784_111_777_000.0)
+        );
+    }
+
+    #[test]
+    fn each_endpoint_kind_of_answer_is_checked() {
+        let of = |status: u16, body: &str, answers| {
+            classify_response(&resp(status, body).to_response(), 0.0, answers)
+        };
+        assert_eq!(of(200, r#"{"US:a@b.c":{}}"#, Answers::Object), Ok(None));
+        assert_eq!(of(200, "{}", Answers::Object), Ok(None));
+        for body in ["[]", "null", "", "<html>"] {
+            let e = of(200, body, Answers::Object).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidResponse, "{body}");
+        }
+        assert_eq!(of(204, "", Answers::Anything), Ok(None));
+        assert_eq!(of(200, "[1]", Answers::Anything), Ok(None));
+        let e = of(
+            404,
+            r#"{"error":"Unable to find configuration for account x"}"#,
+            Answers::Object,
+        );
+        assert_eq!(e.unwrap_err().kind(), ErrorKind::NotFound);
+        assert!(
+            of(200, "{}", Answers::Job).is_err(),
+            "a job needs jobid and status"
         );
     }
 

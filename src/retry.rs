@@ -2,23 +2,8 @@
 //! a POST is repeated only when the server certainly did not accept it, because the API has no
 //! idempotency key and a second POST bills a second job.
 
+use crate::endpoint::Method;
 use crate::error::Error;
-
-/// The HTTP methods the client uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Post,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-        }
-    }
-}
 
 /// Retry settings of a client or a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,11 +23,12 @@ pub fn is_retryable(method: Method, err: &Error) -> bool {
         // A GET is idempotent: a 408 or our own request timeout is safe to repeat.
         (Method::Get, Error::Timeout { .. }) => true,
         (Method::Get, Error::Api { status, .. }) => matches!(status, 429 | 500 | 502 | 503 | 504),
-        // POST: only when the job cannot have been created.
-        (Method::Post, Error::Network { not_sent, .. }) => *not_sent,
-        (Method::Post, Error::Api { status: 429, .. }) => true,
+        // POST (and a cancel's DELETE, which a second time would answer 404): only when the
+        // server cannot have acted on it.
+        (Method::Post | Method::Delete, Error::Network { not_sent, .. }) => *not_sent,
+        (Method::Post | Method::Delete, Error::Api { status: 429, .. }) => true,
         (
-            Method::Post,
+            Method::Post | Method::Delete,
             Error::Api {
                 status: 503,
                 from_provider,

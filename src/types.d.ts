@@ -33,7 +33,7 @@ export interface UpscaleRequest {
   originalImageStrength?: number;
   /** Detail enhancement, number 0–1. Default 0.5. */
   detailStrength?: number;
-  /** Absolute http(s) URL the provider calls when the job completes or fails. */
+  /** Absolute http(s) URL, at most 1024 bytes, the provider calls when the job completes or fails. */
   replyUrl?: string;
   /** Any string, echoed back in the webhook call. */
   replyRef?: string;
@@ -66,6 +66,39 @@ export interface WaitOptions {
   /** Retries of each poll's request, integer 0–20; default the client's. */
   maxRetries?: number;
 }
+
+/** A linked account's region: `US`, or `CA` (Canada, since April 2026). */
+export type Region = "US" | "CA" | (string & {});
+
+/** One linked account, as `listAccounts` lists it. */
+export interface AccountSummary {
+  /** `REGION:email`: the name `getAccount` and a generation's `account` take. */
+  account: string;
+  email?: string;
+  region?: Region;
+  /** The most jobs it runs at once, 1–50. */
+  maxJobs?: number;
+  /** When its session expires (ISO 8601). */
+  sessionExpires?: string;
+  /** Why the account cannot be used now, when it cannot. */
+  error?: string;
+  [key: string]: unknown;
+}
+
+/** What `listAccounts` resolves with: the linked accounts keyed by `REGION:email`; `{}` when none is linked. */
+export type AccountList = Record<string, AccountSummary>;
+
+/** What `getAccount` resolves with: the summary and, fetched live (left out when that fails), its session, models and credits. */
+export interface Account extends AccountSummary {
+  session?: { expires?: string; lastRefreshed?: string; daysUntilExpiry?: number; [key: string]: unknown };
+  /** The models this account can use (`image` ones are `GenerateModel`s). */
+  models?: { image?: string[]; video?: string[]; [key: string]: unknown };
+  /** Credits left: `total`, and by kind. */
+  credits?: { total?: number; vip?: number; gift?: number; purchase?: number; dailyClaimed?: boolean; [key: string]: unknown };
+}
+
+/** What `cancel` resolves with: the API's answer, nothing for its usual `204`. */
+export type CancelResult = Record<string, unknown> | undefined;
 
 /** A job's status; any other value means still running. */
 export type JobStatus = "created" | "completed" | "failed" | (string & {});
@@ -130,9 +163,11 @@ export interface GenerateFields {
   imageRef_4?: string;
   imageRef_5?: string;
   imageRef_6?: string;
+  /** How strongly the reference pictures shape the result, number 0–1. Default 0.5. */
+  imageStrength?: number;
   /** Which linked account runs it; default one with free capacity. */
   account?: string;
-  /** Absolute http(s) URL the provider calls when the job completes or fails. */
+  /** Absolute http(s) URL, at most 1024 bytes, the provider calls when the job completes or fails. */
   replyUrl?: string;
   /** Any string, echoed back in the webhook call. */
   replyRef?: string;
@@ -151,17 +186,30 @@ export interface BatchUpdate {
 }
 
 /**
+ * The properties of a `DreaminaError` beyond those of `Error`, each declared once: the class
+ * (index.d.ts) and `DreaminaErrorShape` take them from here.
+ */
+export interface DreaminaErrorProps {
+  /** What went wrong; branch on this. */
+  kind: DreaminaErrorKind;
+  /** The HTTP status, when a response was received. */
+  status?: number;
+  /** The job concerned, when known: never lost, even when the wait fails. */
+  jobid?: string;
+  /** For kind "validation": the option that was refused. */
+  field?: string;
+  /** For kind "rate_limited": how long the server asked to wait, in ms. */
+  retryAfterMs?: number;
+  /** For kind "job_failed": the failed job as the API returned it. */
+  job?: Job;
+}
+
+/**
  * A `DreaminaError` as seen from these declarations (the class itself is declared with the
  * package's entry, index.d.ts; tests/types checks the two are the same type).
  */
-export interface DreaminaErrorShape extends Error {
+export interface DreaminaErrorShape extends Error, DreaminaErrorProps {
   name: "DreaminaError";
-  kind: DreaminaErrorKind;
-  status?: number;
-  jobid?: string;
-  field?: string;
-  retryAfterMs?: number;
-  job?: Job;
 }
 
 /** One item's outcome, shaped as in `Promise.allSettled`. A rejection after the job was created carries its `jobid`. */
@@ -189,18 +237,5 @@ export interface BatchOptions {
   maxRetries?: number;
 }
 
-/** Options of `upscaleAll`: those of a batch, and the settings applied to every image. */
-export interface UpscaleAllOptions extends BatchOptions {
-  /** Default "4k". */
-  upscaleResolution?: UpscaleResolution;
-  /** How much of the original to keep, number 0–1. Default 0.65. */
-  originalImageStrength?: number;
-  /** Detail enhancement, number 0–1. Default 0.5. */
-  detailStrength?: number;
-  /** Absolute http(s) URL the provider calls when each job completes or fails. */
-  replyUrl?: string;
-  /** Any string, echoed back in each webhook call. */
-  replyRef?: string;
-  /** Integer 1–50: overrides the account's max concurrent jobs for these requests. */
-  maxJobs?: number;
-}
+/** Options of `upscaleAll`: those of a batch, and the upscale settings applied to every image (each image's `jobid` and `imageIndex` are set by `upscaleAll`). */
+export interface UpscaleAllOptions extends BatchOptions, Omit<UpscaleRequest, "jobid" | "imageIndex"> {}

@@ -95,6 +95,7 @@ pub fn redact(text: &str, secret: &str) -> String {
 }
 
 /// Strict percent-decoding: a `%` must start a two-digit hex escape; the result must be UTF-8.
+#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
 pub fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -116,23 +117,29 @@ pub fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The raw path of an absolute URL (`Request.url`), without query or fragment.
+/// The raw path of a URL (an absolute one such as `Request.url`, or a path), without query
+/// or fragment.
 pub fn path_of_url(url: &str) -> &str {
-    let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
-    let path_start = after_scheme.find(['/', '?', '#']);
-    let path = path_start.map_or("", |i| &after_scheme[i..]);
-    let end = path.find(['?', '#']).unwrap_or(path.len());
-    match &path[..end] {
+    let rest = split_scheme(url).map_or(url, |(_, rest)| rest);
+    let authority = match split_scheme(url) {
+        Some(_) => before(rest, b"/?#"),
+        None => "",
+    };
+    match before(rest.get(authority.len()..).unwrap_or_default(), b"?#") {
         "" => "/",
-        p => p,
+        path => path,
     }
 }
 
 /// The origin (`scheme://host[:port]`, lower-cased) of an absolute URL.
+#[cfg(any(not(target_arch = "wasm32"), feature = "edge"))]
 pub fn origin_of_url(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (scheme, rest) = split_scheme(url)?;
+    let authority = before(rest, b"/?#");
+    let authority = match authority.bytes().rposition(|b| b == b'@') {
+        Some(at) => authority.get(at + 1..)?,
+        None => authority,
+    };
     if authority.is_empty() {
         return None;
     }
@@ -234,17 +241,7 @@ pub fn has_percent_escape(s: &str) -> bool {
     })
 }
 
-/// `{base}/images/upscale`.
-pub fn upscale_url(base: &str) -> String {
-    format!("{base}/images/upscale")
-}
-
-/// `{base}/images/{jobid}` with the job id as one encoded segment.
-pub fn job_url(base: &str, jobid: &str) -> String {
-    format!("{base}/images/{}", encode_path_segment(jobid))
-}
-
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 
@@ -389,15 +386,7 @@ mod tests {
     }
 
     #[test]
-    fn odd_job_ids_become_one_segment() {
-        let id = "j0302140530123456789i-u12345-US:we/ird?#%x@example.com:dreamina";
-        let url = job_url("https://h/v1/dreamina", id);
-        assert_eq!(
-            url,
-            "https://h/v1/dreamina/images/j0302140530123456789i-u12345-US%3Awe%2Fird%3F%23%25x%40example.com%3Adreamina"
-        );
-        let seg = url.rsplit('/').next().unwrap();
-        assert!(!seg.contains(['/', '?', '#', ':', '@']));
+    fn path_segments_are_percent_encoded() {
         assert_eq!(encode_path_segment("é"), "%C3%A9");
         assert_eq!(encode_path_segment("a b+c"), "a%20b%2Bc");
     }

@@ -12,10 +12,13 @@ pub enum Val {
     Num(f64),
     Str(String),
     Function,
-    /// Any other object; the string is a short description such as "object" or "array".
-    Object(&'static str),
-    /// bigint, symbol, …
-    Other(&'static str),
+    Array,
+    /// An `AbortSignal` (duck-typed: `aborted` and `addEventListener`).
+    AbortSignal,
+    /// Any other object.
+    Object,
+    BigInt,
+    Symbol,
 }
 
 impl Val {
@@ -29,7 +32,11 @@ impl Val {
             Val::Num(n) => format!("number {}", format_number(*n)),
             Val::Str(_) => "string".into(),
             Val::Function => "function".into(),
-            Val::Object(t) | Val::Other(t) => (*t).into(),
+            Val::Array => "array".into(),
+            Val::AbortSignal => "AbortSignal".into(),
+            Val::Object => "object".into(),
+            Val::BigInt => "bigint".into(),
+            Val::Symbol => "symbol".into(),
         }
     }
 
@@ -49,8 +56,8 @@ pub fn from_json(v: &serde_json::Value) -> Val {
         Value::Bool(b) => Val::Bool(*b),
         Value::Number(n) => Val::Num(n.as_f64().unwrap_or(f64::NAN)),
         Value::String(s) => Val::Str(s.clone()),
-        Value::Array(_) => Val::Object("array"),
-        Value::Object(_) => Val::Object("object"),
+        Value::Array(_) => Val::Array,
+        Value::Object(_) => Val::Object,
     }
 }
 
@@ -86,15 +93,6 @@ pub fn get<'a>(fields: &'a Fields, key: &str) -> &'a Val {
         .find(|(k, _)| k == key)
         .map(|(_, v)| v)
         .unwrap_or(&Val::Missing)
-}
-
-/// `Fields` from literal pairs, for the host tests.
-#[cfg(all(test, not(target_arch = "wasm32")))]
-pub(crate) fn fields_of(pairs: &[(&str, Val)]) -> Fields {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
 }
 
 #[cfg(test)]

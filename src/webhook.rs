@@ -6,6 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::options::CALL_FIELDS;
 use crate::proxy::MAX_BODY_BYTES_LIMIT;
 use crate::validate;
 use crate::value::{get, Fields, Val};
@@ -21,14 +22,12 @@ pub const WEBHOOK_FIELDS: [&str; 5] = [
     "timeoutMs",
     "maxRetries",
 ];
-/// Options handed on to `getJob` unchanged (the client checks them).
-pub const GET_JOB_OPTIONS: [&str; 3] = ["signal", "timeoutMs", "maxRetries"];
 
 /// Checked options of one `handleWebhook` call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookConfig {
     pub max_body_bytes: usize,
-    /// Which of `GET_JOB_OPTIONS` were given, to pass on as they are.
+    /// Which of `getJob`'s options (`CALL_FIELDS`) were given, to pass on as they are.
     pub get_job_options: Vec<&'static str>,
 }
 
@@ -44,7 +43,7 @@ pub fn webhook_config(fields: &Fields, get_job: &Val) -> Result<WebhookConfig> {
     let max_body = validate::opt_int(fields, "maxBodyBytes", 1, MAX_BODY_BYTES_LIMIT)?;
     Ok(WebhookConfig {
         max_body_bytes: max_body.map_or(DEFAULT_MAX_BODY_BYTES, |n| n as usize),
-        get_job_options: GET_JOB_OPTIONS
+        get_job_options: CALL_FIELDS
             .into_iter()
             .filter(|k| !get(fields, k).is_absent())
             .collect(),
@@ -221,23 +220,6 @@ pub struct ConfirmedJob {
     pub recorded_reply_ref: Option<String>,
 }
 
-impl ConfirmedJob {
-    /// The same facts from a job's JSON (host tests; the wasm layer reads the JS object).
-    pub fn from_json(job: &Value) -> Self {
-        let Value::Object(job) = job else {
-            return ConfirmedJob::default();
-        };
-        ConfirmedJob {
-            is_object: true,
-            jobid: job.get("jobid").and_then(Value::as_str).map(str::to_string),
-            recorded_reply_ref: match job.get("request") {
-                Some(Value::Object(req)) => string_at(req, &REPLY_REF_KEYS),
-                _ => None,
-            },
-        }
-    }
-}
-
 /// Checks the job `getJob` returned against the hint. The confirmed job must be the one the
 /// body named; its own `request.replyRef` is preferred, and a body that claims a different
 /// replyRef than the provider recorded is refused as forged.
@@ -274,6 +256,22 @@ pub fn confirm(hint: &WebhookHint, job: &ConfirmedJob) -> Result<Confirmation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The facts `confirm` reads, from a job's JSON (the wasm layer reads the JS object).
+    fn confirmed_job(job: &Value) -> ConfirmedJob {
+        let Value::Object(job) = job else {
+            return ConfirmedJob::default();
+        };
+        ConfirmedJob {
+            is_object: true,
+            jobid: job.get("jobid").and_then(Value::as_str).map(str::to_string),
+            recorded_reply_ref: match job.get("request") {
+                Some(Value::Object(req)) => string_at(req, &REPLY_REF_KEYS),
+                _ => None,
+            },
+        }
+    }
+
     use crate::ErrorKind;
 
     const ID: &str = "j0302140530123456789I-u12345-US:user@example.com:dreamina";
@@ -293,7 +291,7 @@ mod tests {
     fn options_are_checked_field_by_field() {
         let s = |v: &str| Val::Str(v.into());
         let opts = |pairs: &[(&str, Val)]| -> Fields {
-            let mut f: Fields = vec![("client".into(), Val::Object("object"))];
+            let mut f: Fields = vec![("client".into(), Val::Object)];
             f.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())));
             f
         };
@@ -304,7 +302,7 @@ mod tests {
             &opts(&[
                 ("maxBodyBytes", Val::Num(10.0)),
                 ("timeoutMs", Val::Num(5.0)),
-                ("signal", Val::Object("AbortSignal")),
+                ("signal", Val::AbortSignal),
                 ("maxRetries", Val::Null),
             ]),
             &Val::Function,
@@ -433,7 +431,7 @@ mod tests {
             jobid: ID.into(),
             reply_ref: Some("claimed".into()),
         };
-        let facts = |json: &str| ConfirmedJob::from_json(&serde_json::from_str(json).unwrap());
+        let facts = |json: &str| confirmed_job(&serde_json::from_str(json).unwrap());
         let job = |reply: &str| {
             facts(&format!(
                 r#"{{"jobid":"{ID}","status":"completed","request":{{"jobid":"{SOURCE}"{reply}}}}}"#

@@ -20,18 +20,14 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use dreamina_upscale::error::{Error, ErrorKind};
-use dreamina_upscale::proxy::body::{fields_from_json, parse_upscale_body, upstream_upscale_body};
-use dreamina_upscale::proxy::{match_route, RouteKind, Routing};
-use dreamina_upscale::response::{
-    classify, parse_http_date, parse_retry_after, HttpResponse, MAX_BODY_BYTES,
+use dreamina_upscale::host::json_text;
+use dreamina_upscale::host::{
+    classify, client_config, encode_path_segment, fields_from_json, is_provider, match_route,
+    parse_http_date, parse_http_url, parse_retry_after, parse_upscale_body, parse_webhook,
+    upstream_upscale_body, wait_options, Fields, RouteKind, Routing, TextResponse, Val,
+    CLIENT_FIELDS, MAX_BODY_BYTES, MIN_POLL_INTERVAL_MS, RESOLUTIONS, UPSCALE, WAIT_FIELDS,
 };
-use dreamina_upscale::url::{encode_path_segment, parse_http_url};
-use dreamina_upscale::validate::{
-    self, CLIENT_FIELDS, MIN_POLL_INTERVAL_MS, RESOLUTIONS, UPSCALE_FIELDS, WAIT_FIELDS,
-};
-use dreamina_upscale::value::{Fields, Val};
-use dreamina_upscale::webhook::parse_webhook;
+use dreamina_upscale::{Error, ErrorKind};
 
 #[path = "fuzz/edge.rs"]
 mod edge;
@@ -399,8 +395,8 @@ fn val(r: &mut Rng) -> Val {
             .to_string(),
         ),
         10 => Val::Function,
-        11 => Val::Object(r.pick(&["object", "array", "AbortSignal"])),
-        12 => Val::Other(r.pick(&["bigint", "symbol"])),
+        11 => [Val::Object, Val::Array, Val::AbortSignal][r.below(3) as usize].clone(),
+        12 => [Val::BigInt, Val::Symbol][r.below(2) as usize].clone(),
         _ => Val::Str(format!("https://{}/{}", text(r, 12), text(r, 12))),
     }
 }
@@ -442,7 +438,7 @@ fn ensure(ok: bool, what: impl FnOnce() -> String) -> Check {
     }
 }
 
-fn check_classify(resp: HttpResponse, now: f64) -> Check {
+fn check_classify(resp: TextResponse, now: f64) -> Check {
     let (status, body, header) = (resp.status, resp.body.clone(), resp.retry_after.clone());
     // A quote of a non-provider body: 120 chars, each at most 10 once escaped ("\u{10ffff}"),
     // plus a short sentence and the Content-Type.
@@ -526,17 +522,17 @@ fn two_digits(s: &str, max: u32) -> bool {
 }
 
 fn check_retry_after(value: &str, now: f64) -> Check {
-    let got = parse_retry_after(value, now);
+    let raw = parse_retry_after(value, now);
     let v = value.trim();
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
         if let Ok(secs) = v.parse::<u64>() {
-            ensure(got == Some(secs.saturating_mul(1000)), || {
-                format!("{got:?} for {secs} seconds")
+            ensure(raw == Some(secs.saturating_mul(1000)), || {
+                format!("{raw:?} for {secs} seconds")
             })?;
         }
     }
     if v.starts_with('-') && v.parse::<f64>().is_ok_and(|x| x < 0.0) {
-        ensure(got.is_none(), || format!("{got:?} for a negative delay"))?;
+        ensure(raw.is_none(), || format!("{raw:?} for a negative delay"))?;
     }
     if parse_http_date(v).is_some() {
         // Sun, 06 Nov 1994 08:49:37 GMT: the time must be HH:MM:SS in range.
@@ -571,36 +567,44 @@ fn check_validation_error(e: &Error, fields: &Fields, required: &[&str]) -> Chec
 }
 
 fn check_upscale_request(fields: &Fields) -> Check {
-    match validate::upscale_request(fields) {
+    match UPSCALE.check(fields) {
         Err(e) => check_validation_error(&e, fields, &["jobid"]),
         Ok(req) => {
-            let v: serde_json::Value = serde_json::from_str(&req.to_json())
+            let v: serde_json::Value = serde_json::from_str(&json_text(&req))
                 .map_err(|e| format!("body is not JSON: {e}"))?;
+            let given = |k: &str| fields.iter().any(|(f, v)| f == k && !v.is_absent());
             ensure(
-                v["jobid"].as_str() == Some(req.jobid.as_str()) && !req.jobid.trim().is_empty(),
-                || "bad jobid in body".into(),
+                v.as_object().is_some_and(|o| o.keys().all(|k| given(k))),
+                || "a field that was not given is in the body".into(),
             )?;
-            ensure(req.image_index.is_none_or(|i| i <= 3), || {
+            let jobid = v["jobid"].as_str();
+            ensure(jobid.is_some_and(|id| !id.trim().is_empty()), || {
+                "bad jobid in body".into()
+            })?;
+            let int_in = |k: &str, lo: i64, hi: i64| {
+                v.get(k)
+                    .is_none_or(|n| n.as_i64().is_some_and(|n| (lo..=hi).contains(&n)))
+            };
+            ensure(int_in("imageIndex", 0, 3), || {
                 "imageIndex out of range".into()
             })?;
-            ensure(req.max_jobs.is_none_or(|m| (1..=50).contains(&m)), || {
-                "maxJobs out of range".into()
-            })?;
-            let unit = |x: Option<f64>| x.is_none_or(|x| (0.0..=1.0).contains(&x));
+            ensure(int_in("maxJobs", 1, 50), || "maxJobs out of range".into())?;
+            let unit = |k: &str| {
+                v.get(k)
+                    .is_none_or(|x| x.as_f64().is_some_and(|x| (0.0..=1.0).contains(&x)))
+            };
             ensure(
-                unit(req.original_image_strength) && unit(req.detail_strength),
+                unit("originalImageStrength") && unit("detailStrength"),
                 || "strength out of range".into(),
             )?;
             ensure(
-                req.upscale_resolution
-                    .as_deref()
-                    .is_none_or(|s| RESOLUTIONS.contains(&s)),
+                v.get("upscaleResolution")
+                    .is_none_or(|s| s.as_str().is_some_and(|s| RESOLUTIONS.contains(&s))),
                 || "bad resolution".into(),
             )?;
             ensure(
-                req.reply_url
-                    .as_deref()
-                    .is_none_or(|u| parse_http_url(u).is_some()),
+                v.get("replyUrl")
+                    .is_none_or(|u| u.as_str().is_some_and(|u| parse_http_url(u).is_some())),
                 || "bad replyUrl".into(),
             )
         }
@@ -610,7 +614,7 @@ fn check_upscale_request(fields: &Fields) -> Check {
 /// The token is a secret: a message may contain its text only where it would also appear
 /// with another token of the same shape in its place (fixed wording, or another field).
 fn check_token_not_quoted(fields: &Fields, message: &str) -> Check {
-    let token = match dreamina_upscale::value::get(fields, "token") {
+    let token = match dreamina_upscale::host::get(fields, "token") {
         Val::Str(s) if s.trim().len() >= 4 => s.trim().to_string(),
         _ => return Ok(()),
     };
@@ -634,16 +638,14 @@ fn check_token_not_quoted(fields: &Fields, message: &str) -> Check {
             _ => (k.clone(), v.clone()),
         })
         .collect();
-    let other = validate::client_config(&swapped)
-        .err()
-        .map(|e| e.to_string());
+    let other = client_config(&swapped).err().map(|e| e.to_string());
     ensure(other.is_some_and(|m| m.contains(&token)), || {
         "message quotes the token".into()
     })
 }
 
 fn check_client_config(fields: &Fields) -> Check {
-    match validate::client_config(fields) {
+    match client_config(fields) {
         Err(e) => {
             check_validation_error(&e, fields, &["token", "retryMaxDelayMs"])?;
             check_token_not_quoted(fields, &e.to_string())
@@ -664,19 +666,18 @@ fn check_client_config(fields: &Fields) -> Check {
             })?;
             let plain = url.as_ref().is_some_and(|u| !u.secure);
             ensure(
-                !plain || dreamina_upscale::url::is_loopback(url.unwrap().host),
+                !plain || dreamina_upscale::host::is_loopback(url.unwrap().host),
                 || format!("plain http to {:?}", c.base_url),
             )?;
-            ensure(
-                c.token.is_some() || !validate::is_provider(&c.base_url),
-                || "provider without a token".into(),
-            )
+            ensure(c.token.is_some() || !is_provider(&c.base_url), || {
+                "provider without a token".into()
+            })
         }
     }
 }
 
 fn check_wait_options(fields: &Fields) -> Check {
-    match validate::wait_options(fields) {
+    match wait_options(fields) {
         Err(e) => check_validation_error(&e, fields, &[]),
         Ok(w) => {
             ensure(
@@ -815,7 +816,7 @@ fn fuzz_parsers_and_validators() {
     let mut accepted = [0u64; 2];
     let started = Instant::now();
     for _ in 0..iters {
-        let resp = HttpResponse {
+        let resp = TextResponse {
             status: status(&mut r),
             retry_after: r.chance(3).then(|| retry_after(&mut r)),
             content_type: r.chance(2).then(|| text(&mut r, 30)),
@@ -829,7 +830,7 @@ fn fuzz_parsers_and_validators() {
         run(&mut tallies[1], ra, |v| check_retry_after(v, now));
         run(
             &mut tallies[2],
-            fields(&mut r, &UPSCALE_FIELDS),
+            fields(&mut r, &UPSCALE.field_names()),
             check_upscale_request,
         );
         run(

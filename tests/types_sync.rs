@@ -3,17 +3,17 @@
 //! added on one side and not the other fails here, before a user meets it.
 #![cfg(not(target_arch = "wasm32"))]
 
-use dreamina_upscale::batch::{BATCH_FIELDS, UPSCALE_ALL_FIELDS};
-use dreamina_upscale::generate::{GENERATE_FIELDS, GENERATE_RESOLUTIONS, RATIOS};
-use dreamina_upscale::validate::{
-    CALL_FIELDS, CLIENT_FIELDS, RESOLUTIONS, UPSCALE_FIELDS, WAIT_FIELDS,
+use dreamina_upscale::host::{
+    batch_fields, upscale_all_fields, CALL_FIELDS, CLIENT_FIELDS, GENERATE, GENERATE_RESOLUTIONS,
+    RATIOS, RESOLUTIONS, SET_PER_IMAGE, UPSCALE, WAIT_FIELDS,
 };
-use dreamina_upscale::ErrorKind;
+use dreamina_upscale::{ErrorKind, JS_PROPERTIES};
 
 const TS: &str = include_str!("../src/types.d.ts");
 const EDGE_TS: &str = include_str!("../src/edge.d.ts");
 
-/// The property names declared in `export interface NAME { ... }`, in order.
+/// The property names of `export interface NAME`, in order: those it inherits through
+/// `extends A, Omit<B, "x" | "y">`, then those it declares.
 fn interface_fields(name: &str) -> Vec<String> {
     interface_fields_in(TS, name)
 }
@@ -26,13 +26,64 @@ fn interface_fields_in(ts: &str, name: &str) -> Vec<String> {
     .iter()
     .find_map(|decl| ts.find(decl.as_str()))
     .unwrap_or_else(|| panic!("interface {name} is not declared"));
-    let body = &ts[start..];
-    let body = &body[body.find('{').unwrap() + 1..body.find("\n}").unwrap()];
-    body.lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with("/**") && !l.starts_with('*') && !l.starts_with('['))
-        .filter_map(|l| l.split(['?', ':']).next())
-        .filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    let decl = &ts[start..];
+    let open = decl.find('{').unwrap();
+    let mut fields = Vec::new();
+    if let Some(parents) = decl[..open].split(" extends ").nth(1) {
+        for parent in split_parents(parents) {
+            fields.extend(parent_fields(ts, parent.trim()));
+        }
+    }
+    let body = &decl[open + 1..];
+    let body = &body[..body.find('}').unwrap()];
+    fields.extend(
+        body.lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with("/**") && !l.starts_with('*') && !l.starts_with('['))
+            .filter_map(|l| l.split(['?', ':']).next())
+            .filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .map(String::from),
+    );
+    fields
+}
+
+/// `A, Omit<B, "x" | "y">` split at the top-level commas.
+fn split_parents(list: &str) -> Vec<&str> {
+    let (mut depth, mut from, mut out) = (0, 0, Vec::new());
+    for (i, c) in list.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(&list[from..i]);
+                from = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&list[from..]);
+    out
+}
+
+/// The fields of `A` or of `Omit<A, "x" | "y">`.
+fn parent_fields(ts: &str, parent: &str) -> Vec<String> {
+    match parent.strip_prefix("Omit<") {
+        Some(rest) => {
+            let (base, omitted) = rest.split_once(',').unwrap();
+            let omitted = omitted_keys(omitted);
+            let mut fields = interface_fields_in(ts, base.trim());
+            fields.retain(|f| !omitted.contains(f));
+            fields
+        }
+        None => interface_fields_in(ts, parent),
+    }
+}
+
+/// The string literals of `"x" | "y">`.
+fn omitted_keys(list: &str) -> Vec<String> {
+    list.split('"')
+        .skip(1)
+        .step_by(2)
         .map(String::from)
         .collect()
 }
@@ -65,7 +116,7 @@ fn same(declared: Vec<String>, accepted: &[&str], what: &str) {
 fn option_interfaces_match_the_validator() {
     same(
         interface_fields("UpscaleRequest"),
-        &UPSCALE_FIELDS,
+        &UPSCALE.field_names(),
         "UpscaleRequest",
     );
     same(
@@ -77,20 +128,26 @@ fn option_interfaces_match_the_validator() {
     same(interface_fields("WaitOptions"), &WAIT_FIELDS, "WaitOptions");
     same(
         interface_fields("GenerateFields"),
-        &GENERATE_FIELDS,
+        &GENERATE.field_names(),
         "GenerateFields",
     );
     same(
         interface_fields("BatchOptions"),
-        BATCH_FIELDS,
+        &batch_fields(),
         "BatchOptions",
     );
     same(
         interface_fields("UpscaleAllOptions"),
-        UPSCALE_ALL_FIELDS,
+        &[batch_fields(), upscale_all_fields()].concat(),
         "UpscaleAllOptions",
     );
-    assert!(TS.contains("export interface UpscaleAllOptions extends BatchOptions {"));
+    // The request fields upscaleAll sets itself are omitted from its options, in both languages.
+    let decl = "export interface UpscaleAllOptions extends BatchOptions, Omit<UpscaleRequest, ";
+    let at = TS
+        .find(decl)
+        .expect("UpscaleAllOptions extends BatchOptions and UpscaleRequest");
+    let omitted = omitted_keys(&TS[at + decl.len()..][..TS[at + decl.len()..].find('>').unwrap()]);
+    same(omitted, &SET_PER_IMAGE, "fields upscaleAll sets per image");
 }
 
 #[test]
@@ -125,6 +182,35 @@ fn unions_match_the_rust_enums() {
 }
 
 #[test]
+fn dreamina_error_properties_come_from_one_list() {
+    same(
+        interface_fields("DreaminaErrorProps"),
+        &JS_PROPERTIES,
+        "DreaminaErrorProps",
+    );
+    // js/error.js copies every property but `kind` (which has a default) from one array.
+    let js = include_str!("../js/error.js");
+    let list = &js[js
+        .find("for (const key of [")
+        .expect("error.js copies a list")
+        + 19..];
+    let list = &list[..list.find(']').unwrap()];
+    let copied: Vec<String> = list
+        .split('\'')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect();
+    let mut expected: Vec<&str> = JS_PROPERTIES.to_vec();
+    expected.retain(|p| *p != "kind");
+    assert_eq!(
+        copied, expected,
+        "js/error.js copies the properties of JS_PROPERTIES"
+    );
+    assert!(js.contains("this.kind = props.kind"));
+}
+
+#[test]
 fn only_jobid_is_required() {
     assert!(
         TS.contains("  jobid: string;"),
@@ -140,8 +226,8 @@ fn only_jobid_is_required() {
 
 #[test]
 fn edge_option_interfaces_match_the_validators() {
-    use dreamina_upscale::proxy::{RouteKind, PROXY_FIELDS};
-    use dreamina_upscale::webhook::WEBHOOK_FIELDS;
+    use dreamina_upscale::host::WEBHOOK_FIELDS;
+    use dreamina_upscale::host::{RouteKind, PROXY_FIELDS};
     same(
         interface_fields_in(EDGE_TS, "ProxyOptions"),
         &PROXY_FIELDS,

@@ -3,7 +3,7 @@
 //! The mock's URL comes from `DREAMINA_MOCK_URL` at compile time (scripts/test.sh sets it).
 #![cfg(target_arch = "wasm32")]
 
-use dreamina_upscale::wasm::DreaminaClient;
+use dreamina_upscale::DreaminaClient;
 use js_sys::{Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

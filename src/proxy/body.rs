@@ -4,7 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::validate;
+use crate::endpoint::UPSCALE;
+use crate::json::json_text;
 use crate::value::{from_json, Fields};
 
 use super::Reject;
@@ -89,8 +90,9 @@ fn as_js_numbers(v: &mut Value) {
 /// The body sent upstream: the (transformed) object's fields re-checked with the client's
 /// rules and re-serialized, so only known, in-range fields reach the provider with the token.
 pub fn upstream_upscale_body(fields: &Fields) -> std::result::Result<String, Reject> {
-    validate::upscale_request(fields)
-        .map(|req| req.to_json())
+    UPSCALE
+        .check(fields)
+        .map(|body| json_text(&body))
         .map_err(|e| Reject::new(400, e.to_string()))
 }
 

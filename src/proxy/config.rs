@@ -1,9 +1,10 @@
 //! The options of `createProxyHandler`, checked once when the handler is made: a bad option
 //! is a validation error naming it, never a surprise on the first request.
 
+use crate::config::DEFAULT_TIMEOUT_MS;
 use crate::error::{Error, Result};
 use crate::url::{parse_http_url, DEFAULT_BASE_URL};
-use crate::validate::{self, DEFAULT_TIMEOUT_MS};
+use crate::validate;
 use crate::value::{get, Fields, Val};
 
 use super::body::{DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_LIMIT};
@@ -158,7 +159,7 @@ fn allow_origins(v: &Val, items: Option<&[Val]>) -> Result<AllowOrigins> {
         (v, _) if v.is_absent() => Ok(AllowOrigins::List(Vec::new())),
         (Val::Str(s), _) if s.trim() == "*" => Ok(AllowOrigins::Any),
         (Val::Str(s), _) => Ok(AllowOrigins::List(vec![origin_entry(s)?])),
-        (Val::Object("array"), Some(items)) => {
+        (Val::Array, Some(items)) => {
             let mut list = Vec::with_capacity(items.len());
             for item in items {
                 match item {
@@ -276,7 +277,7 @@ mod tests {
                 ("token", s(" t ")),
                 ("upstream", s("http://127.0.0.1:9/v1/dreamina/")),
                 ("basePath", s("/")),
-                ("allowOrigins", Val::Object("array")),
+                ("allowOrigins", Val::Array),
                 ("maxBodyBytes", Val::Num(10.0)),
             ]),
             Some(&items),
@@ -297,7 +298,7 @@ mod tests {
             proxy_config(&opts(&[("token", s("t")), ("allowOrigins", s("*"))]), None).unwrap();
         assert_eq!(star.allow_origins, AllowOrigins::Any);
         let bad_item = proxy_config(
-            &opts(&[("token", s("t")), ("allowOrigins", Val::Object("array"))]),
+            &opts(&[("token", s("t")), ("allowOrigins", Val::Array)]),
             Some(&[Val::Num(3.0)]),
         );
         assert_eq!(bad_item.unwrap_err().field(), Some("allowOrigins"));

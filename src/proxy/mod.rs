@@ -10,8 +10,8 @@ pub mod cors;
 pub mod relay;
 pub mod routes;
 
-pub use body::{BodyBudget, DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_LIMIT, MAX_UPSTREAM_BODY_BYTES};
-pub use config::{proxy_config, AllowOrigins, ProxyConfig, DEFAULT_BASE_PATH, PROXY_FIELDS};
+pub use body::{BodyBudget, MAX_BODY_BYTES_LIMIT, MAX_UPSTREAM_BODY_BYTES};
+pub use config::{proxy_config, ProxyConfig};
 pub use cors::{check_origin, cors_headers, preflight_headers, OriginCheck};
 pub use routes::{match_route, Route, RouteKind, Routing};
 

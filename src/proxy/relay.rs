@@ -12,20 +12,6 @@ pub const FORWARDED_REQUEST_HEADERS: [&str; 1] = ["accept"];
 /// Provider response headers relayed to the caller (others, e.g. `Set-Cookie`, stay behind).
 pub const RELAYED_RESPONSE_HEADERS: [&str; 2] = ["content-type", "retry-after"];
 
-/// True for a caller's request header that is copied to the upstream request.
-pub fn forwards_request_header(name: &str) -> bool {
-    FORWARDED_REQUEST_HEADERS
-        .iter()
-        .any(|h| h.eq_ignore_ascii_case(name))
-}
-
-/// True for an upstream response header that is copied to the caller.
-pub fn relays_response_header(name: &str) -> bool {
-    RELAYED_RESPONSE_HEADERS
-        .iter()
-        .any(|h| h.eq_ignore_ascii_case(name))
-}
-
 /// The status the caller gets for an upstream status. Redirects are not followed (the token
 /// must not travel to another host) and become 502, like statuses a `Response` cannot carry.
 pub fn relay_status(upstream: u16) -> std::result::Result<u16, Reject> {
@@ -73,6 +59,20 @@ pub fn redact_body(body: Vec<u8>, token: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// True for a caller's request header the proxy copies upstream (it copies the list).
+    fn forwards_request_header(name: &str) -> bool {
+        FORWARDED_REQUEST_HEADERS
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(name))
+    }
+
+    /// True for an upstream response header the proxy relays (it copies the list).
+    fn relays_response_header(name: &str) -> bool {
+        RELAYED_RESPONSE_HEADERS
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(name))
+    }
 
     #[test]
     fn header_lists() {

@@ -1,22 +1,24 @@
-//! `generate`, `generateAndWait`, `upscaleMany` and `upscaleAll`: a second exported block of
-//! `DreaminaClient`. Checks and decisions come from `crate::generate` and `crate::batch`;
-//! results and events are built for JS with serde-wasm-bindgen, errors by `convert`.
+//! `upscaleMany` and `upscaleAll`: the batch methods of `DreaminaClient`. Checks and decisions
+//! come from `crate::options` and `crate::batch`; results and events are built for JS with
+//! serde-wasm-bindgen, errors by `convert`.
 
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Promise};
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::client::{create_job, notify, promise, signal, upscale_request, Inner};
-use super::convert::{error_to_js, error_with_job, fields, object, prop, to_val, Prop};
-use crate::batch::{self, Batch, BatchOptions, ItemResult};
+use super::call::{check_request, promise, Inner};
+use super::client::DreaminaClient;
+use super::convert::{error_to_js, error_with_job, object, prop, to_val, Prop};
+use super::options::{self, call_logged, notify, Options};
+use crate::batch::{self, Batch, ItemResult};
+use crate::endpoint::UPSCALE;
 use crate::engine::{self, WaitPlan};
 use crate::error::{Error, Result};
-use crate::generate::{self, GenerateRequest};
-use crate::validate::{self, UpscaleRequest};
-use crate::value::Val;
-
-use super::client::DreaminaClient;
+use crate::json::JsonObject;
+use crate::options::{batch_options, upscale_all_options, BatchOptions};
+use crate::validate;
+use crate::value::{Fields, Val};
 
 /// Most items one `upscaleMany` call takes (an array-like whose `length` is huge would
 /// otherwise keep the reader busy); larger catalogues are split into calls or queued.
@@ -24,43 +26,6 @@ const MAX_BATCH_ITEMS: f64 = 100_000.0;
 
 #[wasm_bindgen]
 impl DreaminaClient {
-    /// Starts a generation job (`POST /images`) and resolves with the created job.
-    #[wasm_bindgen(unchecked_return_type = "Promise<Job>")]
-    pub fn generate(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "GenerateRequest")] request: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
-    ) -> Promise {
-        let body = generate_request(&request).map(|r| r.entries());
-        let url = generate::generate_url(&self.inner.config.base_url);
-        promise(Box::pin(create_job(
-            self.inner.clone(),
-            url,
-            body,
-            options,
-            false,
-        )))
-    }
-
-    /// `generate` then `waitForJob`; `onUpdate` also sees the created job. A failure after the
-    /// job was created carries its `jobid`.
-    #[wasm_bindgen(js_name = generateAndWait, unchecked_return_type = "Promise<Job>")]
-    pub fn generate_and_wait(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "GenerateRequest")] request: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
-    ) -> Promise {
-        let body = generate_request(&request).map(|r| r.entries());
-        let url = generate::generate_url(&self.inner.config.base_url);
-        promise(Box::pin(create_job(
-            self.inner.clone(),
-            url,
-            body,
-            options,
-            true,
-        )))
-    }
-
     /// Upscales every request, at most `concurrency` jobs at once, and resolves in input order
     /// with one `Promise.allSettled`-shaped result per request; never rejects for one item.
     #[wasm_bindgen(js_name = upscaleMany, unchecked_return_type = "Promise<BatchResult[]>")]
@@ -111,20 +76,23 @@ async fn batch_call(
         Items::Given(_) => None,
     };
     let prepared = async {
-        let fields = fields(&options, "options", true)?;
         match &items {
             Items::Given(requests) => {
-                Ok((batch::batch_options(&fields)?, read_requests(requests)?))
+                let opts = options::read(&options, true, batch_options)?;
+                Ok((opts, read_requests(requests)?))
             }
             Items::AllOf(source_jobid) => {
                 let id = validate::jobid("sourceJobid", &to_val(source_jobid))?;
-                let (opts, extras) = batch::upscale_all_options(&fields)?;
-                let t = inner.transport(signal(&options));
-                let timeout = opts
-                    .wait
-                    .request_timeout_ms
-                    .unwrap_or(inner.config.timeout_ms);
-                let policy = inner.policy(opts.wait.max_retries);
+                let opts = options::read(&options, true, upscale_all_options)?;
+                let mut extras = Fields::new();
+                let opts = opts.map(|(batch, per_image)| {
+                    extras = per_image;
+                    batch
+                });
+                let t = inner.transport(opts.signal.as_ref());
+                let wait = &opts.checked.wait;
+                let timeout = inner.timeout(wait.request_timeout_ms);
+                let policy = inner.policy(wait.max_retries);
                 let base = &inner.config.base_url;
                 let job = engine::get_job(&t, base, &id, timeout, &policy, f64::INFINITY).await?;
                 let images = batch::source_images(&job.job, image_count(&job.doc))?;
@@ -134,27 +102,25 @@ async fn batch_call(
     }
     .await;
     let (opts, items) = prepared.map_err(|e: Error| error_to_js(&e, source.as_deref()))?;
-    Ok(run(&inner, &options, &opts, items).await)
+    Ok(run(&inner, &opts, items).await)
 }
 
 /// Runs a checked batch and returns the array of settled results.
 async fn run(
     inner: &Inner,
-    options: &JsValue,
-    opts: &BatchOptions,
-    items: Vec<Result<UpscaleRequest>>,
+    opts: &Options<BatchOptions>,
+    items: Vec<Result<JsonObject>>,
 ) -> JsValue {
-    let (on_update, on_result) = (prop(options, "onUpdate"), prop(options, "onResult"));
-    let t = inner.transport(signal(options));
+    let t = inner.transport(opts.signal.as_ref());
     // Without the signal: a submit on its way finishes, so its job's id is never lost.
     let post = inner.transport(None);
-    let wait = &opts.wait;
-    let request_timeout_ms = wait.request_timeout_ms.unwrap_or(inner.config.timeout_ms);
+    let wait = &opts.checked.wait;
+    let request_timeout_ms = inner.timeout(wait.request_timeout_ms);
     let b = Batch {
         t: &t,
         post: &post,
         base_url: &inner.config.base_url,
-        concurrency: opts.concurrency,
+        concurrency: opts.checked.concurrency,
         plan: WaitPlan {
             poll_interval_ms: wait.poll_interval_ms,
             timeout_ms: wait.timeout_ms,
@@ -174,12 +140,18 @@ async fn run(
                 ("index", Prop::Num(Some(index as f64))),
                 ("job", Prop::Js(&f.doc)),
             ]);
-            notify(&on_update, &event);
+            notify(&opts.on_update, &event);
         },
         &mut |index, result| {
             let settled = settled(result);
             results.set(index as u32, settled.clone());
-            call_on_result(&on_result, index, &settled);
+            if let Some(f) = &opts.on_result {
+                let index = JsValue::from(index as u32);
+                call_logged(
+                    f.call2(&JsValue::UNDEFINED, &index, &settled),
+                    "dreamina-upscale: onResult threw; the batch goes on:",
+                );
+            }
         },
     )
     .await;
@@ -207,32 +179,14 @@ fn settled(result: ItemResult<JsValue>) -> JsValue {
     }
 }
 
-/// Calls the user's `onResult(index, result)`; like `onUpdate`, a throw is logged, not fatal.
-fn call_on_result(callback: &JsValue, index: usize, result: &JsValue) {
-    let Some(f) = callback.dyn_ref::<Function>() else {
-        return;
-    };
-    if let Err(e) = f.call2(&JsValue::UNDEFINED, &JsValue::from(index as u32), result) {
-        web_sys::console::error_2(
-            &"dreamina-upscale: onResult threw; the batch goes on:".into(),
-            &e,
-        );
-    }
-}
-
-fn generate_request(request: &JsValue) -> Result<GenerateRequest> {
-    generate::generate_request(&fields(request, "request", false)?)
-}
-
 /// The requests array, each item checked on its own (a bad item fails alone, sending nothing).
-fn read_requests(requests: &JsValue) -> Result<Vec<Result<UpscaleRequest>>> {
-    if to_val(requests) != Val::Object("array") {
-        return Err(Error::validation(
+fn read_requests(requests: &JsValue) -> Result<Vec<Result<JsonObject>>> {
+    let val = to_val(requests);
+    if val != Val::Array {
+        return Err(validate::wrong_type(
             "requests",
-            format!(
-                "must be an array of upscale requests, got {}",
-                to_val(requests).type_name()
-            ),
+            "an array of upscale requests",
+            &val,
         ));
     }
     let unreadable = || Error::validation("requests", "could not be read (a getter threw)");
@@ -249,7 +203,7 @@ fn read_requests(requests: &JsValue) -> Result<Vec<Result<UpscaleRequest>>> {
     let mut items = Vec::with_capacity(len as usize);
     for i in 0..len as u32 {
         let item = js_sys::Reflect::get_u32(requests, i).map_err(|_| unreadable())?;
-        items.push(upscale_request(&item));
+        items.push(check_request(&UPSCALE, &item));
     }
     Ok(items)
 }
@@ -258,7 +212,7 @@ fn read_requests(requests: &JsValue) -> Result<Vec<Result<UpscaleRequest>>> {
 fn image_count(job: &JsValue) -> usize {
     let images = prop(&prop(job, "response"), "images");
     match to_val(&images) {
-        Val::Object("array") => prop(&images, "length").as_f64().unwrap_or(0.0) as usize,
+        Val::Array => prop(&images, "length").as_f64().unwrap_or(0.0) as usize,
         _ => 0,
     }
 }

@@ -2,11 +2,10 @@
 //! wasm: shared by the proxy (the caller's upscale body, the provider's answer) and the webhook
 //! (the provider's call). Objects are only duck-typed: a framework's request look-alike works.
 
-use js_sys::{Function, Promise, Uint8Array};
+use js_sys::{Function, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
-use super::convert::prop;
+use super::convert::{awaited, prop};
 use crate::proxy::{BodyBudget, Reject};
 
 /// Why a body could not be read whole.
@@ -60,10 +59,7 @@ pub(super) async fn read_capped(owner: &JsValue, limit: usize) -> Result<Vec<u8>
 
 /// Awaits what a call returned (a value or a promise); a throw or a rejection is `Failed`.
 async fn settle(called: Result<JsValue, JsValue>) -> Result<JsValue, ReadError> {
-    let value = called.map_err(|_| ReadError::Failed)?;
-    JsFuture::from(Promise::resolve(&value))
-        .await
-        .map_err(|_| ReadError::Failed)
+    awaited(called).await.map_err(|_| ReadError::Failed)
 }
 
 /// `obj[name]()`, an `Err` when it is not a function or throws.

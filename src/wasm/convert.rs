@@ -7,7 +7,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, JS_PROPERTIES};
+use crate::validate::wrong_type;
 use crate::value::{Fields, Val};
 
 #[wasm_bindgen]
@@ -41,15 +42,15 @@ pub fn to_val(v: &JsValue) -> Val {
     } else if v.is_function() {
         Val::Function
     } else if v.is_bigint() {
-        Val::Other("bigint")
+        Val::BigInt
     } else if v.is_symbol() {
-        Val::Other("symbol")
+        Val::Symbol
     } else if is_array(v) {
-        Val::Object("array")
+        Val::Array
     } else if is_abort_signal(v) {
-        Val::Object("AbortSignal")
+        Val::AbortSignal
     } else {
-        Val::Object("object")
+        Val::Object
     }
 }
 
@@ -63,26 +64,35 @@ fn is_abort_signal(v: &JsValue) -> bool {
 /// The own enumerable properties of an options object. `undefined`/`null` read as `{}` when
 /// `optional`; anything that is not a plain object is a validation error naming `what`.
 pub fn fields(obj: &JsValue, what: &str, optional: bool) -> Result<Fields> {
+    read_object(obj, what, optional).map(|(fields, _)| fields)
+}
+
+/// `fields`, with the JS value of each property (each getter runs once).
+pub fn read_object(obj: &JsValue, what: &str, optional: bool) -> Result<(Fields, Vec<JsValue>)> {
     if optional && obj.is_null_or_undefined() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let is_plain_object = obj.is_object() && !is_array(obj) && !obj.is_function();
     if !is_plain_object {
-        return Err(Error::validation(
-            what,
-            format!("must be an object, got {}", to_val(obj).type_name()),
-        ));
+        return Err(wrong_type(what, "an object", &to_val(obj)));
     }
     let keys = object_keys(obj)
         .map_err(|_| Error::validation(what, "could not be read (listing its keys threw)"))?;
-    let mut out = Vec::new();
+    let (mut fields, mut values) = (Vec::new(), Vec::new());
     for key in keys.iter() {
         let name = key.as_string().unwrap_or_default();
         let value = Reflect::get(obj, &key)
             .map_err(|_| Error::validation(name.clone(), "could not be read (its getter threw)"))?;
-        out.push((name, to_val(&value)));
+        fields.push((name, to_val(&value)));
+        values.push(value);
     }
-    Ok(out)
+    Ok((fields, values))
+}
+
+/// The outcome of calling a user's (or a runtime's) function: what it threw, or what it
+/// returned, awaited when that is a promise (a rejection is an `Err` too).
+pub async fn awaited(called: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&called?)).await
 }
 
 /// Reads one property, `undefined` when absent or unreadable.
@@ -94,7 +104,7 @@ pub fn prop(obj: &JsValue, key: &str) -> JsValue {
 }
 
 /// Builds the JS `DreaminaError`: an `Error` (so it has a stack) named "DreaminaError" with
-/// `kind`, `status`, `jobid`, `field`, `retryAfterMs` and `job`. The only Error→JS conversion.
+/// the properties of `JS_PROPERTIES`. The only Error→JS conversion.
 pub fn error_to_js(err: &Error, jobid: Option<&str>) -> JsValue {
     error_with_job(err, jobid, &JsValue::UNDEFINED)
 }
@@ -109,16 +119,17 @@ pub fn error_with_job(err: &Error, jobid: Option<&str>, job: &JsValue) -> JsValu
         Error::JobFailed { .. } => job,
         _ => &JsValue::UNDEFINED,
     };
+    let [kind, status, id, field, retry_after, failed_job] = JS_PROPERTIES;
     let props = object(&[
-        ("kind", Prop::Str(Some(err.kind().as_str()))),
-        ("status", Prop::Num(err.status().map(f64::from))),
-        ("jobid", Prop::Str(jobid)),
-        ("field", Prop::Str(err.field())),
+        (kind, Prop::Str(Some(err.kind().as_str()))),
+        (status, Prop::Num(err.status().map(f64::from))),
+        (id, Prop::Str(jobid)),
+        (field, Prop::Str(err.field())),
         (
-            "retryAfterMs",
+            retry_after,
             Prop::Num(err.retry_after_ms().map(|ms| ms as f64)),
         ),
-        ("job", Prop::Js(job)),
+        (failed_job, Prop::Js(job)),
     ]);
     Object::assign(&e, props.unchecked_ref());
     e.into()

@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, Request, RequestInit, Response};
 
+use super::convert::awaited;
 use super::timer::{race, Raced};
 
 #[wasm_bindgen]
@@ -57,13 +58,13 @@ impl Fetcher {
     /// Sends one request and resolves with its `Response` (headers received, body unread).
     /// `Err` holds what fetch threw or rejected with.
     pub(crate) async fn send(&self, url: &str, init: &RequestInit) -> Result<Response, JsValue> {
-        let promise = match self {
-            Fetcher::Global => global_fetch(&Request::new_with_str_and_init(url, init)?)?,
-            Fetcher::Custom(f) => {
-                Promise::resolve(&f.call2(&JsValue::UNDEFINED, &JsValue::from_str(url), init)?)
+        let called = match self {
+            Fetcher::Global => {
+                global_fetch(&Request::new_with_str_and_init(url, init)?).map(JsValue::from)
             }
+            Fetcher::Custom(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(url), init),
         };
-        Ok(JsFuture::from(promise).await?.unchecked_into())
+        Ok(awaited(called).await?.unchecked_into())
     }
 }
 

@@ -4,9 +4,11 @@
 mod batch;
 #[cfg(feature = "edge")]
 mod body;
+mod call;
 pub mod client;
 mod convert;
 pub(crate) mod fetch;
+mod options;
 #[cfg(feature = "edge")]
 mod proxy;
 pub(crate) mod timer;

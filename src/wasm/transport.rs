@@ -15,13 +15,13 @@ use super::fetch::{guarded, head, header, request_init, text, Fetcher};
 use super::timer::{self, is_aborted, Raced};
 use crate::engine::{HttpRequest, Transport};
 use crate::error::{Error, Result};
+use crate::json::{JsonObject, Scalar};
 use crate::response::{
-    needs_error_text, needs_excerpt, text as message_text, Facts, Parsed, Reply, BODY_START_CHARS,
-    MAX_BODY_BYTES,
+    needs_error_text, needs_excerpt, printable_status, Body, BodyFields, ErrorField, Response,
+    BODY_START_CHARS, MAX_BODY_BYTES,
 };
 use crate::retry::proves_not_sent;
-use crate::url::redact;
-use crate::validate::{JsonObject, Scalar};
+use crate::url::{path_of_url, redact};
 
 #[wasm_bindgen]
 extern "C" {
@@ -41,14 +41,14 @@ pub struct JsTransport<'a> {
 }
 
 /// An answer whose body was read in full.
-struct Got {
+struct RawResponse {
     status: u16,
     headers: Headers,
     body: JsString,
 }
 
 /// Why an exchange ended without a body.
-enum Fail {
+enum ExchangeError {
     /// fetch threw or rejected: nothing was answered.
     Send(JsValue),
     /// `Content-Length` announced more than `MAX_BODY_BYTES`.
@@ -60,35 +60,41 @@ enum Fail {
 impl Transport for JsTransport<'_> {
     type Doc = JsValue;
 
-    async fn send(&self, req: &HttpRequest) -> Result<(Reply, JsValue)> {
+    async fn send(&self, req: &HttpRequest) -> Result<(Response, JsValue)> {
         let signal = self.signal.as_ref();
         if is_aborted(signal) {
             return Err(Error::Aborted);
         }
         let body = req.body.as_ref().map(json_body);
-        let not_sent = |e: JsValue| self.failure(Fail::Send(e), req);
+        let not_sent = |e: JsValue| self.failure(ExchangeError::Send(e), req);
         let shared = self.headers.get(body.is_some()).map_err(not_sent)?;
         let controller = AbortController::new().map_err(not_sent)?;
         let headers = self.fetch.headers_for(shared).map_err(not_sent)?;
         let init = request_init(req.method.as_str(), &headers, body.as_ref(), &controller);
         let exchange = async {
-            let resp = self.fetch.send(&req.url, &init).await.map_err(Fail::Send)?;
-            let (status, headers) = head(&resp).map_err(Fail::Send)?;
+            let resp = self
+                .fetch
+                .send(&req.url, &init)
+                .await
+                .map_err(ExchangeError::Send)?;
+            let (status, headers) = head(&resp).map_err(ExchangeError::Send)?;
             if header(&headers, "content-length")
                 .and_then(|n| n.trim().parse::<u64>().ok())
                 .is_some_and(|n| n > MAX_BODY_BYTES as u64)
             {
-                return Err(Fail::TooLarge(status));
+                return Err(ExchangeError::TooLarge(status));
             }
-            let body = text(&resp).await.map_err(|e| Fail::Body(e, status))?;
-            Ok(Got {
+            let body = text(&resp)
+                .await
+                .map_err(|e| ExchangeError::Body(e, status))?;
+            Ok(RawResponse {
                 status,
                 headers,
                 body,
             })
         };
-        let got = match guarded(exchange, &controller, req.timeout_ms, signal).await {
-            Raced::Done(Ok(got)) => got,
+        let raw = match guarded(exchange, &controller, req.timeout_ms, signal).await {
+            Raced::Done(Ok(raw)) => raw,
             Raced::Done(Err(fail)) => {
                 controller.abort();
                 return Err(self.failure(fail, req));
@@ -97,28 +103,28 @@ impl Transport for JsTransport<'_> {
             Raced::Aborted => return Err(aborted_in_flight(req)),
         };
         // The body stays in JS: it is parsed once there, and only a short start is copied in.
-        let (mut parsed, doc) = parse(&got.body, got.status);
-        let mut body_start = match needs_excerpt(got.status, &parsed) {
-            true => got.body.slice(0, BODY_START_CHARS as u32).into(),
+        let (mut body, doc) = parse(&raw.body, raw.status);
+        let mut body_start = match needs_excerpt(raw.status, &body) {
+            true => raw.body.slice(0, BODY_START_CHARS as u32).into(),
             false => String::new(),
         };
         if let Some(secret) = self.secret {
-            redact_reply(&mut parsed, &mut body_start, secret);
+            redact_response(&mut body, &mut body_start, secret);
         }
         // Only an error answer's classification reads these two headers.
-        let error_header = |name| match (200..300).contains(&got.status) {
+        let error_header = |name| match (200..300).contains(&raw.status) {
             true => None,
-            false => header(&got.headers, name),
+            false => header(&raw.headers, name),
         };
-        let reply = Reply {
-            status: got.status,
+        let response = Response {
+            status: raw.status,
             retry_after: error_header("retry-after"),
             content_type: error_header("content-type"),
-            body_len: got.body.length() as usize,
+            body_len: raw.body.length() as usize,
             body_start,
-            parsed,
+            body,
         };
-        Ok((reply, doc))
+        Ok((response, doc))
     }
 
     async fn sleep(&self, ms: u32) -> Result<()> {
@@ -142,26 +148,26 @@ impl Transport for JsTransport<'_> {
 
 impl JsTransport<'_> {
     /// What an exchange that ended without a body means.
-    fn failure(&self, fail: Fail, req: &HttpRequest) -> Error {
+    fn failure(&self, fail: ExchangeError, req: &HttpRequest) -> Error {
         match fail {
-            Fail::TooLarge(status) => Error::InvalidResponse {
+            ExchangeError::TooLarge(status) => Error::InvalidResponse {
                 status,
                 message: format!(
                     "The API answered HTTP {} with a body larger than the {MAX_BODY_BYTES} bytes accepted",
-                    u32::from(status)
+                    printable_status(status)
                 ),
             },
-            Fail::Body(e, status) => body_error(&e, req, status),
-            Fail::Send(e) if !self.fetch.available() => Error::Network {
+            ExchangeError::Body(e, status) => body_error(&e, req, status),
+            ExchangeError::Send(e) if !self.fetch.available() => Error::Network {
                 message: format!(
                     "Cannot send {} {}: this runtime has no global fetch; pass `fetch` in the client options ({})",
                     req.method.as_str(),
-                    path_of(&req.url),
+                    path_of_url(&req.url),
                     describe_js_error(&e)
                 ),
                 not_sent: true,
             },
-            Fail::Send(e) => network_from(&e, req),
+            ExchangeError::Send(e) => network_from(&e, req),
         }
     }
 }
@@ -169,9 +175,9 @@ impl JsTransport<'_> {
 fn timed_out(req: &HttpRequest) -> Error {
     Error::Timeout {
         message: format!(
-            "{} {} got no answer within {} ms",
+            "{} {} raw no answer within {} ms",
             req.method.as_str(),
-            path_of(&req.url),
+            path_of_url(&req.url),
             req.timeout_ms
         ),
         status: None,
@@ -183,15 +189,15 @@ fn aborted_in_flight(req: &HttpRequest) -> Error {
         message: format!(
             "The operation was aborted while {} {} was on its way",
             req.method.as_str(),
-            path_of(&req.url)
+            path_of_url(&req.url)
         ),
     }
 }
 
 /// Replaces the token wherever an answer's error text or quoted body repeats it.
-fn redact_reply(parsed: &mut Parsed, body_start: &mut String, secret: &str) {
+fn redact_response(body: &mut Body, body_start: &mut String, secret: &str) {
     *body_start = redact(body_start, secret);
-    if let Parsed::Object(f) = parsed {
+    if let Body::Object(f) = body {
         for text in [&mut f.error, &mut f.message].into_iter().flatten() {
             *text = redact(text, secret);
         }
@@ -239,7 +245,7 @@ impl RequestHeaders {
 /// `JSON.stringify` (JS formats the numbers, so the binary does not have to).
 fn json_body(obj: &JsonObject) -> JsValue {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    Body(obj)
+    JsonBody(obj)
         .serialize(&serializer)
         .ok()
         .and_then(|o| JSON::stringify(&o).ok())
@@ -247,9 +253,9 @@ fn json_body(obj: &JsonObject) -> JsValue {
 }
 
 /// A `JsonObject` as a JSON object, keys in order.
-struct Body<'a>(&'a JsonObject);
+struct JsonBody<'a>(&'a JsonObject);
 
-impl Serialize for Body<'_> {
+impl Serialize for JsonBody<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.0.len()))?;
         for (key, value) in self.0 {
@@ -280,44 +286,40 @@ thread_local! {
     };
 }
 
-/// Parses a body once with `JSON.parse`: the facts the classifier needs, and the object that
+/// Parses a body once with `JSON.parse`: the fields the classifier needs, and the object that
 /// is handed to the caller as the job.
-fn parse(body: &JsString, status: u16) -> (Parsed, JsValue) {
+fn parse(body: &JsString, status: u16) -> (Body, JsValue) {
     let Ok(doc) = json_parse(body) else {
-        return (Parsed::NotJson, JsValue::UNDEFINED);
+        return (Body::NotJson, JsValue::UNDEFINED);
     };
     if !doc.is_object() || Array::is_array(&doc) {
-        return (Parsed::NotObject, doc);
+        return (Body::NotObject, doc);
     }
     KEYS.with(|k| {
         let get = |v: &JsValue, key: &JsValue| Reflect::get(v, key).unwrap_or(JsValue::UNDEFINED);
         // `error` / `message` as text: a string, or an upstream object's `message` / `error`.
-        let as_text = |v: JsValue| match v.as_string() {
-            Some(s) => message_text(&s),
-            None if v.is_object() => get(&v, &k.message)
-                .as_string()
-                .or_else(|| get(&v, &k.error).as_string())
-                .and_then(|s| message_text(&s)),
-            None => None,
+        let as_text = |v: JsValue| {
+            match v.as_string() {
+                Some(s) => ErrorField::Text(s),
+                None if v.is_object() => ErrorField::Object {
+                    message: get(&v, &k.message).as_string(),
+                    error: get(&v, &k.error).as_string(),
+                },
+                None => ErrorField::Other,
+            }
+            .text()
         };
         let jobid = to_val(&get(&doc, &k.jobid));
         let job_status = to_val(&get(&doc, &k.status));
         let texts = needs_error_text(status, &job_status);
-        let facts = Facts {
+        let fields = BodyFields {
             error: texts.then(|| as_text(get(&doc, &k.error))).flatten(),
             message: texts.then(|| as_text(get(&doc, &k.message))).flatten(),
             jobid,
             status: job_status,
         };
-        (Parsed::Object(facts), doc)
+        (Body::Object(fields), doc)
     })
-}
-
-/// The path of a URL, for messages (the host is the caller's own knowledge).
-fn path_of(url: &str) -> &str {
-    crate::url::split_scheme(url)
-        .and_then(|(_, r)| r.find('/').and_then(|i| r.get(i..)))
-        .unwrap_or(url)
 }
 
 /// A rejected fetch. Only a refused connection or a failed DNS lookup proves nothing was sent.
@@ -327,7 +329,7 @@ fn network_from(e: &JsValue, req: &HttpRequest) -> Error {
         message: format!(
             "Network error on {} {}: {text}",
             req.method.as_str(),
-            path_of(&req.url)
+            path_of_url(&req.url)
         ),
         not_sent: proves_not_sent(&text),
     }
@@ -337,9 +339,9 @@ fn body_error(e: &JsValue, req: &HttpRequest, status: u16) -> Error {
     Error::Network {
         message: format!(
             "The connection broke while reading the HTTP {} answer to {} {}: {}",
-            u32::from(status),
+            printable_status(status),
             req.method.as_str(),
-            path_of(&req.url),
+            path_of_url(&req.url),
             describe_js_error(e)
         ),
         not_sent: false,

@@ -5,22 +5,22 @@
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 
 use super::body::{header, read_capped, ReadError};
-use super::convert::{error_to_js, fields, prop, to_val};
+use super::convert::{awaited, error_to_js, fields, prop, to_val};
 use crate::error::Error;
 use crate::webhook::{self, ConfirmedJob, REPLY_REF_KEYS};
 
 /// A failure: the crate's own error, or a `getJob` rejection passed on unchanged.
-enum Fail {
+enum WebhookError {
     Rust(Error),
     Js(JsValue),
 }
 
-impl From<Error> for Fail {
+impl From<Error> for WebhookError {
     fn from(e: Error) -> Self {
-        Fail::Rust(e)
+        WebhookError::Rust(e)
     }
 }
 
@@ -53,8 +53,8 @@ pub fn handle_webhook(
         run(&request, &options, &mut jobid)
             .await
             .map_err(|f| match f {
-                Fail::Rust(e) => error_to_js(&e, jobid.as_deref()),
-                Fail::Js(v) => v,
+                WebhookError::Rust(e) => error_to_js(&e, jobid.as_deref()),
+                WebhookError::Js(v) => v,
             })
     })
 }
@@ -63,7 +63,7 @@ async fn run(
     request: &JsValue,
     options: &JsValue,
     jobid: &mut Option<String>,
-) -> Result<JsValue, Fail> {
+) -> Result<JsValue, WebhookError> {
     let opts = fields(options, "options", false)?;
     let client = prop(options, "client");
     let get_job = prop(&client, "getJob");
@@ -76,12 +76,8 @@ async fn run(
         let _ = Reflect::set(&call_opts, &(*key).into(), &prop(options, key));
     }
     let get_job: Function = get_job.unchecked_into();
-    let pending = get_job
-        .call2(&client, &hint.jobid.as_str().into(), &call_opts)
-        .map_err(Fail::Js)?;
-    let job = JsFuture::from(Promise::resolve(&pending))
-        .await
-        .map_err(Fail::Js)?;
+    let called = get_job.call2(&client, &hint.jobid.as_str().into(), &call_opts);
+    let job = awaited(called).await.map_err(WebhookError::Js)?;
     let confirmation = webhook::confirm(&hint, &confirmed_job(&job))?;
     let result = WebhookResult {
         jobid: &hint.jobid,
@@ -97,7 +93,7 @@ async fn run(
         job,
     };
     serde_wasm_bindgen::to_value(&result).map_err(|_| {
-        Fail::Rust(Error::validation(
+        WebhookError::Rust(Error::validation(
             "body",
             "the confirmed result could not be built",
         ))
@@ -121,7 +117,7 @@ fn confirmed_job(job: &JsValue) -> ConfirmedJob {
 
 /// The body as text: a fetch `Request` (read up to `limit` bytes), a string, or an object
 /// some framework already parsed (serialized back to JSON, the one text the parser reads).
-async fn body_text(request: &JsValue, limit: usize) -> Result<String, Fail> {
+async fn body_text(request: &JsValue, limit: usize) -> Result<String, WebhookError> {
     let capped = |text: String| {
         webhook::check_size(Some(text.len()), None, limit)?;
         Ok(text)

@@ -7,7 +7,8 @@ use super::*;
 /// An upscale request body as a caller (or an attacker) might post it to the proxy.
 pub fn upscale_body(r: &mut Rng) -> Vec<u8> {
     let mut pairs = Vec::new();
-    for k in UPSCALE_FIELDS
+    for k in UPSCALE
+        .field_names()
         .iter()
         .chain(["account", "__proto__", "token"].iter())
     {
@@ -228,7 +229,8 @@ pub fn check_upscale_body(bytes: &[u8]) -> Check {
                 .as_object()
                 .ok_or_else(|| format!("not an object: {json}"))?;
             ensure(
-                obj.keys().all(|k| UPSCALE_FIELDS.contains(&k.as_str())),
+                obj.keys()
+                    .all(|k| UPSCALE.field_names().contains(&k.as_str())),
                 || format!("unknown key forwarded: {json}"),
             )?;
             let id = obj
@@ -236,7 +238,7 @@ pub fn check_upscale_body(bytes: &[u8]) -> Check {
                 .and_then(|j| j.as_str())
                 .ok_or_else(|| format!("no jobid: {json}"))?;
             ensure(
-                validate::jobid("jobid", &Val::Str(id.into())).is_ok(),
+                dreamina_upscale::host::jobid("jobid", &Val::Str(id.into())).is_ok(),
                 || format!("bad jobid forwarded: {json}"),
             )
         }
@@ -248,7 +250,7 @@ pub fn check_upscale_body(bytes: &[u8]) -> Check {
 pub fn check_webhook(body: &str) -> Check {
     match parse_webhook(body) {
         Ok(h) => ensure(
-            validate::jobid("jobid", &Val::Str(h.jobid.clone())).is_ok(),
+            dreamina_upscale::host::jobid("jobid", &Val::Str(h.jobid.clone())).is_ok(),
             || format!("{h:?}"),
         ),
         Err(e) => ensure(

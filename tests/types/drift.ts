@@ -1,6 +1,6 @@
-// The class declared in js/index.d.ts must match what wasm-bindgen generated from the Rust
-// exports (pkg/dreamina_upscale.d.ts): same members, same argument and return types (the
-// public one only makes trailing options omittable). A method added in Rust fails this file.
+// The class users import (js/index.d.ts re-exports it) must be what wasm-bindgen generated from
+// the Rust exports (pkg/dreamina_upscale.d.ts): same members, same argument and return types,
+// options omittable. A method added in Rust with the wrong types fails this file.
 import type { DreaminaClient as Public } from 'dreamina-upscale';
 import type { DreaminaClient as Generated } from '../../pkg/dreamina_upscale.js';
 import type { Equal, Expect } from './assert.js';

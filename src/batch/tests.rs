@@ -6,12 +6,13 @@
 use super::*;
 use crate::engine::HttpRequest;
 use crate::error::ErrorKind;
-use crate::response::{HttpResponse, Reply};
+use crate::json::{field, Scalar};
+use crate::options::{batch_options, upscale_all_options, DEFAULT_CONCURRENCY};
+use crate::response::{Response, TextResponse};
 use crate::retry::RetryPolicy;
+use crate::testing::FakeClock;
 use crate::value::Val;
 use std::cell::Cell;
-use std::pin::pin;
-use std::task::{Context, Waker};
 
 const BASE: &str = "http://127.0.0.1:1/v1/dreamina";
 
@@ -24,8 +25,7 @@ struct SimJob {
 
 /// The simulated provider and clock.
 struct Sim {
-    clock: Cell<f64>,
-    timers: RefCell<Vec<f64>>,
+    clock: FakeClock,
     capacity: usize,
     /// Duration of the n-th job created.
     job_ms: Box<dyn Fn(usize) -> f64>,
@@ -47,8 +47,7 @@ struct Sim {
 impl Sim {
     fn new(capacity: usize, job_ms: impl Fn(usize) -> f64 + 'static) -> Self {
         Sim {
-            clock: Cell::new(0.0),
-            timers: RefCell::default(),
+            clock: FakeClock::starting_at(0.0),
             capacity,
             job_ms: Box::new(job_ms),
             retry_after: None,
@@ -65,7 +64,7 @@ impl Sim {
     }
 
     fn now(&self) -> f64 {
-        self.clock.get()
+        self.clock.now()
     }
 
     fn running(&self) -> usize {
@@ -75,20 +74,20 @@ impl Sim {
     }
 
     /// The server's side of one request, at its arrival.
-    fn handle(&self, req: &HttpRequest) -> HttpResponse {
-        let ok = |body: String| HttpResponse {
+    fn handle(&self, req: &HttpRequest) -> TextResponse {
+        let ok = |body: String| TextResponse {
             status: 200,
             body,
             ..Default::default()
         };
         if let Some(body) = &req.body {
             let source = match &body[0].1 {
-                crate::validate::Scalar::Str(s) => s.clone(),
+                Scalar::Str(s) => s.clone(),
                 _ => unreachable!(),
             };
             if self.missing.contains(&source) {
                 self.posts.borrow_mut().push((self.now(), source, false));
-                return HttpResponse {
+                return TextResponse {
                     status: 404,
                     body: r#"{"error":"Source image job not found","code":404}"#.into(),
                     ..Default::default()
@@ -96,7 +95,7 @@ impl Sim {
             }
             if self.running() >= self.capacity {
                 self.posts.borrow_mut().push((self.now(), source, false));
-                return HttpResponse {
+                return TextResponse {
                     status: 429,
                     retry_after: self.retry_after.map(String::from),
                     body: r#"{"error":"All accounts at capacity","code":429}"#.into(),
@@ -144,40 +143,12 @@ impl Sim {
     /// Sleeps until `at`; with `abortable`, wakes at the abort instead and says so.
     async fn until(&self, at: f64, abortable: bool) -> bool {
         let stop = if abortable { self.abort_at } else { None };
-        let wake = stop.map_or(at, |s| s.min(at));
-        let mut registered = false;
-        poll_fn(|_| {
-            if self.now() >= wake {
-                return Poll::Ready(());
-            }
-            if !registered {
-                self.timers.borrow_mut().push(wake);
-                registered = true;
-            }
-            Poll::Pending
-        })
-        .await;
-        abortable && self.aborted()
+        self.clock.until(at, stop).await
     }
 
-    /// Runs `f`, moving the clock to the next timer whenever it waits.
+    /// Runs `f` on the simulated clock.
     fn run<F: Future>(&self, f: F) -> F::Output {
-        let mut f = pin!(f);
-        let mut cx = Context::from_waker(Waker::noop());
-        loop {
-            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-                return v;
-            }
-            let mut timers = self.timers.borrow_mut();
-            let (i, at) = timers
-                .iter()
-                .copied()
-                .enumerate()
-                .min_by(|a, b| a.1.total_cmp(&b.1))
-                .expect("the batch waits on nothing: deadlock");
-            timers.swap_remove(i);
-            self.clock.set(self.now().max(at));
-        }
+        self.clock.run(f)
     }
 
     fn view(&self, signalled: bool) -> View<'_> {
@@ -196,7 +167,7 @@ struct View<'a> {
 
 impl Transport for View<'_> {
     type Doc = String;
-    async fn send(&self, req: &HttpRequest) -> crate::error::Result<(Reply, String)> {
+    async fn send(&self, req: &HttpRequest) -> crate::error::Result<(Response, String)> {
         if self.is_aborted() {
             return Err(Error::Aborted);
         }
@@ -207,7 +178,7 @@ impl Transport for View<'_> {
                 message: "aborted on the way".into(),
             });
         }
-        Ok((resp.to_reply(), resp.body))
+        Ok((resp.to_response(), resp.body))
     }
     async fn sleep(&self, ms: u32) -> crate::error::Result<()> {
         if self.is_aborted() {
@@ -255,11 +226,11 @@ fn plan(poll_ms: u32) -> WaitPlan {
     }
 }
 
-fn request(source: &str) -> Result<UpscaleRequest> {
-    validate::upscale_request(&vec![("jobid".into(), Val::Str(source.into()))])
+fn request(source: &str) -> Result<JsonObject> {
+    UPSCALE.check(&vec![("jobid".into(), Val::Str(source.into()))])
 }
 
-fn requests(n: usize) -> Vec<Result<UpscaleRequest>> {
+fn requests(n: usize) -> Vec<Result<JsonObject>> {
     (0..n).map(|i| request(&format!("src-{i}i"))).collect()
 }
 
@@ -270,7 +241,7 @@ struct Run {
     settled_order: Vec<usize>,
 }
 
-fn run(sim: &Sim, concurrency: usize, plan: WaitPlan, items: Vec<Result<UpscaleRequest>>) -> Run {
+fn run(sim: &Sim, concurrency: usize, plan: WaitPlan, items: Vec<Result<JsonObject>>) -> Run {
     let (t, post) = (sim.view(true), sim.view(false));
     let b = Batch {
         t: &t,
@@ -404,7 +375,7 @@ fn a_failing_item_and_an_invalid_item_do_not_stop_the_others() {
     let mut sim = Sim::new(10, |_| 1_000.0);
     sim.failing = vec!["src-2i".into()];
     let mut items = requests(6);
-    items[4] = validate::upscale_request(&vec![
+    items[4] = UPSCALE.check(&vec![
         ("jobid".into(), Val::Str("src-4i".into())),
         ("imageIndex".into(), Val::Num(9.0)),
     ]);
@@ -585,7 +556,7 @@ fn a_large_batch_keeps_the_capacity_busy() {
 
 #[test]
 fn options_are_checked_naming_the_field() {
-    let f = crate::value::fields_of;
+    let f = crate::testing::fields_of;
     let ok = batch_options(&f(&[])).unwrap();
     assert_eq!(ok.concurrency, DEFAULT_CONCURRENCY);
     const { assert!(DEFAULT_CONCURRENCY <= 10) };
@@ -603,7 +574,7 @@ fn options_are_checked_naming_the_field() {
         ("concurrency", Val::Num(f64::NAN)),
         ("onResult", Val::Str("x".into())),
         ("onUpdate", Val::Num(1.0)),
-        ("signal", Val::Object("object")),
+        ("signal", Val::Object),
         ("pollIntervalMs", Val::Num(10.0)),
         ("timeoutMs", Val::Num(0.0)),
         ("maxRetries", Val::Num(21.0)),
@@ -621,12 +592,15 @@ fn options_are_checked_naming_the_field() {
     .unwrap();
     assert_eq!(o.concurrency, 4);
     let reqs = upscale_all_requests("src-i", 3, &extras);
-    let reqs: Vec<UpscaleRequest> = reqs.into_iter().map(|r| r.unwrap()).collect();
+    let reqs: Vec<JsonObject> = reqs.into_iter().map(|r| r.unwrap()).collect();
     assert_eq!(reqs.len(), 3);
     for (i, r) in reqs.iter().enumerate() {
-        assert_eq!(r.image_index, Some(i as u8));
-        assert_eq!(r.upscale_resolution.as_deref(), Some("8k"));
-        assert_eq!(r.detail_strength, Some(0.2));
+        assert_eq!(field(r, "imageIndex"), Some(&Scalar::Int(i as i64)));
+        assert_eq!(
+            field(r, "upscaleResolution"),
+            Some(&Scalar::Str("8k".into()))
+        );
+        assert_eq!(field(r, "detailStrength"), Some(&Scalar::Num(0.2)));
     }
     for (k, v) in [
         ("upscaleResolution", Val::Str("16k".into())),
@@ -641,7 +615,7 @@ fn options_are_checked_naming_the_field() {
 
 #[test]
 fn upscale_all_takes_every_image_of_a_completed_source() {
-    let job = |status: JobStatus| JobSummary {
+    let job = |status: JobStatus| Job {
         jobid: "src-i".into(),
         status,
         error: None,
