@@ -38,7 +38,8 @@ export function createOptions(root, forms, { hasPhoto }) {
       if (el.validity.badInput) return NaN;
       return el.value.trim() === '' ? undefined : Number(el.value);
     }
-    if (name === 'prompt') return el.value;
+    // With a photo the prompt may be left out; an empty one is refused, so it is not sent.
+    if (name === 'prompt') return hasPhoto() && el.value.trim() === '' ? undefined : el.value;
     return el.value === '' ? undefined : el.value;
   }
 
@@ -60,7 +61,7 @@ export function createOptions(root, forms, { hasPhoto }) {
     const value = readField(name);
     const signal = ALREADY_ABORTED;
     let call;
-    if (name === 'prompt') call = () => checker.generate({ prompt: value, ...(hasPhoto() ? { imageRef_1: CHECK_REF } : {}) }, { signal });
+    if (name === 'prompt') call = () => checker.generate(hasPhoto() ? { ...pick(['prompt']), imageRef_1: CHECK_REF } : { prompt: value }, { signal });
     else if (PHOTO_FIELDS.includes(name)) call = () => checker.generate({ imageRef_1: CHECK_REF, [name]: value }, { signal });
     else if (GENERATE_FIELDS.includes(name)) call = () => checker.generate({ prompt: 'check', [name]: value }, { signal });
     else if (name === 'concurrency') call = () => checker.upscaleMany([{ jobid: 'j-check' }], { concurrency: value, signal });
