@@ -16,7 +16,7 @@ export type {
   Job, JobStatus, JobImage, DreaminaErrorKind, DreaminaErrorProps,
   GenerateRequest, GenerateFields, GenerateModel, GenerateRatio, GenerateResolution,
   BatchOptions, BatchUpdate, BatchResult, UpscaleAllOptions,
-  CancelResult, Region, AccountSummary, AccountList, Account,
+  CancelResult, Region, AccountSummary, AccountList, Account, RunningJob, RunningJobs,
 } from './dreamina_upscale.js';
 
 // Edge helpers: a token-keeping proxy handler, and a webhook receiver that confirms by GET.

@@ -74,23 +74,26 @@ pub type Settle<'a, D> = &'a mut dyn FnMut(usize, ItemResult<D>);
 pub struct Batch<'a, T> {
     /// Carries the caller's signal: waits, back-pressure sleeps and the check before each
     /// submit stop when it fires.
-    pub t: &'a T,
+    pub transport: &'a T,
     /// The same platform without the signal, for the POST itself: a submit on its way
     /// finishes, so a job the server creates always gets its id into the result.
-    pub post: &'a T,
+    pub submit_transport: &'a T,
     pub base_url: &'a str,
     pub concurrency: usize,
     /// Each item's wait.
     pub plan: WaitPlan,
     /// Time limit of each submit request.
     pub submit_timeout_ms: u32,
+    /// After an abort, cancel each created job (through `submit_transport`, which the signal
+    /// does not stop).
+    pub cancel_on_abort: bool,
 }
 
 /// Runs every item; `settle(index, result)` receives each one's outcome as it settles (every
 /// index exactly once). An invalid item (`Err`) settles at once and sends nothing.
 /// `on_update` sees every job snapshot of every item (the created job, then each poll).
 pub async fn upscale_many<T: Transport>(
-    b: &Batch<'_, T>,
+    batch: &Batch<'_, T>,
     mut items: Vec<Result<JsonObject>>,
     on_update: OnUpdate<'_, T::Doc>,
     settle: Settle<'_, T::Doc>,
@@ -107,15 +110,15 @@ pub async fn upscale_many<T: Transport>(
             Err(error) => (settle.borrow_mut())(index, Err(failure(error, None, None))),
         }
     }
-    let workers = b.concurrency.clamp(1, queue.len().max(1));
+    let workers = batch.concurrency.clamp(1, queue.len().max(1));
     let queue = RefCell::new(queue);
     let on_update = RefCell::new(on_update);
-    join_all(workers, || worker(b, &queue, &on_update, &settle)).await;
+    join_all(workers, || worker(batch, &queue, &on_update, &settle)).await;
 }
 
 /// Takes the next item until none is left; so at most one job per worker is in flight.
 async fn worker<T: Transport>(
-    b: &Batch<'_, T>,
+    batch: &Batch<'_, T>,
     queue: &RefCell<Vec<(usize, JsonObject)>>,
     on_update: &RefCell<OnUpdate<'_, T::Doc>>,
     settle: &RefCell<Settle<'_, T::Doc>>,
@@ -126,7 +129,7 @@ async fn worker<T: Transport>(
         // The borrow ends before the item's first await.
         let next = queue.borrow_mut().pop();
         let Some((index, request)) = next else { return };
-        let result = run_item(b, index, &request, on_update).await;
+        let result = run_item(batch, index, &request, on_update).await;
         (settle.borrow_mut())(index, result);
     }
 }
@@ -138,7 +141,7 @@ fn failure<D>(error: Error, jobid: Option<String>, job: Option<D>) -> ItemFailur
 /// One item: `POST /images/upscale`, submitted again after each 429 (which created nothing)
 /// until it is accepted, the signal fires, or the item's `timeoutMs` would pass; then the wait.
 async fn run_item<T: Transport>(
-    b: &Batch<'_, T>,
+    batch: &Batch<'_, T>,
     index: usize,
     request: &JsonObject,
     on_update: &RefCell<OnUpdate<'_, T::Doc>>,
@@ -147,17 +150,17 @@ where
     T::Doc: Clone,
 {
     let fail = failure;
-    let deadline = b.t.now_ms() + b.plan.timeout_ms as f64;
+    let deadline = batch.transport.now_ms() + batch.plan.timeout_ms as f64;
     let mut attempt = 0;
     let created = loop {
-        if b.t.is_aborted() {
+        if batch.transport.is_aborted() {
             return Err(fail(Error::Aborted, None, None));
         }
-        let policy = &b.plan.policy;
-        let timeout = b.submit_timeout_ms;
+        let policy = &batch.plan.policy;
+        let timeout = batch.submit_timeout_ms;
         let sent = engine::submit(
-            b.post,
-            b.base_url,
+            batch.submit_transport,
+            batch.base_url,
             &UPSCALE,
             request.clone(),
             timeout,
@@ -169,22 +172,30 @@ where
             Err(e) if e.kind() == ErrorKind::RateLimited => e,
             Err(e) => return Err(fail(e, None, None)),
         };
-        let delay = capacity_delay(b, attempt, e.retry_after_ms());
-        if b.t.now_ms() + delay as f64 >= deadline {
-            return Err(fail(capacity_exhausted(e, b.plan.timeout_ms), None, None));
+        let delay = capacity_delay(batch, attempt, e.retry_after_ms());
+        if batch.transport.now_ms() + delay as f64 >= deadline {
+            return Err(fail(
+                capacity_exhausted(e, batch.plan.timeout_ms),
+                None,
+                None,
+            ));
         }
-        if let Err(e) = b.t.sleep(delay).await {
+        if let Err(e) = batch.transport.sleep(delay).await {
             return Err(fail(e, None, None));
         }
         attempt += 1;
     };
     (on_update.borrow_mut())(index, &created);
     let jobid = created.job.jobid;
-    if b.t.is_aborted() {
-        return Err(fail(aborted_after_creation(&jobid), Some(jobid), None));
+    if batch.transport.is_aborted() {
+        return Err(fail(
+            aborted_after_creation(batch, &jobid).await,
+            Some(jobid),
+            None,
+        ));
     }
     let last = RefCell::new(None);
-    let waited = engine::wait_for_job(b.t, b.base_url, &jobid, &b.plan, |f| {
+    let waited = engine::wait_for_job(batch.transport, batch.base_url, &jobid, &batch.plan, |f| {
         last.replace(Some(f.doc.clone()));
         (on_update.borrow_mut())(index, f)
     })
@@ -192,11 +203,13 @@ where
     match waited {
         Ok(done) => Ok(done.doc),
         // Aborted between polls or with a poll on its way: either way the job exists.
-        Err(e) if e.kind() == ErrorKind::Aborted => {
-            Err(fail(aborted_after_creation(&jobid), Some(jobid), None))
-        }
+        Err(e) if e.kind() == ErrorKind::Aborted => Err(fail(
+            aborted_after_creation(batch, &jobid).await,
+            Some(jobid),
+            None,
+        )),
         Err(error) => {
-            let job = matches!(error, Error::JobFailed { .. })
+            let job = matches!(error, Error::JobFailed { .. } | Error::Cancelled { .. })
                 .then(|| last.into_inner())
                 .flatten();
             Err(fail(error, Some(jobid), job))
@@ -207,22 +220,40 @@ where
 /// How long to wait after a 429 on submit: what the server asked, but never less than the
 /// client's jittered backoff (so a `Retry-After: 0` does not spin, and waiting items spread out).
 fn capacity_delay<T: Transport>(
-    b: &Batch<'_, T>,
+    batch: &Batch<'_, T>,
     attempt: u32,
     retry_after_ms: Option<u64>,
 ) -> u32 {
-    let backoff = backoff_ms(&b.plan.policy, attempt.min(30), b.t.random());
+    let backoff = backoff_ms(
+        &batch.plan.policy,
+        attempt.min(30),
+        batch.transport.random(),
+    );
     match retry_after_ms {
         Some(ms) => (ms.min(u32::MAX as u64) as u32).max(backoff),
         None => backoff,
     }
 }
 
-fn aborted_after_creation(jobid: &str) -> Error {
+/// An item aborted after its job was created: with `cancel_on_abort`, the job is cancelled
+/// first (best effort; the message says how it went).
+async fn aborted_after_creation<T: Transport>(batch: &Batch<'_, T>, jobid: &str) -> Error {
+    let what_now = match batch.cancel_on_abort {
+        false => "it may still complete (wait for it with waitForJob)".to_string(),
+        true => {
+            let (timeout, policy) = (batch.submit_timeout_ms, &batch.plan.policy);
+            engine::cancel_after_abort(
+                batch.submit_transport,
+                batch.base_url,
+                jobid,
+                timeout,
+                policy,
+            )
+            .await
+        }
+    };
     Error::AbortedInFlight {
-        message: format!(
-            "The batch was aborted after job {jobid} was created; it may still complete (wait for it with waitForJob)"
-        ),
+        message: format!("The batch was aborted after job {jobid} was created; {what_now}"),
     }
 }
 

@@ -79,8 +79,9 @@ pub struct Endpoint {
     pub path: Path,
     /// Every field of its request body with its rule, in the order checked and sent.
     pub fields: &'static [(&'static str, Rule)],
-    /// Of these fields, at least one must be given (a request needs the first unless it has
-    /// one of the others); empty when no such rule applies.
+    /// Of these fields, at least one must be given: the first, unless one of the others is and
+    /// the model takes that alone (which the API judges: models differ); empty when no such
+    /// rule applies.
     pub needs_one_of: &'static [&'static str],
     pub answers: Answers,
 }
@@ -175,6 +176,15 @@ pub const GET_ACCOUNT: Endpoint = Endpoint {
     answers: Answers::Object,
 };
 
+/// `GET /scheduler`: the jobs executing now, grouped by account.
+pub const LIST_RUNNING: Endpoint = Endpoint {
+    method: Method::Get,
+    path: Path::Fixed("/scheduler"),
+    fields: &[],
+    needs_one_of: &[],
+    answers: Answers::Object,
+};
+
 impl Endpoint {
     /// The names of its request fields, in order.
     pub fn field_names(&self) -> Vec<&'static str> {
@@ -222,7 +232,9 @@ impl Endpoint {
                 let others = crate::text::join(others, ", ");
                 return Err(Error::validation(
                     *first,
-                    format!("is required (unless {others} is given)"),
+                    format!(
+                        "is required (unless {others} is given to a model that takes it alone)"
+                    ),
                 ));
             }
         }

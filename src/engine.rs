@@ -1,7 +1,7 @@
 //! The request/retry loop and the poll loop, written against a small `Transport` trait so they
 //! run on the host with a fake clock in tests, and on `fetch` + timers in wasm.
 
-use crate::endpoint::{Answers, Endpoint, Method, GET_JOB};
+use crate::endpoint::{Answers, Endpoint, Method, CANCEL, GET_JOB};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonObject;
 use crate::poll;
@@ -158,6 +158,24 @@ pub async fn call<T: Transport>(
     Ok(send(t, &req, policy, f64::INFINITY, true).await?.1)
 }
 
+/// After an abort, cancels `jobid` (`DELETE /scheduler/{jobid}`) through `t`, a transport the
+/// caller's signal does not stop, and says how that went, to be added to the abort's message.
+/// Best effort: never an error of its own.
+pub async fn cancel_after_abort<T: Transport>(
+    t: &T,
+    base_url: &str,
+    jobid: &str,
+    timeout_ms: u32,
+    policy: &RetryPolicy,
+) -> String {
+    match call(t, &CANCEL, base_url, jobid, timeout_ms, policy).await {
+        Ok(_) => format!("job {jobid} was cancelled"),
+        Err(e) => format!(
+            "cancelling job {jobid} failed ({e}), so it may still complete (wait for it with waitForJob)"
+        ),
+    }
+}
+
 /// The job of an answer from an endpoint that answers one.
 fn job_doc<D>((job, doc): (Option<Job>, D)) -> Result<JobDoc<D>> {
     match job {
@@ -260,11 +278,16 @@ async fn wait_loop<T: Transport>(
     }
 }
 
+/// The reason the provider gives a job that `DELETE /scheduler/{jobid}` cancelled.
+pub const CANCELLED_REASON: &str = "Cancelled by user";
+
 /// The wasm layer attaches the failed job itself (it saw it through `on_update`).
 fn job_failed<D>(answer: JobDoc<D>) -> Error {
     let reason = answer.job.error.unwrap_or_else(|| "no reason given".into());
-    Error::JobFailed {
-        message: format!("Job {} failed: {reason}", answer.job.jobid),
+    let message = format!("Job {} failed: {reason}", answer.job.jobid);
+    match reason.trim().eq_ignore_ascii_case(CANCELLED_REASON) {
+        true => Error::Cancelled { message },
+        false => Error::JobFailed { message },
     }
 }
 

@@ -17,6 +17,7 @@ pub enum ErrorKind {
     Timeout,
     Aborted,
     JobFailed,
+    Cancelled,
     InvalidResponse,
 }
 
@@ -37,12 +38,13 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Aborted => "aborted",
             ErrorKind::JobFailed => "job_failed",
+            ErrorKind::Cancelled => "cancelled",
             ErrorKind::InvalidResponse => "invalid_response",
         }
     }
 
     /// Every kind, in the order the docs list them (used by tests and the TS union).
-    pub const ALL: [ErrorKind; 14] = [
+    pub const ALL: [ErrorKind; 15] = [
         ErrorKind::Validation,
         ErrorKind::Unauthorized,
         ErrorKind::PaymentRequired,
@@ -56,6 +58,7 @@ impl ErrorKind {
         ErrorKind::Timeout,
         ErrorKind::Aborted,
         ErrorKind::JobFailed,
+        ErrorKind::Cancelled,
         ErrorKind::InvalidResponse,
     ];
 }
@@ -111,6 +114,10 @@ pub enum Error {
     #[error("{message}")]
     JobFailed { message: String },
 
+    /// The job was cancelled (`DELETE /scheduler/{jobid}`): it failed with "Cancelled by user".
+    #[error("{message}")]
+    Cancelled { message: String },
+
     /// A response that is not the JSON expected.
     #[error("{message}")]
     InvalidResponse { status: u16, message: String },
@@ -133,6 +140,7 @@ impl Error {
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Aborted | Error::AbortedInFlight { .. } => ErrorKind::Aborted,
             Error::JobFailed { .. } => ErrorKind::JobFailed,
+            Error::Cancelled { .. } => ErrorKind::Cancelled,
             Error::InvalidResponse { .. } => ErrorKind::InvalidResponse,
         }
     }

@@ -6,7 +6,7 @@
 use crate::config::max_retries;
 use crate::endpoint::UPSCALE;
 use crate::error::Result;
-use crate::validate::{opt_function, opt_int, opt_ms, opt_signal, reject_unknown};
+use crate::validate::{opt_bool, opt_function, opt_int, opt_ms, opt_signal, reject_unknown};
 use crate::value::Fields;
 
 /// Options of one `upscale` / `generate` / `getJob` call.
@@ -37,6 +37,8 @@ pub struct WaitOptions {
     pub timeout_ms: u32,
     pub request_timeout_ms: Option<u32>,
     pub max_retries: Option<u32>,
+    /// After an abort, cancel the job(s) the call created or waited for that still run.
+    pub cancel_on_abort: bool,
 }
 
 /// How long `waitForJob` waits in all when not told.
@@ -44,13 +46,14 @@ pub const DEFAULT_WAIT_TIMEOUT_MS: u32 = 15 * 60 * 1000;
 /// The shortest poll interval a caller may ask for.
 pub const MIN_POLL_INTERVAL_MS: f64 = 100.0;
 
-pub const WAIT_FIELDS: [&str; 6] = [
+pub const WAIT_FIELDS: [&str; 7] = [
     "pollIntervalMs",
     "timeoutMs",
     "requestTimeoutMs",
     "signal",
     "onUpdate",
     "maxRetries",
+    "cancelOnAbort",
 ];
 
 /// Checks the `waitForJob` options object.
@@ -69,6 +72,7 @@ fn wait_settings(fields: &Fields) -> Result<WaitOptions> {
         timeout_ms: opt_ms(fields, "timeoutMs", 1.0)?.unwrap_or(DEFAULT_WAIT_TIMEOUT_MS),
         request_timeout_ms: opt_ms(fields, "requestTimeoutMs", 1.0)?,
         max_retries: max_retries(fields)?,
+        cancel_on_abort: opt_bool(fields, "cancelOnAbort")?.unwrap_or(false),
     })
 }
 
@@ -148,6 +152,11 @@ mod tests {
         assert_eq!(w.poll_interval_ms, None);
         assert!(wait_options(&f(&[("pollIntervalMs", Val::Num(10.0))])).is_err());
         assert!(wait_options(&f(&[("onUpdate", s("x"))])).is_err());
+        assert!(!w.cancel_on_abort);
+        let c = wait_options(&f(&[("cancelOnAbort", Val::Bool(true))])).unwrap();
+        assert!(c.cancel_on_abort);
+        let e = wait_options(&f(&[("cancelOnAbort", s("yes"))])).unwrap_err();
+        assert_eq!(e.field(), Some("cancelOnAbort"));
         assert!(wait_options(&f(&[("signal", Val::Object)])).is_err());
         assert!(wait_options(&f(&[
             ("signal", Val::AbortSignal),

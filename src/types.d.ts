@@ -65,6 +65,8 @@ export interface WaitOptions {
   onUpdate?: (job: Job) => void;
   /** Retries of each poll's request, integer 0–20; default the client's. */
   maxRetries?: number;
+  /** After `signal` aborts, cancel the job waited for if it still runs (`cancel`, best effort: the abort's message says how it went). Default false. */
+  cancelOnAbort?: boolean;
 }
 
 /** A linked account's region: `US`, or `CA` (Canada, since April 2026). */
@@ -95,6 +97,23 @@ export interface Account extends AccountSummary {
   models?: { image?: string[]; video?: string[]; [key: string]: unknown };
   /** Credits left: `total`, and by kind. */
   credits?: { total?: number; vip?: number; gift?: number; purchase?: number; dailyClaimed?: boolean; [key: string]: unknown };
+}
+
+/** One job executing now, as `listRunning` lists it. */
+export interface RunningJob {
+  jobid: string;
+  model?: string;
+  /** Seconds since it was created. */
+  elapsedSeconds?: number;
+  replyUrl?: string;
+  [key: string]: unknown;
+}
+
+/** What `listRunning` resolves with: the jobs executing now, grouped by account (`REGION:email`). */
+export interface RunningJobs {
+  executing: Record<string, RunningJob[]>;
+  total?: number;
+  [key: string]: unknown;
 }
 
 /** What `cancel` resolves with: the API's answer, nothing for its usual `204`. */
@@ -136,22 +155,31 @@ export interface Job {
 export type DreaminaErrorKind =
   | "validation" | "unauthorized" | "payment_required" | "not_found" | "gone" | "moderated"
   | "rate_limited" | "account_error" | "server" | "network" | "timeout" | "aborted"
-  | "job_failed" | "invalid_response";
+  | "job_failed" | "cancelled" | "invalid_response";
 
-/** Models known today; any other name is passed on to the API, which judges it. */
-export type GenerateModel = "seedream-4.0" | "seedream-4.1" | "seedream-4.5" | "nano-banana" | "seedream-3.0" | (string & {});
+/**
+ * Models known today (the provider's model table, April 2026, in its docs at
+ * https://useapi.net/docs/api-dreamina-v1); any other name is passed on to the API, which
+ * judges it. Models differ in the resolutions, ratios and number of references
+ * they take and in whether a prompt is required; the API refuses a combination its model does not
+ * allow before billing (a `validation` error naming the field). `seedream-4.7` and `gpt-image-2`
+ * run on CA accounts only.
+ */
+export type GenerateModel =
+  | "seedream-5.0-lite" | "seedream-4.7" | "seedream-4.6" | "seedream-4.5" | "seedream-4.1"
+  | "seedream-4.0" | "nano-banana" | "seedream-3.0" | "gpt-image-2" | (string & {});
 
 /** Aspect ratios of a generation. */
 export type GenerateRatio = "auto" | "1:1" | "3:4" | "16:9" | "4:3" | "9:16" | "2:3" | "3:2" | "21:9";
 
-/** Resolutions of a generation (which are allowed depends on the model). */
+/** Resolutions of a generation (which are allowed, and the default, depend on the model: seedream-4.x take 2k and 4k, default 2k). */
 export type GenerateResolution = "1k" | "2k" | "4k";
 
 /** Every field of `POST /images`; a request needs `prompt` or `imageRef_1` (see GenerateRequest). */
 export interface GenerateFields {
-  /** What to draw: at most 1600 characters (Unicode code points, not bytes). Required unless `imageRef_1` is given. */
+  /** What to draw: at most 1600 characters (Unicode code points, not bytes). Required unless `imageRef_1` is given to a model that takes reference pictures alone (the API judges). */
   prompt?: string;
-  /** Default "seedream-4.0". */
+  /** Default "seedream-4.6" (the provider's). */
   model?: GenerateModel;
   /** Aspect ratio. */
   ratio?: GenerateRatio;
@@ -200,7 +228,7 @@ export interface DreaminaErrorProps {
   field?: string;
   /** For kind "rate_limited": how long the server asked to wait, in ms. */
   retryAfterMs?: number;
-  /** For kind "job_failed": the failed job as the API returned it. */
+  /** For kind "job_failed" or "cancelled": the failed job as the API returned it. */
   job?: Job;
 }
 
@@ -235,6 +263,8 @@ export interface BatchOptions {
   requestTimeoutMs?: number;
   /** Retries of each request, integer 0–20; default the client's. A 429 on submit is waited out regardless. */
   maxRetries?: number;
+  /** After `signal` aborts, cancel each created job that still runs (best effort: each item's abort message says how it went). Default false. */
+  cancelOnAbort?: boolean;
 }
 
 /** Options of `upscaleAll`: those of a batch, and the upscale settings applied to every image (each image's `jobid` and `imageIndex` are set by `upscaleAll`). */

@@ -177,6 +177,15 @@ pub(crate) fn name(field: &str, v: &Val, max: usize) -> Result<String> {
     Err(Error::validation(field, why))
 }
 
+/// An optional flag: `true` or `false` when given.
+pub fn opt_bool(fields: &Fields, field: &str) -> Result<Option<bool>> {
+    match get(fields, field) {
+        Val::Bool(b) => Ok(Some(*b)),
+        v if v.is_absent() => Ok(None),
+        v => Err(wrong_type(field, "true or false", v)),
+    }
+}
+
 /// An optional callback (`onUpdate`, `fetch`…): a function when given.
 pub fn opt_function(fields: &Fields, field: &str) -> Result<()> {
     match get(fields, field) {

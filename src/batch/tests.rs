@@ -40,6 +40,10 @@ struct Sim {
     /// (time, source jobid, accepted) of every POST.
     posts: RefCell<Vec<(f64, String, bool)>>,
     gets: Cell<usize>,
+    /// Run the batch with `cancel_on_abort`.
+    cancel_on_abort: bool,
+    /// (time, jobid) of every DELETE /scheduler/{jobid}.
+    cancels: RefCell<Vec<(f64, String)>>,
     most_running: Cell<usize>,
     seed: Cell<u32>,
 }
@@ -58,6 +62,8 @@ impl Sim {
             jobs: RefCell::default(),
             posts: RefCell::default(),
             gets: Cell::new(0),
+            cancel_on_abort: false,
+            cancels: RefCell::default(),
             most_running: Cell::new(0),
             seed: Cell::new(7),
         }
@@ -80,6 +86,25 @@ impl Sim {
             body,
             ..Default::default()
         };
+        if req.method == crate::endpoint::Method::Delete {
+            let id = req.url.rsplit('/').next().unwrap_or_default().to_string();
+            let mut jobs = self.jobs.borrow_mut();
+            let job = jobs.iter_mut().find(|j| j.id == id);
+            let job = job.expect("cancelled a job that exists");
+            if job.done_at <= self.now() {
+                return TextResponse {
+                    status: 404,
+                    body: r#"{"error":"Unable to locate running jobid"}"#.into(),
+                    ..Default::default()
+                };
+            }
+            (job.done_at, job.fails) = (self.now(), true);
+            self.cancels.borrow_mut().push((self.now(), id));
+            return TextResponse {
+                status: 204,
+                ..Default::default()
+            };
+        }
         if let Some(body) = &req.body {
             let source = match &body[0].1 {
                 Scalar::Str(s) => s.clone(),
@@ -243,19 +268,20 @@ struct Run {
 
 fn run(sim: &Sim, concurrency: usize, plan: WaitPlan, items: Vec<Result<JsonObject>>) -> Run {
     let (t, post) = (sim.view(true), sim.view(false));
-    let b = Batch {
-        t: &t,
-        post: &post,
+    let batch = Batch {
+        transport: &t,
+        submit_transport: &post,
         base_url: BASE,
         concurrency,
         plan,
         submit_timeout_ms: 30_000,
+        cancel_on_abort: sim.cancel_on_abort,
     };
     let mut updates = vec![];
     let mut settled = vec![];
     let mut results: Vec<Option<ItemResult<String>>> = (0..items.len()).map(|_| None).collect();
     sim.run(upscale_many(
-        &b,
+        &batch,
         items,
         &mut |i, f| updates.push((i, f.doc.clone())),
         &mut |i, r| {
@@ -446,6 +472,43 @@ fn abort_stops_new_submits_and_every_created_job_keeps_its_id() {
         "the run ended at the abort, {}",
         sim.now()
     );
+}
+
+#[test]
+fn with_cancel_on_abort_every_job_still_running_is_cancelled_and_said_so() {
+    let mut sim = Sim::new(10, |_| 60_000.0);
+    sim.latency_ms = 100.0;
+    sim.abort_at = Some(2_600.0);
+    sim.cancel_on_abort = true;
+    let r = run(&sim, 10, plan(250), requests(20));
+    let created: Vec<String> = sim.jobs.borrow().iter().map(|j| j.id.clone()).collect();
+    assert!(!created.is_empty());
+    let mut cancelled: Vec<String> = sim.cancels.borrow().iter().map(|c| c.1.clone()).collect();
+    cancelled.sort();
+    let mut expected = created.clone();
+    expected.sort();
+    assert_eq!(
+        cancelled, expected,
+        "every created job, still running, was cancelled once"
+    );
+    assert!(sim.cancels.borrow().iter().all(|c| c.0 >= 2_600.0));
+    for f in r.results.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(f.error.kind(), ErrorKind::Aborted, "{}", f.error);
+        if let Some(id) = &f.jobid {
+            assert!(
+                f.error
+                    .to_string()
+                    .contains(&format!("job {id} was cancelled")),
+                "{}",
+                f.error
+            );
+        }
+    }
+    // Without the option, nothing is cancelled.
+    let mut sim = Sim::new(10, |_| 60_000.0);
+    sim.abort_at = Some(2_600.0);
+    run(&sim, 10, plan(250), requests(20));
+    assert!(sim.cancels.borrow().is_empty());
 }
 
 #[test]

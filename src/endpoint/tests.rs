@@ -273,4 +273,5 @@ fn urls_put_a_job_id_in_one_segment() {
     );
     assert_eq!(LIST_ACCOUNTS.url(base, ""), format!("{base}/accounts"));
     assert_eq!(CANCEL.url(base, "j1"), format!("{base}/scheduler/j1"));
+    assert_eq!(LIST_RUNNING.url(base, ""), format!("{base}/scheduler"));
 }

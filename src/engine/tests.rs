@@ -453,3 +453,24 @@ fn cancel_is_repeated_only_when_the_server_cannot_have_acted() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
 }
+
+#[test]
+fn a_wait_on_a_cancelled_job_rejects_as_cancelled() {
+    let cancelled = Ok(TextResponse {
+        status: 200,
+        body: r#"{"jobid":"j1I","status":"failed","error":"Cancelled by user"}"#.into(),
+        ..Default::default()
+    });
+    let t = Fake::new(vec![job("created"), cancelled]);
+    let e = t
+        .run(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {}))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled);
+    assert!(e.to_string().contains("Cancelled by user"), "{e}");
+    // Any other reason is a failed job.
+    let t = Fake::new(vec![job("failed")]);
+    let e = t
+        .run(wait_for_job(&t, BASE, "j1I", &plan(600_000), |_| {}))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::JobFailed);
+}

@@ -1,7 +1,8 @@
 //! The two routes the proxy forwards, and nothing else: `POST {basePath}/images/upscale` and
 //! `GET {basePath}/images/{jobid}`, the job id decoded once and re-encoded canonically.
 
-use crate::url::{encode_path_segment, percent_decode};
+use crate::endpoint::{GET_JOB, UPSCALE};
+use crate::url::percent_decode;
 use crate::validate;
 use crate::value::Val;
 
@@ -72,7 +73,9 @@ pub fn match_route(method: &str, raw_path: &str, base_path: &str) -> Routing {
     let Some(rest) = raw_path.strip_prefix(base_path) else {
         return Routing::NotFound;
     };
-    let Some(segment) = rest.strip_prefix("/images/") else {
+    // The two client endpoints' paths, from their declarations: `/images/` and `/images/upscale`.
+    let (jobs, upscale) = (GET_JOB.url("", ""), UPSCALE.url("", ""));
+    let Some(segment) = rest.strip_prefix(jobs.as_str()) else {
         return Routing::NotFound;
     };
     if segment.is_empty() || segment.contains('/') {
@@ -80,7 +83,7 @@ pub fn match_route(method: &str, raw_path: &str, base_path: &str) -> Routing {
     }
     let decoded = percent_decode(segment);
     // `%75pscale` is the upscale route too: never a GET of `/images/upscale` upstream.
-    let kind = if decoded.as_deref() == Some("upscale") {
+    let kind = if decoded.as_deref() == upscale.strip_prefix(jobs.as_str()) {
         RouteKind::Upscale
     } else {
         RouteKind::GetJob
@@ -94,13 +97,13 @@ pub fn match_route(method: &str, raw_path: &str, base_path: &str) -> Routing {
     match kind {
         RouteKind::Upscale => Routing::Forward(Route {
             kind,
-            path: "/images/upscale".into(),
+            path: upscale,
             jobid: None,
         }),
         RouteKind::GetJob => match check_jobid(decoded) {
             Ok(jobid) => Routing::Forward(Route {
                 kind,
-                path: format!("/images/{}", encode_path_segment(&jobid)),
+                path: GET_JOB.url("", &jobid),
                 jobid: Some(jobid),
             }),
             Err(reason) => Routing::BadJobid(reason),

@@ -116,9 +116,9 @@ async fn run(
     let post = inner.transport(None);
     let wait = &opts.checked.wait;
     let request_timeout_ms = inner.timeout(wait.request_timeout_ms);
-    let b = Batch {
-        t: &t,
-        post: &post,
+    let batch = Batch {
+        transport: &t,
+        submit_transport: &post,
         base_url: &inner.config.base_url,
         concurrency: opts.checked.concurrency,
         plan: WaitPlan {
@@ -129,10 +129,11 @@ async fn run(
             skip_first_poll: true,
         },
         submit_timeout_ms: request_timeout_ms,
+        cancel_on_abort: wait.cancel_on_abort,
     };
     let results = Array::new_with_length(items.len() as u32);
     batch::upscale_many(
-        &b,
+        &batch,
         items,
         &mut |index, f| {
             // What `onUpdate` receives.

@@ -18,7 +18,7 @@ use super::transport::{JsTransport, RequestHeaders};
 use crate::config::ClientConfig;
 use crate::endpoint::Endpoint;
 use crate::engine::{self, WaitPlan};
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonObject;
 use crate::options::WaitOptions;
 use crate::response::JobDoc;
@@ -97,10 +97,23 @@ impl Inner {
             notify(&opts.on_update, &f.doc)
         })
         .await;
-        match outcome {
-            Ok(done) => Ok(done.doc),
-            Err(e) => Err(error_with_job(&e, Some(jobid), &last.borrow())),
-        }
+        let e = match outcome {
+            Ok(done) => return Ok(done.doc),
+            Err(e) if e.kind() == ErrorKind::Aborted && wait.cancel_on_abort => {
+                // Through a transport the signal does not stop.
+                let base = &self.config.base_url;
+                let (timeout, policy) = (plan.request_timeout_ms, &plan.policy);
+                let what_now =
+                    engine::cancel_after_abort(&self.transport(None), base, jobid, timeout, policy)
+                        .await;
+                Error::AbortedInFlight {
+                    message: format!("{e}; {what_now}"),
+                }
+            }
+            Err(e) => e,
+        };
+        let job = last.borrow().clone();
+        Err(error_with_job(&e, Some(jobid), &job))
     }
 }
 

@@ -13,7 +13,9 @@ use super::fetch::Fetcher;
 use super::options::{self, notify};
 use super::transport::RequestHeaders;
 use crate::config::client_config;
-use crate::endpoint::{Endpoint, CANCEL, GENERATE, GET_ACCOUNT, GET_JOB, LIST_ACCOUNTS, UPSCALE};
+use crate::endpoint::{
+    Endpoint, CANCEL, GENERATE, GET_ACCOUNT, GET_JOB, LIST_ACCOUNTS, LIST_RUNNING, UPSCALE,
+};
 use crate::engine;
 use crate::options::{call_options, wait_options};
 use crate::validate;
@@ -107,7 +109,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call(&GET_JOB, Some(("jobid", jobid)), options)
+        self.call(&GET_JOB, Some((&JOB_ID, jobid)), options)
     }
 
     /// Cancels an executing job (`DELETE /scheduler/{jobid}`): one still "created" fails with
@@ -119,7 +121,7 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "string")] jobid: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call(&CANCEL, Some(("jobid", jobid)), options)
+        self.call(&CANCEL, Some((&JOB_ID, jobid)), options)
     }
 
     /// The linked accounts (`GET /accounts`), keyed by `REGION:email`; `{}` when none is linked.
@@ -139,7 +141,16 @@ impl DreaminaClient {
         #[wasm_bindgen(unchecked_param_type = "string")] account: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
     ) -> Promise {
-        self.call(&GET_ACCOUNT, Some(("account", account)), options)
+        self.call(&GET_ACCOUNT, Some((&ACCOUNT, account)), options)
+    }
+
+    /// The jobs executing now (`GET /scheduler`), grouped by account.
+    #[wasm_bindgen(js_name = listRunning, unchecked_return_type = "Promise<RunningJobs>")]
+    pub fn list_running(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: JsValue,
+    ) -> Promise {
+        self.call(&LIST_RUNNING, None, options)
     }
 
     /// Polls a job until it completes; rejects if it fails, times out or is aborted.
@@ -159,26 +170,50 @@ impl DreaminaClient {
     }
 }
 
+/// An argument sent as the path segment of an endpoint.
+struct SegmentArg {
+    /// Its name in messages and in a validation error's `field`.
+    field: &'static str,
+    /// What it is, in words.
+    what: &'static str,
+    /// Whether a failure carries it as the error's `jobid`.
+    is_jobid: bool,
+}
+
+const JOB_ID: SegmentArg = SegmentArg {
+    field: "jobid",
+    what: "job id",
+    is_jobid: true,
+};
+const ACCOUNT: SegmentArg = SegmentArg {
+    field: "account",
+    what: "account",
+    is_jobid: false,
+};
+
 impl DreaminaClient {
-    /// One call of `endpoint` under the call options, with its path segment (a job id or an
-    /// account, checked as one and named `field`) when it has one: resolves with the answer.
+    /// One call of `endpoint` under the call options, with its path segment when it has one
+    /// (an argument checked as one): resolves with the answer.
     fn call(
         &self,
         endpoint: &'static Endpoint,
-        segment: Option<(&'static str, JsValue)>,
+        segment: Option<(&'static SegmentArg, JsValue)>,
         options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
-        let (field, value) = segment.unwrap_or(("", JsValue::UNDEFINED));
-        let what = if field == "jobid" { "job id" } else { field };
-        let given = value.as_string();
-        // A failure names the job it was about.
-        let jobid = given.clone().filter(|_| field == "jobid");
-        let val = given.map_or_else(|| to_val(&value), Val::Str);
+        let (arg, value) = segment.unzip();
+        let given = value.as_ref().and_then(JsValue::as_string);
+        // A failure about a job carries its id.
+        let jobid = given.clone().filter(|_| arg.is_some_and(|a| a.is_jobid));
+        let val = match (given, &value) {
+            (Some(s), _) => Val::Str(s),
+            (None, Some(v)) => to_val(v),
+            (None, None) => Val::Missing,
+        };
         spawn(jobid, async move {
-            let segment = match field {
-                "" => String::new(),
-                field => validate::segment(field, &val, what)?,
+            let segment = match arg {
+                Some(arg) => validate::segment(arg.field, &val, arg.what)?,
+                None => String::new(),
             };
             let opts = options::read(&options, true, call_options)?;
             let t = inner.transport(opts.signal.as_ref());

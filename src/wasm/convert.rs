@@ -116,7 +116,7 @@ pub fn error_with_job(err: &Error, jobid: Option<&str>, job: &JsValue) -> JsValu
     // The properties beyond the message (`undefined` when they do not apply); `job` is the very
     // object the API's answer was parsed into.
     let job = match err {
-        Error::JobFailed { .. } => job,
+        Error::JobFailed { .. } | Error::Cancelled { .. } => job,
         _ => &JsValue::UNDEFINED,
     };
     let [kind, status, id, field, retry_after, failed_job] = JS_PROPERTIES;

@@ -99,3 +99,97 @@ test('getAccount: GET /accounts/{account}, the account as one path segment, with
   }
   assert.equal(mock.requests().length, before, 'nothing sent for a bad account');
 });
+
+test('listRunning: GET /scheduler, the jobs executing now grouped by account', async () => {
+  const job = await client().generate({ prompt: 'a fox, running' });
+  const running = await client().listRunning();
+  assert.equal(mock.requests().at(-1).path, '/v1/dreamina/scheduler');
+  const all = Object.values(running.executing).flat();
+  assert.ok(all.some((j) => j.jobid === job.jobid), JSON.stringify(running));
+  await client().cancel(job.jobid);
+  const after = await client().listRunning();
+  assert.ok(!Object.values(after.executing).flat().some((j) => j.jobid === job.jobid));
+});
+
+test('models: combinations a model does not allow are sent, and the API\'s 400 comes back as validation', async () => {
+  const posts = () => mock.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/images')).length;
+  const source = await client().generateAndWait({ prompt: 'a red fox' }, { pollIntervalMs: 100 });
+  const ref = source.response.images[0].assetRef;
+  for (const [request, field] of [
+    [{ prompt: 'a fox', model: 'seedream-4.6', resolution: '1k' }, 'resolution'],
+    [{ imageRef_1: ref, model: 'nano-banana' }, 'prompt'],
+  ]) {
+    const before = posts();
+    const err = await rejects(client({ maxRetries: 0 }).generate(request), 'validation');
+    assert.equal(posts(), before + 1, 'sent once: the API judges the model\'s rules');
+    assert.equal(err.status, 400);
+    assert.match(err.message, new RegExp(field), err.message);
+  }
+  // What every model needs is still checked here: a prompt or a first reference.
+  const before = posts();
+  const err = await rejects(client().generate({ model: 'seedream-4.6' }), 'validation');
+  assert.equal(err.field, 'prompt');
+  assert.match(err.message, /imageRef_1/);
+  assert.equal(posts(), before);
+  // The provider's default model today, by name.
+  const job = await client().generate({ prompt: 'a fox', model: 'seedream-4.6' });
+  assert.equal(job.status, 'created');
+});
+
+test('a wait on a job that is cancelled rejects with kind "cancelled", its jobid and the job', async () => {
+  const job = await client().generate({ prompt: 'a fox, cancelled while waited for' });
+  const waiting = client().waitForJob(job.jobid, { pollIntervalMs: 100 });
+  await new Promise((r) => setTimeout(r, 20));
+  await client().cancel(job.jobid);
+  const err = await rejects(waiting, 'cancelled');
+  assert.equal(err.jobid, job.jobid);
+  assert.equal(err.job.status, 'failed');
+  assert.match(err.message, /Cancelled by user/);
+});
+
+test('cancelOnAbort: an abort cancels the job the wait was for, and says so', async () => {
+  const controller = new AbortController();
+  let jobid;
+  const waiting = client().generateAndWait({ prompt: 'a fox, aborted' }, {
+    signal: controller.signal,
+    cancelOnAbort: true,
+    pollIntervalMs: 100,
+    onUpdate: (job) => { jobid = job.jobid; controller.abort(); },
+  });
+  const err = await rejects(waiting, 'aborted');
+  assert.equal(err.jobid, jobid);
+  assert.match(err.message, new RegExp(`job .* was cancelled`));
+  const job = await client().getJob(jobid);
+  assert.equal(job.status, 'failed');
+  assert.match(job.error, /Cancelled by user/);
+  // Without the option, the job goes on.
+  const other = new AbortController();
+  let kept;
+  await rejects(client().generateAndWait({ prompt: 'a fox, kept' }, {
+    signal: other.signal,
+    onUpdate: (j) => { kept = j.jobid; other.abort(); },
+  }), 'aborted');
+  assert.notEqual((await client().getJob(kept)).error, 'Cancelled by user');
+  await rejects(client().waitForJob(kept, { cancelOnAbort: 'yes' }), 'validation');
+});
+
+test('cancelOnAbort on a batch: every created job still running is cancelled', async () => {
+  const source = await client().generateAndWait({ prompt: 'four foxes' }, { pollIntervalMs: 100 });
+  const controller = new AbortController();
+  const created = new Set();
+  const results = await client().upscaleAll(source.jobid, {
+    signal: controller.signal,
+    cancelOnAbort: true,
+    pollIntervalMs: 100,
+    onUpdate: ({ job }) => { created.add(job.jobid); if (created.size === 2) controller.abort(); },
+  });
+  assert.ok(created.size >= 2);
+  const aborted = results.filter((r) => r.status === 'rejected' && r.reason.jobid);
+  assert.ok(aborted.length >= 2, JSON.stringify(results.map((r) => r.status)));
+  for (const r of aborted) {
+    assert.equal(r.reason.kind, 'aborted');
+    assert.match(r.reason.message, /was cancelled/, r.reason.message);
+    const job = await client().getJob(r.reason.jobid);
+    assert.match(job.error ?? '', /Cancelled by user/);
+  }
+});

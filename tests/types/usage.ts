@@ -4,6 +4,7 @@
 import {
   DreaminaClient, DreaminaError, ready,
   type ClientOptions, type UpscaleRequest, type WaitOptions, type Job, type JobImage, type DreaminaErrorKind,
+  type Account, type AccountSummary, type RunningJobs, type GenerateFields,
 } from 'dreamina-upscale';
 import type { Equal, IsAny, Expect } from './assert.js';
 
@@ -28,6 +29,7 @@ export function explain(e: unknown): string {
     case 'validation': return `bad ${e.field}`;
     case 'rate_limited': return `retry in ${e.retryAfterMs ?? 0} ms`;
     case 'job_failed': return `job ${e.job?.jobid} failed: ${e.job?.error}`;
+    case 'cancelled': return `job ${e.jobid} was cancelled`;
     case 'unauthorized': case 'payment_required': case 'not_found': case 'gone': case 'moderated':
     case 'account_error': case 'server': case 'network': case 'timeout': case 'aborted':
     case 'invalid_response':
@@ -54,6 +56,13 @@ export type Checks = [
   Expect<Equal<IsAny<Job['response']>, false>>,
   Expect<Equal<IsAny<DreaminaError['job']>, false>>,
   Expect<Equal<typeof ready, Promise<void>>>,
+  // The calls of the provider's API today (issue 19): typed answers, no `any`.
+  Expect<Equal<ReturnType<Client['cancel']>, Promise<Record<string, unknown> | undefined>>>,
+  Expect<Equal<ReturnType<Client['listAccounts']>, Promise<Record<string, AccountSummary>>>>,
+  Expect<Equal<ReturnType<Client['getAccount']>, Promise<Account>>>,
+  Expect<Equal<ReturnType<Client['listRunning']>, Promise<RunningJobs>>>,
+  Expect<Equal<IsAny<Account['credits']>, false>>,
+  Expect<Equal<GenerateFields['imageStrength'], number | undefined>>,
 ];
 
 export async function misuse(client: DreaminaClient, e: DreaminaError): Promise<void> {
