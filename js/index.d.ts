@@ -17,6 +17,7 @@ export type {
   GenerateRequest, GenerateFields, GenerateModel, GenerateRatio, GenerateResolution,
   BatchOptions, BatchUpdate, BatchResult, UpscaleAllOptions,
   CancelResult, Region, AccountSummary, AccountList, Account, RunningJob, RunningJobs,
+  UploadData, UploadOptions, Asset,
 } from './dreamina_upscale.js';
 
 // Edge helpers: a token-keeping proxy handler, and a webhook receiver that confirms by GET.

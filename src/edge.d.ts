@@ -66,9 +66,9 @@ export interface WebhookResult {
   /** The job as the API returned it just now (not as the webhook body claimed). */
   job: Job;
   jobid: string;
-  /** The provider's recorded `replyRef` of the job, else the one the (unsigned) body claims. */
+  /** The `replyRef` the call carries beside the job (the provider's job echo holds none), or the provider's record when its job holds one. Absent when the call has none: a job started without one, or, with an account-wide `replyUrl`, a job this app never started (look its `jobid` up in your records). */
   replyRef?: string;
-  /** Where `replyRef` came from: "job" (the provider's record, trustworthy) or "body" (a claim only: key your records by `jobid`). */
+  /** Where `replyRef` came from: "body" (the call's claim, unsigned: key your records by `jobid`; what today's provider gives) or "job" (the provider's own job object holds it). */
   replyRefSource?: "job" | "body";
   confirmed: true;
 }

@@ -185,6 +185,16 @@ pub const LIST_RUNNING: Endpoint = Endpoint {
     answers: Answers::Object,
 };
 
+/// `POST /assets/{account}`: uploads a picture, its raw bytes as the body (no fields: the
+/// picture's rules are in `crate::upload`); answers the asset object.
+pub const UPLOAD_IMAGE: Endpoint = Endpoint {
+    method: Method::Post,
+    path: Path::Segment("/assets/"),
+    fields: &[],
+    needs_one_of: &[],
+    answers: Answers::Object,
+};
+
 impl Endpoint {
     /// The names of its request fields, in order.
     pub fn field_names(&self) -> Vec<&'static str> {

@@ -1,12 +1,13 @@
 //! The request/retry loop and the poll loop, written against a small `Transport` trait so they
 //! run on the host with a fake clock in tests, and on `fetch` + timers in wasm.
 
-use crate::endpoint::{Answers, Endpoint, Method, CANCEL, GET_JOB};
+use crate::endpoint::{Answers, Endpoint, Method, CANCEL, GET_JOB, UPLOAD_IMAGE};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonObject;
 use crate::poll;
 use crate::response::{classify_response, Job, JobDoc, JobStatus, Response};
 use crate::retry::{ambiguous_post_note, next_delay, RetryPolicy};
+use crate::upload::ImageType;
 
 /// One HTTP request as the engine asks for it. The transport adds the token and headers.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +16,9 @@ pub struct HttpRequest {
     pub url: String,
     /// A JSON object body (sent with `Content-Type: application/json`).
     pub body: Option<JsonObject>,
+    /// A picture body of this type instead: its bytes stay in JS, held by the transport of
+    /// the call, and are sent with this `Content-Type`.
+    pub picture: Option<ImageType>,
     pub timeout_ms: u32,
     /// What a successful answer must be.
     pub answers: Answers,
@@ -33,6 +37,7 @@ impl HttpRequest {
             method: endpoint.method,
             url: endpoint.url(base_url, segment),
             body,
+            picture: None,
             timeout_ms,
             answers: endpoint.answers,
         }
@@ -156,6 +161,31 @@ pub async fn call<T: Transport>(
 ) -> Result<T::Doc> {
     let req = HttpRequest::to(endpoint, base_url, segment, None, timeout_ms);
     Ok(send(t, &req, policy, f64::INFINITY, true).await?.1)
+}
+
+/// What an upload failure that may have reached the API says.
+pub const UPLOAD_NOTE: &str = "The picture may have been uploaded; it was not sent again";
+
+/// `POST /assets/{account}` of a picture of type `picture` (its bytes are the transport's):
+/// repeated only when the server certainly did not take it, as a job-creating POST; a failure
+/// that may have reached the API says so. Answers the asset object.
+pub async fn upload<T: Transport>(
+    t: &T,
+    base_url: &str,
+    account: &str,
+    picture: ImageType,
+    timeout_ms: u32,
+    policy: &RetryPolicy,
+) -> Result<T::Doc> {
+    let req = HttpRequest {
+        picture: Some(picture),
+        ..HttpRequest::to(&UPLOAD_IMAGE, base_url, account, None, timeout_ms)
+    };
+    match send(t, &req, policy, f64::INFINITY, true).await {
+        Ok((_, asset)) => Ok(asset),
+        Err(e) if ambiguous_post_note(&e).is_some() => Err(e.with_note(UPLOAD_NOTE)),
+        Err(e) => Err(e),
+    }
 }
 
 /// After an abort, cancels `jobid` (`DELETE /scheduler/{jobid}`) through `t`, a transport the

@@ -24,6 +24,7 @@ pub(crate) mod retry;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod testing;
 pub(crate) mod text;
+pub(crate) mod upload;
 pub(crate) mod url;
 pub(crate) mod validate;
 pub(crate) mod value;
@@ -55,6 +56,7 @@ pub mod host {
     pub use crate::response::{
         classify, parse_http_date, parse_retry_after, TextResponse, MAX_BODY_BYTES,
     };
+    pub use crate::upload::UPLOAD_FIELDS;
     pub use crate::url::{encode_path_segment, is_loopback, parse_http_url};
     pub use crate::validate::jobid;
     pub use crate::value::{get, Fields, Val};

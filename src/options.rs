@@ -21,6 +21,12 @@ pub const CALL_FIELDS: [&str; 3] = ["signal", "timeoutMs", "maxRetries"];
 /// Checks the per-call options object.
 pub fn call_options(fields: &Fields) -> Result<CallOptions> {
     reject_unknown(fields, &CALL_FIELDS, "call")?;
+    call_settings(fields)
+}
+
+/// The checks of `call_options` but for unknown keys, for option objects that add their own
+/// fields to a call's (`uploadImage`'s).
+pub fn call_settings(fields: &Fields) -> Result<CallOptions> {
     opt_signal(fields)?;
     Ok(CallOptions {
         timeout_ms: opt_ms(fields, "timeoutMs", 1.0)?,

@@ -269,3 +269,25 @@ export interface BatchOptions {
 
 /** Options of `upscaleAll`: those of a batch, and the upscale settings applied to every image (each image's `jobid` and `imageIndex` are set by `upscaleAll`). */
 export interface UpscaleAllOptions extends BatchOptions, Omit<UpscaleRequest, "jobid" | "imageIndex"> {}
+
+/** What `uploadImage` takes: the bytes of a JPEG, PNG or WebP picture, at most 10 MiB (10 × 1024 × 1024 bytes). They are sent as they are, never copied into wasm memory; a stream is gathered into a `Blob` first. */
+export type UploadData = Blob | ArrayBuffer | Uint8Array | ReadableStream<Uint8Array>;
+
+/** Options of `uploadImage`. */
+export interface UploadOptions extends CallOptions {
+  /** The linked account (`REGION:email`) to upload to. Default: the first account `GET /accounts` lists. */
+  account?: string;
+}
+
+/** An uploaded picture, as `POST /assets/{account}` answers; fields the API adds later are kept. */
+export interface Asset {
+  /** Use it as `imageRef_1` (…`imageRef_N`) of `generate`. */
+  assetRef: string;
+  /** The account it was uploaded to. */
+  account: string;
+  width: number;
+  height: number;
+  /** Its size in bytes. */
+  size: number;
+  [key: string]: unknown;
+}

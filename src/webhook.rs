@@ -2,6 +2,13 @@
 //! nothing, so the body is only a hint: it is parsed leniently for a job id, and the job is
 //! then confirmed with `GET /images/{jobid}` (`wasm::webhook`), whose answer is what callers
 //! get. Pure, so every body shape is tested on the host.
+//!
+//! `replyRef` is read from the body, next to the job id (the provider sends it at the top level
+//! of the call, if at all): the provider's job echo of an upscale holds only `jobid`,
+//! `imageIndex` and `resolution`, so nothing here needs it inside `request`. A call with no
+//! `replyRef` is handled like any other: with an account-wide `replyUrl`, calls also come for
+//! jobs this app never started (made elsewhere on the same account); they are confirmed the
+//! same way and reported without a `replyRef`, for the caller to look up by `jobid`.
 
 use serde_json::{Map, Value};
 
@@ -216,13 +223,20 @@ pub struct ConfirmedJob {
     /// False when `getJob` resolved with something other than a plain object.
     pub is_object: bool,
     pub jobid: Option<String>,
-    /// `request.replyRef` (or `request.reply_ref`), the provider's record.
+    /// A `replyRef` the provider's own job object holds (`RECORDED_REPLY_REF_PATHS`), if any:
+    /// its record. Today's provider echoes none, so this is usually `None`.
     pub recorded_reply_ref: Option<String>,
 }
 
+/// Where a job object from `GET /images/{jobid}` could hold a `replyRef`, in order: its top
+/// level, then its `request` echo (each under `REPLY_REF_KEYS`).
+pub const RECORDED_REPLY_REF_PATHS: [Option<&str>; 2] = [None, Some("request")];
+
 /// Checks the job `getJob` returned against the hint. The confirmed job must be the one the
-/// body named; its own `request.replyRef` is preferred, and a body that claims a different
-/// replyRef than the provider recorded is refused as forged.
+/// body named. A `replyRef` the provider's job records is preferred, and a body that claims a
+/// different one is refused as forged; with none recorded (the provider's usual answer), the
+/// body's claim is passed on as such, and with no claim either (a job started without one, or
+/// any job of the account when its `replyUrl` is account-wide) there is none to report.
 pub fn confirm(hint: &WebhookHint, job: &ConfirmedJob) -> Result<Confirmation> {
     if !job.is_object {
         return Err(Error::InvalidResponse {
@@ -262,13 +276,16 @@ mod tests {
         let Value::Object(job) = job else {
             return ConfirmedJob::default();
         };
+        let holder = |path: Option<&str>| match path {
+            None => Some(job),
+            Some(key) => job.get(key).and_then(Value::as_object),
+        };
         ConfirmedJob {
             is_object: true,
             jobid: job.get("jobid").and_then(Value::as_str).map(str::to_string),
-            recorded_reply_ref: match job.get("request") {
-                Some(Value::Object(req)) => string_at(req, &REPLY_REF_KEYS),
-                _ => None,
-            },
+            recorded_reply_ref: RECORDED_REPLY_REF_PATHS
+                .iter()
+                .find_map(|p| holder(*p).and_then(|o| string_at(o, &REPLY_REF_KEYS))),
         }
     }
 
@@ -467,5 +484,49 @@ mod tests {
             confirm(&h, &facts("[]")).unwrap_err().kind(),
             ErrorKind::InvalidResponse
         );
+    }
+
+    /// The job object as the provider answers `GET /images/{jobid}` for an upscale: its
+    /// `request` echo holds only jobid, imageIndex and resolution.
+    fn provider_job(status: &str) -> String {
+        format!(
+            r#"{{"jobid":"{ID}","type":"upscale","status":"{status}","request":{{"jobid":"{SOURCE}","imageIndex":0,"resolution":"4k"}},"response":{{"images":[]}},"code":200}}"#
+        )
+    }
+
+    #[test]
+    fn reply_ref_comes_from_the_call_not_from_the_request_echo() {
+        let job = confirmed_job(&serde_json::from_str(&provider_job("completed")).unwrap());
+        assert_eq!(job.recorded_reply_ref, None);
+        // The provider's call: the job object, replyRef at its top level.
+        let call = provider_job("completed").replacen('{', r#"{"replyRef":"order-9","#, 1);
+        let c = confirm(&hint(&call), &job).unwrap();
+        assert_eq!(c.reply_ref.as_deref(), Some("order-9"));
+        assert!(!c.reply_ref_from_job);
+        // A replyRef the provider's job does hold (top level or echo) is its record.
+        for recorded in [
+            provider_job("completed").replacen('{', r#"{"replyRef":"rec","#, 1),
+            provider_job("completed")
+                .replace(r#""imageIndex""#, r#""replyRef":"rec","imageIndex""#),
+        ] {
+            let job = confirmed_job(&serde_json::from_str(&recorded).unwrap());
+            assert_eq!(job.recorded_reply_ref.as_deref(), Some("rec"), "{recorded}");
+            let c = confirm(&hint(&call), &job);
+            assert_eq!(c.unwrap_err().field(), Some("replyRef"), "{recorded}");
+        }
+    }
+
+    #[test]
+    fn a_call_for_a_job_never_started_here_is_confirmed_without_a_reply_ref() {
+        // An account-wide replyUrl: the provider calls it for every job of the account, with
+        // no replyRef for jobs that set none (made on the provider's site, by another app...).
+        for status in ["completed", "failed", "created"] {
+            let call = provider_job(status);
+            let h = hint(&call);
+            assert_eq!((h.jobid.as_str(), h.reply_ref.as_deref()), (ID, None));
+            let job = confirmed_job(&serde_json::from_str(&provider_job("completed")).unwrap());
+            let c = confirm(&h, &job).unwrap();
+            assert_eq!((c.reply_ref, c.reply_ref_from_job), (None, false));
+        }
     }
 }

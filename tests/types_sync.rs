@@ -3,6 +3,7 @@
 //! added on one side and not the other fails here, before a user meets it.
 #![cfg(not(target_arch = "wasm32"))]
 
+use dreamina_upscale::host::UPLOAD_FIELDS;
 use dreamina_upscale::host::{
     batch_fields, upscale_all_fields, CALL_FIELDS, CLIENT_FIELDS, GENERATE, GENERATE_RESOLUTIONS,
     RATIOS, RESOLUTIONS, SET_PER_IMAGE, UPSCALE, WAIT_FIELDS,
@@ -126,6 +127,11 @@ fn option_interfaces_match_the_validator() {
     );
     same(interface_fields("CallOptions"), &CALL_FIELDS, "CallOptions");
     same(interface_fields("WaitOptions"), &WAIT_FIELDS, "WaitOptions");
+    same(
+        interface_fields("UploadOptions"),
+        &UPLOAD_FIELDS,
+        "UploadOptions",
+    );
     same(
         interface_fields("GenerateFields"),
         &GENERATE.field_names(),

@@ -474,3 +474,69 @@ fn a_wait_on_a_cancelled_job_rejects_as_cancelled() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::JobFailed);
 }
+
+fn upload_png(t: &Fake) -> Result<String> {
+    t.run(upload(
+        t,
+        BASE,
+        "US:a/b@c.com",
+        ImageType::Png,
+        1000,
+        &POLICY,
+    ))
+}
+
+const ASSET: &str = r#"{"assetRef":"US:a@c.com-image:w1:h1:s9-uri:x","account":"US:a@c.com","width":1,"height":1,"size":9}"#;
+
+#[test]
+fn an_upload_goes_to_its_account_as_a_picture_and_answers_the_asset() {
+    let t = Fake::new(vec![status(200, ASSET)]);
+    assert_eq!(upload_png(&t).unwrap(), ASSET);
+    let sent = t.sent.borrow();
+    assert_eq!(sent[0].method, Method::Post);
+    assert_eq!(sent[0].url, format!("{BASE}/assets/US%3Aa%2Fb%40c.com"));
+    assert_eq!(
+        (sent[0].picture, &sent[0].body),
+        (Some(ImageType::Png), &None)
+    );
+}
+
+#[test]
+fn an_upload_is_sent_again_only_when_it_was_not_taken() {
+    let t = Fake::new(vec![
+        status(429, r#"{"error":"busy"}"#),
+        net(true),
+        status(200, ASSET),
+    ]);
+    assert!(upload_png(&t).is_ok());
+    assert_eq!(t.sent.borrow().len(), 3);
+    for answer in [
+        net(false),
+        Err(Error::Timeout {
+            message: "timed out".into(),
+            status: None,
+        }),
+        status(500, ""),
+        status(504, ""),
+        status(200, "<html>"),
+    ] {
+        let t = Fake::new(vec![answer, status(200, ASSET)]);
+        let e = upload_png(&t).unwrap_err();
+        assert_eq!(t.sent.borrow().len(), 1, "{e:?}");
+        if e.kind() != ErrorKind::Server {
+            assert!(e.to_string().contains(UPLOAD_NOTE), "{e}");
+            assert!(!e.to_string().contains("job may have been"), "{e}");
+        }
+    }
+    let t = Fake::new(vec![status(400, r#"{"error":"Image is empty"}"#)]);
+    let e = upload_png(&t).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.to_string()),
+        (ErrorKind::Validation, "Image is empty".into())
+    );
+    let t = Fake::new(vec![status(200, "[1]")]);
+    assert_eq!(
+        upload_png(&t).unwrap_err().kind(),
+        ErrorKind::InvalidResponse
+    );
+}

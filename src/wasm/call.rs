@@ -41,6 +41,7 @@ impl Inner {
             headers: &self.headers,
             secret: self.config.token.as_deref(),
             signal: signal.cloned(),
+            picture: None,
         }
     }
 

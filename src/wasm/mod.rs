@@ -14,6 +14,7 @@ mod proxy;
 pub(crate) mod timer;
 mod transport;
 mod types;
+mod upload;
 #[cfg(feature = "edge")]
 mod webhook;
 

@@ -38,6 +38,9 @@ pub struct JsTransport<'a> {
     /// The token, to be redacted from anything an answer quotes back.
     pub secret: Option<&'a str>,
     pub signal: Option<AbortSignal>,
+    /// The caller's picture (a `Blob`, `ArrayBuffer` or `Uint8Array`, never copied into wasm),
+    /// the body of a request that has a `picture` type.
+    pub picture: Option<JsValue>,
 }
 
 /// An answer whose body was read in full.
@@ -65,11 +68,18 @@ impl Transport for JsTransport<'_> {
         if is_aborted(signal) {
             return Err(Error::Aborted);
         }
-        let body = req.body.as_ref().map(json_body);
         let not_sent = |e: JsValue| self.failure(ExchangeError::Send(e), req);
-        let shared = self.headers.get(body.is_some()).map_err(not_sent)?;
+        let (body, headers) = match (&req.body, req.picture) {
+            (Some(obj), _) => (Some(json_body(obj)), self.headers.get(true).cloned()),
+            (None, Some(picture)) => (
+                self.picture.clone(),
+                self.headers.for_picture(picture.content_type()),
+            ),
+            (None, None) => (None, self.headers.get(false).cloned()),
+        };
+        let shared = headers.map_err(not_sent)?;
         let controller = AbortController::new().map_err(not_sent)?;
-        let headers = self.fetch.headers_for(shared).map_err(not_sent)?;
+        let headers = self.fetch.headers_for(&shared).map_err(not_sent)?;
         let init = request_init(req.method.as_str(), &headers, body.as_ref(), &controller);
         let exchange = async {
             let resp = self
@@ -221,6 +231,14 @@ impl RequestHeaders {
             plain: OnceCell::new(),
             json: OnceCell::new(),
         }
+    }
+
+    /// The plain headers with `Content-Type` of a picture: a new object, as a picture's type
+    /// varies from call to call.
+    pub fn for_picture(&self, content_type: &str) -> std::result::Result<Headers, JsValue> {
+        let h = Headers::new_with_headers(self.get(false)?)?;
+        h.set("Content-Type", content_type)?;
+        Ok(h)
     }
 
     /// The headers without (`json: false`) or with `Content-Type: application/json`.

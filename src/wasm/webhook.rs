@@ -10,7 +10,7 @@ use wasm_bindgen_futures::future_to_promise;
 use super::body::{header, read_capped, ReadError};
 use super::convert::{awaited, error_to_js, fields, prop, to_val};
 use crate::error::Error;
-use crate::webhook::{self, ConfirmedJob, REPLY_REF_KEYS};
+use crate::webhook::{self, ConfirmedJob, RECORDED_REPLY_REF_PATHS, REPLY_REF_KEYS};
 
 /// A failure: the crate's own error, or a `getJob` rejection passed on unchanged.
 enum WebhookError {
@@ -39,9 +39,14 @@ struct WebhookResult<'a> {
     confirmed: bool,
 }
 
-/// Resolves with `{job, jobid, replyRef?, confirmed: true}` once `client.getJob` confirmed the
-/// job the body names; rejects with a `DreaminaError` (kind "validation", field "body" or
-/// "jobid" for a bad body, or `getJob`'s own error such as "not_found").
+/// Resolves with `{job, jobid, replyRef?, replyRefSource?, confirmed: true}` once
+/// `client.getJob` confirmed the job the body names; rejects with a `DreaminaError` (kind
+/// "validation", field "body" or "jobid" for a bad body, or `getJob`'s own error such as
+/// "not_found"). `replyRef` is the call's (the provider sends it beside the job, not in the
+/// job's `request` echo), or the provider's record when its job holds one. A call for a job
+/// this app never started (an account-wide `replyUrl` is called for every job of the account)
+/// is confirmed the same way and resolves without `replyRef`: look the `jobid` up in your own
+/// records, and ignore or adopt a job you do not know.
 #[wasm_bindgen(js_name = handleWebhook, unchecked_return_type = "Promise<WebhookResult>")]
 pub fn handle_webhook(
     #[wasm_bindgen(unchecked_param_type = "Request | string | Record<string, unknown>")]
@@ -105,13 +110,16 @@ fn confirmed_job(job: &JsValue) -> ConfirmedJob {
     if !job.is_object() || Array::is_array(job) {
         return ConfirmedJob::default();
     }
-    let request = prop(job, "request");
+    let holders =
+        RECORDED_REPLY_REF_PATHS.map(|path| path.map_or_else(|| job.clone(), |key| prop(job, key)));
     ConfirmedJob {
         is_object: true,
         jobid: prop(job, "jobid").as_string(),
-        recorded_reply_ref: REPLY_REF_KEYS
-            .iter()
-            .find_map(|k| prop(&request, k).as_string()),
+        recorded_reply_ref: holders.iter().find_map(|holder| {
+            REPLY_REF_KEYS
+                .iter()
+                .find_map(|k| prop(holder, k).as_string())
+        }),
     }
 }
 

@@ -57,6 +57,30 @@ test('what is reported comes from GET, not from the body', async () => {
   assert.deepEqual([forgedRef.report.result.replyRef, forgedRef.report.result.replyRefSource], ['someone-elses-order', 'body']);
 });
 
+test('an account-wide replyUrl: a call for a job never started here is confirmed by GET and reported without replyRef', async () => {
+  // Set once on the provider's account, not on the request: the provider calls it for every
+  // job of the account, here one made elsewhere (no replyUrl, no replyRef on its request).
+  stack.mock.setConfig({ replyUrl: `${stack.workerUrl}/webhook` });
+  try {
+    const elsewhere = new pkg.DreaminaClient({ token: TOKEN, baseUrl: stack.mock.baseUrl });
+    const created = await elsewhere.upscale({ jobid: SEEDED.square });
+    const report = await stack.collector.next((r) => r.ok && r.result.jobid === created.jobid);
+    assert.equal(report.result.confirmed, true);
+    assert.equal(report.result.job.jobid, created.jobid);
+    assert.equal(report.result.job.status, 'completed');
+    assert.equal('replyRef' in report.result, false);
+    assert.equal('replyRefSource' in report.result, false);
+    const call = stack.mock.webhooks().find((w) => w.jobid === created.jobid);
+    assert.equal(call.url, `${stack.workerUrl}/webhook`, 'the account-wide URL was called');
+    assert.equal(call.body.replyRef, undefined);
+    assert.deepEqual(Object.keys(call.body.request).sort(), ['imageIndex', 'jobid', 'resolution'], "the provider's upscale echo");
+    const confirmations = stack.mock.requests().filter((r) => r.method === 'GET' && r.jobid === created.jobid && r.time >= call.time);
+    assert.equal(confirmations.length, 1, 'confirmed by one GET like any other call');
+  } finally {
+    stack.mock.setConfig({ replyUrl: null });
+  }
+});
+
 test('a forged webhook naming a job that does not exist is rejected as not_found', async () => {
   const forged = 'j0101000000000000999I-u12345-US:attacker@example.com:dreamina';
   const before = stack.mock.requests().length;

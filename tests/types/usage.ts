@@ -5,6 +5,7 @@ import {
   DreaminaClient, DreaminaError, ready,
   type ClientOptions, type UpscaleRequest, type WaitOptions, type Job, type JobImage, type DreaminaErrorKind,
   type Account, type AccountSummary, type RunningJobs, type GenerateFields,
+  type Asset, type UploadData,
 } from 'dreamina-upscale';
 import type { Equal, IsAny, Expect } from './assert.js';
 
@@ -63,6 +64,9 @@ export type Checks = [
   Expect<Equal<ReturnType<Client['listRunning']>, Promise<RunningJobs>>>,
   Expect<Equal<IsAny<Account['credits']>, false>>,
   Expect<Equal<GenerateFields['imageStrength'], number | undefined>>,
+  Expect<Equal<ReturnType<Client['uploadImage']>, Promise<Asset>>>,
+  Expect<Equal<Parameters<Client['uploadImage']>[0], UploadData>>,
+  Expect<Equal<Asset['assetRef'], string>>,
 ];
 
 export async function misuse(client: DreaminaClient, e: DreaminaError): Promise<void> {
@@ -82,6 +86,10 @@ export async function misuse(client: DreaminaClient, e: DreaminaError): Promise<
   await client.waitForJob('j', { onUpdate: (job) => job.status.toFixed() });
   // @ts-expect-error: no such error kind
   if (e.kind === 'timed_out') return;
+  // @ts-expect-error: a picture is bytes, not a path
+  await client.uploadImage('/home/me/photo.jpg');
+  // @ts-expect-error: misspelt upload option
+  await client.uploadImage(new Blob([]), { acount: 'US:me@example.com' });
   // @ts-expect-error: baseUrl is read-only
   client.baseUrl = 'https://example.com';
 }

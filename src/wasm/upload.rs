@@ -1,0 +1,132 @@
+//! `uploadImage`: the caller's picture is read only as far as its rules need (its length and
+//! first `SNIFF_BYTES` bytes, copied into wasm), then sent as the very JS object it was, so its
+//! bytes never enter wasm memory. The rules are `crate::upload`'s; the request is
+//! `engine::upload`'s.
+
+use js_sys::{ArrayBuffer, Object, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, ReadableStream};
+
+use super::call::{spawn, Inner};
+use super::client::DreaminaClient;
+use super::convert::{prop, to_val};
+use super::options;
+use super::transport::JsTransport;
+use crate::endpoint::LIST_ACCOUNTS;
+use crate::engine;
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+use crate::upload::{self, ImageType, SNIFF_BYTES};
+
+#[wasm_bindgen]
+impl DreaminaClient {
+    /// Uploads a picture of your own (`POST /assets/{account}`) and resolves with the asset:
+    /// use its `assetRef` as `imageRef_1` of `generate`. `data` is a `Blob`/`File`,
+    /// `ArrayBuffer`, `Uint8Array` or `ReadableStream` of a JPEG, PNG or WebP, at most 10 MiB;
+    /// its type is told by its first bytes (not by a name or a `Blob`'s declared type) and sent
+    /// as its `Content-Type`. Anything else is a `validation` error naming `data`, and nothing
+    /// is sent. Without `options.account`, the picture goes to the first account
+    /// `GET /accounts` lists. A failed upload is sent again only when the API certainly did not
+    /// take it (429, or a connection refused), as job POSTs.
+    #[wasm_bindgen(js_name = uploadImage, unchecked_return_type = "Promise<Asset>")]
+    pub fn upload_image(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "UploadData")] data: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "UploadOptions")] options: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        spawn(None, async move {
+            let opts = options::read(&options, true, upload::upload_options)?;
+            let (body, picture) = picture(&data).await?;
+            let call = &opts.checked.call;
+            let (timeout, policy) = (
+                inner.timeout(call.timeout_ms),
+                inner.policy(call.max_retries),
+            );
+            let mut t = inner.transport(opts.signal.as_ref());
+            let account = match &opts.checked.account {
+                Some(account) => account.clone(),
+                None => first_account(&inner, &t, timeout, &policy).await?,
+            };
+            t.picture = Some(body);
+            let base = &inner.config.base_url;
+            let asset = engine::upload(&t, base, &account, picture, timeout, &policy).await?;
+            upload::check_asset(&to_val(&prop(&asset, "assetRef")))?;
+            Ok(asset)
+        })
+    }
+}
+
+/// The first account `GET /accounts` lists (only its key is copied into wasm).
+async fn first_account(
+    inner: &Inner,
+    t: &JsTransport<'_>,
+    timeout: u32,
+    policy: &RetryPolicy,
+) -> Result<String> {
+    let base = &inner.config.base_url;
+    let accounts = engine::call(t, &LIST_ACCOUNTS, base, "", timeout, policy).await?;
+    let first = Object::keys(accounts.unchecked_ref::<Object>())
+        .get(0)
+        .as_string();
+    upload::first_account(first)
+}
+
+/// The body to send and the picture's type, once checked by its length and first bytes: the
+/// caller's object itself, or for a `ReadableStream` a `Blob` gathered from it in JS.
+async fn picture(data: &JsValue) -> Result<(JsValue, ImageType)> {
+    let (body, len, first) = if let Some(blob) = data.dyn_ref::<Blob>() {
+        (data.clone(), blob.size(), start_of(blob).await?)
+    } else if let Some(stream) = data.dyn_ref::<ReadableStream>() {
+        let blob = gathered(stream).await?;
+        let (len, first) = (blob.size(), start_of(&blob).await?);
+        (blob.into(), len, first)
+    } else if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
+        let len = buffer.byte_length();
+        (
+            data.clone(),
+            len as f64,
+            first_bytes(&Uint8Array::new(buffer)),
+        )
+    } else if let Some(bytes) = data.dyn_ref::<Uint8Array>() {
+        (data.clone(), bytes.byte_length() as f64, first_bytes(bytes))
+    } else {
+        return Err(upload::wrong_data(&to_val(data)));
+    };
+    Ok((body, upload::check_picture(len, &first)?))
+}
+
+/// The first `SNIFF_BYTES` bytes of a `Blob` (a slice read on its own: the rest stays unread).
+async fn start_of(blob: &Blob) -> Result<Vec<u8>> {
+    let read = async {
+        let start = blob.slice_with_i32_and_i32(0, SNIFF_BYTES as i32)?;
+        let buffer = JsFuture::from(start.array_buffer()).await?;
+        Ok::<_, JsValue>(first_bytes(&Uint8Array::new(&buffer)))
+    };
+    read.await
+        .map_err(|_| unreadable("its first bytes could not be read"))
+}
+
+/// A `ReadableStream` read to its end into a `Blob`, by `new Response(stream).blob()`: its
+/// chunks stay in JS. (A stream's length is unknown until it ends, and a stream sent as a
+/// fetch body could neither be sent again after a 429 nor be sent at all by most browsers.)
+async fn gathered(stream: &ReadableStream) -> Result<Blob> {
+    let read = async {
+        let response = web_sys::Response::new_with_opt_readable_stream(Some(stream))?;
+        Ok::<_, JsValue>(JsFuture::from(response.blob()?).await?.unchecked_into())
+    };
+    read.await.map_err(|_| {
+        unreadable("the stream could not be read to its end (is it locked or already read, or are its chunks not Uint8Arrays?)")
+    })
+}
+
+/// The first `SNIFF_BYTES` bytes (or fewer) of a view, read one by one: all that is copied.
+fn first_bytes(bytes: &Uint8Array) -> Vec<u8> {
+    let n = bytes.length().min(SNIFF_BYTES);
+    (0..n).map(|i| bytes.get_index(i)).collect()
+}
+
+fn unreadable(why: &str) -> Error {
+    Error::validation("data", why.to_string())
+}
