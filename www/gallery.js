@@ -76,6 +76,7 @@ function renderTile(list, view, index) {
   const button = li.querySelector('.upscale-one');
   const running = it.state === 'running';
   button.textContent = running ? 'Cancel job' : it.state === 'done' ? 'Upscale again' : it.state === 'failed' ? 'Retry' : 'Upscale';
+  button.setAttribute('aria-label', `${button.textContent}: image ${index + 1}`); // one of four alike
   button.classList.toggle('btn-ghost', running);
   button.classList.toggle('btn-secondary', !running);
   // While a batch runs, a running image's button cancels its job; the others wait.
