@@ -109,6 +109,8 @@ test('a file that is not a JPEG, PNG or WebP: a readable message, and nothing is
   assert.match(await text(page, '#gen-error'), /validation[\s\S]*not a JPEG, PNG or WebP/);
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(scrollWidth <= 375, `page is ${scrollWidth}px wide`);
+  const drop = await page.$eval('#photo-drop', (d) => [d.scrollWidth, d.clientWidth]);
+  assert.ok(drop[0] <= drop[1], `the drop zone's content (${drop[0]}px) fits in it (${drop[1]}px)`);
   await shot(page, '22-photo-refused-phone');
 
   // A text file, the same.
