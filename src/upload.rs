@@ -62,8 +62,9 @@ pub fn check_picture(len: f64, first: &[u8]) -> Result<ImageType> {
         return Err(Error::validation(
             "data",
             format!(
-                "is {} bytes, more than the {MAX_UPLOAD_BYTES} (10 MB) the API takes",
-                len as u64
+                "is {} bytes, more than the {} (10 MB) the API takes",
+                crate::value::format_number(len),
+                MAX_UPLOAD_BYTES as u32
             ),
         ));
     }

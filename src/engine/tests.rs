@@ -161,9 +161,9 @@ fn get_gives_up_after_max_retries() {
     assert_eq!(t.sent.borrow().len(), 4);
 }
 
-#[test]
-fn post_is_never_repeated_after_an_ambiguous_failure() {
-    for answer in [
+/// Failures after which a POST may have been acted on: never sent again.
+fn maybe_taken() -> [Answer; 7] {
+    [
         net(false),
         Err(Error::Timeout {
             message: "timed out".into(),
@@ -174,7 +174,12 @@ fn post_is_never_repeated_after_an_ambiguous_failure() {
         status(504, ""),
         status(503, r#"{"error":"x"}"#),
         status(200, "<html>"),
-    ] {
+    ]
+}
+
+#[test]
+fn post_is_never_repeated_after_an_ambiguous_failure() {
+    for answer in maybe_taken() {
         let t = Fake::new(vec![answer, job("created")]);
         let e = upscale(&t).unwrap_err();
         assert_eq!(t.sent.borrow().len(), 1, "{e:?}");
@@ -510,16 +515,7 @@ fn an_upload_is_sent_again_only_when_it_was_not_taken() {
     ]);
     assert!(upload_png(&t).is_ok());
     assert_eq!(t.sent.borrow().len(), 3);
-    for answer in [
-        net(false),
-        Err(Error::Timeout {
-            message: "timed out".into(),
-            status: None,
-        }),
-        status(500, ""),
-        status(504, ""),
-        status(200, "<html>"),
-    ] {
+    for answer in maybe_taken() {
         let t = Fake::new(vec![answer, status(200, ASSET)]);
         let e = upload_png(&t).unwrap_err();
         assert_eq!(t.sent.borrow().len(), 1, "{e:?}");

@@ -34,21 +34,28 @@ impl<T> Options<T> {
 }
 
 /// Reads `obj` (`undefined`/`null` read as `{}` when `optional`) and checks it with `check`.
+/// Generic only in this thin shell: the reading is `read_handles`, compiled once.
 pub(crate) fn read<T>(
     obj: &JsValue,
     optional: bool,
     check: fn(&Fields) -> Result<T>,
 ) -> Result<Options<T>> {
-    let (fields, values) = read_object(obj, "options", optional)?;
+    let (fields, handles) = read_handles(obj, optional)?;
     let checked = check(&fields)?;
+    Ok(handles.map(|()| checked))
+}
+
+/// The properties of an options object and the JS handles among them.
+fn read_handles(obj: &JsValue, optional: bool) -> Result<(Fields, Options<()>)> {
+    let (fields, values) = read_object(obj, "options", optional)?;
     let mut opts = Options {
-        checked,
+        checked: (),
         signal: None,
         on_update: None,
         on_result: None,
         fetch: None,
     };
-    // The checker has refused handles of the wrong type; these are the ones it accepted.
+    // Only handles of the right type are kept; the checker refuses the others.
     for ((name, val), value) in fields.iter().zip(values) {
         match (name.as_str(), val) {
             ("signal", Val::AbortSignal) => opts.signal = Some(value.unchecked_into()),
@@ -58,7 +65,7 @@ pub(crate) fn read<T>(
             _ => {}
         }
     }
-    Ok(opts)
+    Ok((fields, opts))
 }
 
 /// Calls a user callback; a throw must not end the wait or the batch (the job would be left

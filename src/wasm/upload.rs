@@ -76,10 +76,11 @@ async fn first_account(
 /// The body to send and the picture's type, once checked by its length and first bytes: the
 /// caller's object itself, or for a `ReadableStream` a `Blob` gathered from it in JS.
 async fn picture(data: &JsValue) -> Result<(JsValue, ImageType)> {
-    let (body, len, first) = if let Some(blob) = data.dyn_ref::<Blob>() {
-        (data.clone(), blob.size(), start_of(blob).await?)
-    } else if let Some(stream) = data.dyn_ref::<ReadableStream>() {
-        let blob = gathered(stream).await?;
+    let blob = match data.dyn_ref::<ReadableStream>() {
+        Some(stream) => Some(gathered(stream).await?),
+        None => data.dyn_ref::<Blob>().cloned(),
+    };
+    let (body, len, first) = if let Some(blob) = blob {
         let (len, first) = (blob.size(), start_of(&blob).await?);
         (blob.into(), len, first)
     } else if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
