@@ -123,5 +123,20 @@ test('a file that is not a JPEG, PNG or WebP: a readable message, and nothing is
   await page.waitForSelector('#data-error:empty', { state: 'attached' });
   assert.equal(await page.getAttribute('#photo', 'aria-invalid'), 'false');
   assert.ok(await page.isHidden('#strength-field'));
+
+  // Dropping a picture on the box is the same as picking it.
+  const dropped = await page.evaluateHandle((bytes) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+    return dt;
+  }, [...photoPng(80, 60)]);
+  await page.dispatchEvent('#photo-drop', 'dragover', { dataTransfer: dropped });
+  assert.match(await page.getAttribute('#photo-drop', 'class'), /dragging/);
+  await page.dispatchEvent('#photo-drop', 'drop', { dataTransfer: dropped });
+  await imageSizes(page, '#photo-preview');
+  await page.waitForFunction(() => document.getElementById('photo-name').textContent.startsWith('dropped.png · 80 × 60'));
+  assert.doesNotMatch(await page.getAttribute('#photo-drop', 'class'), /dragging/);
+  assert.ok(await page.isVisible('#strength-field'));
+  assert.equal(mock.requests().length, 0, 'still nothing sent');
   assert.deepEqual(page.pageErrors, []);
 });
