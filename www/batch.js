@@ -139,8 +139,9 @@ export function createBatch(els, { view, busy, connection, store, gallery, optio
       const ended = await client.waitForJob(jobid, { timeoutMs: 15_000, ...connection.pollOptions() }).then(() => null, (e) => e);
       if (isCancelled(ended) && it.jobid === jobid && it.state === 'running') onItemResult(index, { status: 'rejected', reason: ended });
     } catch (e) {
-      // Not cancelled (it had just finished, or the API could not be reached): its wait goes on.
-      renderError(els.error, e);
+      // Not cancelled (it had just finished, or the API could not be reached): its wait goes on,
+      // or has ended and said how.
+      if (it.jobid === jobid && it.state === 'running') renderError(els.error, e);
     } finally {
       it.cancelling = false;
       gallery.renderTile(view, index);

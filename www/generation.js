@@ -11,6 +11,7 @@ import { renderError, kindOf, isCancelled } from './errors.js';
 export function createGeneration(els, { view, busy, connection, store, showFieldError, onSource }) {
   const clock = { started: 0, updates: 0, status: '', timer: 0, notPolls: 1 };
   let cancelled = null; // the job id cancelled on the server: once the wait stops, it is read again
+  let running = null; // the AbortSignal of the run in progress
 
   function render() {
     const secs = ((performance.now() - clock.started) / 1000).toFixed(1);
@@ -69,6 +70,7 @@ export function createGeneration(els, { view, busy, connection, store, showField
       render();
     };
     const signal = busy.start('generate');
+    running = signal;
     try {
       const job = await wait(connection.client(), { signal, onUpdate, ...connection.pollOptions() }, onStatus);
       stopClock('done', 'Completed');
@@ -86,6 +88,7 @@ export function createGeneration(els, { view, busy, connection, store, showField
         store.clear();
       }
     } finally {
+      running = null;
       busy.end();
       if (cancelled) {
         const id = cancelled;
@@ -99,16 +102,21 @@ export function createGeneration(els, { view, busy, connection, store, showField
   /** Cancels the running generation on the server (DELETE /scheduler/{jobid}). */
   async function cancelJob() {
     const jobid = view.source?.jobid;
-    if (!jobid || !busy.busy) return;
+    const mine = running;
+    if (!jobid || !mine) return;
     els.cancelJob.disabled = true;
     clock.status = 'Cancelling the job…';
     render();
     try {
       await connection.client().cancel(jobid, { timeoutMs: 15_000 });
+      // Its wait may have ended meanwhile (it saw the job fail): then that run said how.
+      if (running !== mine) return;
       cancelled = jobid;
       busy.abort();
     } catch (e) {
-      // Not cancelled (it had just finished, or the API could not be reached): the wait goes on.
+      // Not cancelled (it had just finished, or the API could not be reached): the wait goes on,
+      // or has ended and said how.
+      if (running !== mine) return;
       renderError(els.error, e);
       clock.status = 'Generating · could not cancel';
       render();
