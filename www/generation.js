@@ -74,6 +74,7 @@ export function createGeneration(els, { view, busy, connection, store, showField
     try {
       const job = await wait(connection.client(), { signal, onUpdate, ...connection.pollOptions() }, onStatus);
       stopClock('done', 'Completed');
+      els.error.hidden = true; // a Cancel job refused meanwhile is old news
       onSource(job);
     } catch (e) {
       const kind = kindOf(e);

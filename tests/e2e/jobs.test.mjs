@@ -95,6 +95,26 @@ test('Cancel job: a running generation and a running upscale are cancelled on th
   await shot(page, '26-upscale-cancelled');
 });
 
+test('a cancel the API refuses is shown, and the job goes on', async (t) => {
+  const page = await openDemo(t);
+  await ready(page);
+  mock.setConfig({ completeAfterMs: 4000 });
+  // As when the job ended just before the DELETE arrived.
+  mock.addFault({ method: 'DELETE', path: '/scheduler/', status: 404, json: { error: 'Unable to locate running jobid' } });
+  await page.fill('#prompt', 'A lake that finishes');
+  await page.click('#generate');
+  await page.waitForSelector('#gen-cancel-job:visible');
+  await page.click('#gen-cancel-job');
+  await page.waitForSelector('#gen-error:not([hidden])');
+  assert.match(await text(page, '#gen-error'), /not_found[\s\S]*Unable to locate running jobid/);
+  assert.match(await text(page, '#gen-status'), /^Generating · could not cancel · /);
+  assert.equal(cancels().length, 1);
+  await page.waitForSelector('#gen-run[data-state="done"]', { timeout: 15_000 });
+  assert.ok(await page.isHidden('#gen-error'), 'the refusal is cleared once the job completed');
+  await page.waitForFunction(() => document.querySelectorAll('#gallery .tile').length === 4);
+  assert.deepEqual(page.pageErrors, []);
+});
+
 test('credits: the first account\'s, on request, after each generation, and with a token on useapi.net', async (t) => {
   const page = await openDemo(t);
   await ready(page);
