@@ -17,7 +17,7 @@ use crate::endpoint::LIST_ACCOUNTS;
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
-use crate::upload::{self, ImageType, SNIFF_BYTES};
+use crate::upload::{self, ImageType, UploadOptions, SNIFF_BYTES};
 
 #[wasm_bindgen]
 impl DreaminaClient {
@@ -38,15 +38,15 @@ impl DreaminaClient {
         let inner = self.inner.clone();
         spawn(None, async move {
             let opts = options::read(&options, true, upload::upload_options)?;
-            let (body, picture) = picture(&data).await?;
-            let call = &opts.checked.call;
+            let UploadOptions { account, call } = opts.checked;
             let (timeout, policy) = (
                 inner.timeout(call.timeout_ms),
                 inner.policy(call.max_retries),
             );
             let mut t = inner.transport(opts.signal.as_ref());
-            let account = match &opts.checked.account {
-                Some(account) => account.clone(),
+            let (body, picture) = picture(&data).await?;
+            let account = match account {
+                Some(account) => account,
                 None => first_account(&inner, &t, timeout, &policy).await?,
             };
             t.picture = Some(body);
