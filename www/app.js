@@ -1,10 +1,11 @@
 // Demo page of dreamina-upscale. It uses the built package exactly as any web app would: the
 // package by its name (the import map in index.html), its public DreaminaClient methods and
-// DreaminaError; nothing private. Flow: prompt (and maybe a photo: uploadImage) -> generateAndWait
-// -> thumbnails -> upscaleMany (one) or upscaleAll -> compare; Cancel job buttons (cancel) and
-// the account's credits (listAccounts, getAccount). This file boots the page: it finds the elements (the only
-// place that reads ids), hands each module its own, wires them together, then resumes what a
-// previous page left running. Any failure on the way shows in the page's boot-error box.
+// DreaminaError; nothing private. Flow: prompt (and maybe a photo: uploadImage) ->
+// generateAndWait -> thumbnails -> upscaleMany (one) or upscaleAll -> compare; Cancel job
+// buttons (cancel) and the account's credits (listAccounts, getAccount). This file boots the
+// page: it finds the elements (the only place that reads ids), hands each module its own, wires
+// them together, then resumes what a previous page left running. Any failure on the way shows
+// in the page's boot-error box.
 import { renderError } from './errors.js';
 import { createConnection } from './connection.js';
 import { createBusy } from './busy.js';
