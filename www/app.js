@@ -1,9 +1,11 @@
 // Demo page of dreamina-upscale. It uses the built package exactly as any web app would: the
 // package by its name (the import map in index.html), its public DreaminaClient methods and
-// DreaminaError; nothing private. Flow: prompt -> generateAndWait -> thumbnails -> upscaleMany
-// (one) or upscaleAll -> compare. This file boots the page: it finds the elements (the only
-// place that reads ids), hands each module its own, wires them together, then resumes what a
-// previous page left running. Any failure on the way shows in the page's boot-error box.
+// DreaminaError; nothing private. Flow: prompt (and maybe a photo: uploadImage) ->
+// generateAndWait -> thumbnails -> upscaleMany (one) or upscaleAll -> compare; Cancel job
+// buttons (cancel) and the account's credits (listAccounts, getAccount). This file boots the
+// page: it finds the elements (the only place that reads ids), hands each module its own, wires
+// them together, then resumes what a previous page left running. Any failure on the way shows
+// in the page's boot-error box.
 import { renderError } from './errors.js';
 import { createConnection } from './connection.js';
 import { createBusy } from './busy.js';
@@ -12,6 +14,8 @@ import { createBatch } from './batch.js';
 import { createGallery } from './gallery.js';
 import { createCompare } from './compare.js';
 import { createOptions } from './options.js';
+import { createPhoto } from './photo.js';
+import { createAccount } from './account.js';
 import { resume } from './resume.js';
 import * as store from './store.js';
 
@@ -21,7 +25,8 @@ function boot() {
   /** Everything on screen: the mode, the source generation, one item per image, the selected one. */
   const view = { mode: 'sandbox', source: null, items: [], selected: null, busy: false };
 
-  const options = createOptions(document.querySelector('main'), [$('gen-form'), $('upscale-form')]);
+  let photo = null; // made once the connection is
+  const options = createOptions(document.querySelector('main'), [$('gen-form'), $('upscale-form')], { hasPhoto: () => !!photo?.chosen() });
   const gallery = createGallery($('gallery'));
   const compare = createCompare({
     section: $('compare'), which: $('compare-which'), jobid: $('compare-jobid'), frame: $('cmp'), slider: $('cmp-slider'),
@@ -39,11 +44,17 @@ function boot() {
     onTokenInput: () => options.showFieldError('token', ''),
     onModeChange(mode) {
       options.showFieldError('token', '');
+      account.clear();
       // Another API: the jobs on the page belong to the other one, so start over.
       if (view.source && view.mode !== mode) startOver();
       view.mode = mode;
     },
   });
+  const account = createAccount({ check: $('credits-check'), out: $('credits') }, { connection });
+  photo = createPhoto({
+    input: $('photo'), drop: $('photo-drop'), preview: $('photo-preview'), name: $('photo-name'),
+    clear: $('photo-clear'), strength: $('strength-field'),
+  }, { options, connection });
   const busy = createBusy({ starters: [$('generate'), $('load'), $('upscale-all')], cancelGenerate: $('gen-cancel'), cancelBatch: $('batch-cancel') }, (isBusy) => {
     view.busy = isBusy;
     connection.lock(isBusy);
@@ -65,7 +76,9 @@ function boot() {
   }
 
   const batch = createBatch({ status: $('batch-status'), error: $('batch-error') }, { view, busy, connection, store, gallery, options, select });
-  const generation = createGeneration({ run: $('gen-run'), status: $('gen-status'), jobid: $('gen-jobid'), progress: $('gen-progress'), error: $('gen-error') }, {
+  const generation = createGeneration({
+    run: $('gen-run'), status: $('gen-status'), jobid: $('gen-jobid'), progress: $('gen-progress'), error: $('gen-error'), cancelJob: $('gen-cancel-job'),
+  }, {
     view, busy, connection, store, showFieldError: options.showFieldError,
     onSource(job) {
       // A completed generation: its images become the items to upscale.
@@ -73,8 +86,9 @@ function boot() {
       view.source = { jobid: job.jobid, job, images, prompt: view.source?.prompt ?? job.request?.prompt };
       view.items = images.map(() => ({ state: 'idle', polls: 0 }));
       $('pick').hidden = false;
-      gallery.render(view, { onUpscale: (i) => batch.upscale([i]), onSelect: select });
+      gallery.render(view, { onUpscale: (i) => batch.upscale([i]), onCancel: (i) => batch.cancel(i), onSelect: select });
       store.save(view);
+      account.refresh(); // a generation may have cost credits
     },
   });
 
@@ -93,7 +107,7 @@ function boot() {
     e.preventDefault();
     if (busy.busy) return;
     startOver();
-    generation.generate(options.generateRequest());
+    generation.generate(options.generateRequest(), photo.reference);
   });
   $('load').addEventListener('click', () => {
     const jobid = $('jobid').value.trim();

@@ -1,7 +1,9 @@
 // Upscales of the source's images: one (upscaleMany of one), all (upscaleAll), or, after a
 // reload, the saved jobs still running (waitForJob each). One function starts and ends every
-// batch: the busy state, the status line's clock, the save at the end.
-import { renderError, kindOf } from './errors.js';
+// batch: the busy state, the status line's clock, the save at the end. A running image's
+// Cancel job button cancels its job on the server (client.cancel), then reads it once to show
+// how it ended; the batch's own wait sees the same when it next polls.
+import { renderError, kindOf, isCancelled } from './errors.js';
 
 /**
  * `els`: { status, error }. `deps`: { view, busy, connection, store, gallery, options, select }
@@ -44,7 +46,7 @@ export function createBatch(els, { view, busy, connection, store, gallery, optio
       if (view.selected === null || view.selected === index) select(index);
     } else {
       const e = result.reason;
-      Object.assign(it, { state: kindOf(e) === 'aborted' ? 'cancelled' : 'failed', error: e, jobid: e?.jobid ?? it.jobid });
+      Object.assign(it, { state: kindOf(e) === 'aborted' || isCancelled(e) ? 'cancelled' : 'failed', error: e, jobid: e?.jobid ?? it.jobid });
     }
     store.save(view);
     gallery.renderTile(view, index);
@@ -122,9 +124,34 @@ export function createBatch(els, { view, busy, connection, store, gallery, optio
     })));
   }
 
+  /** Cancels the running upscale of item `index` on the server. */
+  async function cancel(index) {
+    const it = view.items[index];
+    if (it?.state !== 'running' || !it.jobid || it.cancelling) return;
+    const jobid = it.jobid;
+    it.cancelling = true;
+    gallery.renderTile(view, index);
+    try {
+      const client = connection.client();
+      await client.cancel(jobid, { timeoutMs: 15_000 });
+      // waitForJob reads the job at once: the package's own word on how it ended, without
+      // waiting for the batch's next poll (which sees the same).
+      const ended = await client.waitForJob(jobid, { timeoutMs: 15_000, ...connection.pollOptions() }).then(() => null, (e) => e);
+      if (isCancelled(ended) && it.jobid === jobid && it.state === 'running') onItemResult(index, { status: 'rejected', reason: ended });
+    } catch (e) {
+      // Not cancelled (it had just finished, or the API could not be reached): its wait goes on,
+      // or has ended and said how.
+      if (it.jobid === jobid && it.state === 'running') renderError(els.error, e);
+    } finally {
+      it.cancelling = false;
+      gallery.renderTile(view, index);
+    }
+  }
+
   return {
     upscale,
     follow,
+    cancel,
     reset() {
       els.status.textContent = '';
       els.error.hidden = true;

@@ -15,11 +15,25 @@ export const KIND_TITLES = {
   network: 'Could not reach the API',
   timeout: 'Timed out',
   aborted: 'Cancelled: stopped waiting',
+  cancelled: 'Cancelled: the job was stopped on the server',
   job_failed: 'The job failed',
   invalid_response: 'The API sent something unexpected',
 };
 
 export const kindOf = (e) => (e instanceof DreaminaError ? e.kind : e?.kind ?? 'unexpected');
+
+/** The provider's error of a job cancelled with `client.cancel` (DELETE /scheduler/{jobid}). */
+export const CANCELLED_BY_USER = 'Cancelled by user';
+
+/** A wait that ended on a job cancelled on the server (by this page or anyone else). */
+export const isCancelled = (e) => kindOf(e) === 'cancelled' || (e?.job?.error ?? e?.jobError) === CANCELLED_BY_USER;
+
+/** A title for people: a validation error the API answered was sent (and refused), not held back. */
+function titleOf(e, kind) {
+  if (isCancelled(e)) return KIND_TITLES.cancelled;
+  if (kind === 'validation' && e?.status) return 'Refused by the API: nothing was created';
+  return KIND_TITLES[kind] ?? 'Something went wrong';
+}
 
 /** Fills `box` (an .alert) with the error and shows it. */
 export function renderError(box, e) {
@@ -31,7 +45,7 @@ export function renderError(box, e) {
   badge.className = 'kind';
   badge.textContent = kind;
   const words = document.createElement('span');
-  words.textContent = KIND_TITLES[kind] ?? 'Something went wrong';
+  words.textContent = titleOf(e, kind);
   title.append(badge, ' ', words);
   const message = document.createElement('p');
   message.className = 'error-message';

@@ -1,15 +1,18 @@
 // The source job's images as thumbnails, each with its upscale's own state and progress.
 
-import { kindOf, KIND_TITLES } from './errors.js';
+import { kindOf, KIND_TITLES, isCancelled } from './errors.js';
 
 const STATE_TEXT = {
   idle: () => 'Not upscaled yet',
   queued: () => 'Queued: waiting for a free slot',
-  running: (it) => `Upscaling · “${it.status ?? 'created'}” · ${secs(it)} · ${it.polls} poll${it.polls === 1 ? '' : 's'}`,
+  running: (it) => (it.cancelling ? 'Cancelling the job…' : `Upscaling · “${it.status ?? 'created'}” · ${secs(it)} · ${it.polls} poll${it.polls === 1 ? '' : 's'}`),
   done: (it) => `Done · ${it.size ?? ''} · ${secs(it)}`,
   // The job's own reason when it has one (e.g. "fail_code: 2043"); the full message is the tooltip.
   failed: (it) => `Failed · ${kindOf(it.error)}: ${it.error?.job?.error ?? it.error?.jobError ?? it.error?.message ?? ''}`,
-  cancelled: (it) => (it.jobid ? 'Cancelled: stopped waiting (the job may still finish)' : 'Cancelled before it was sent: no job'),
+  cancelled: (it) => {
+    if (isCancelled(it.error)) return 'Cancelled by user: the job was stopped';
+    return it.jobid ? 'Cancelled: stopped waiting (the job may still finish)' : 'Cancelled before it was sent: no job';
+  },
   interrupted: () => 'Interrupted by a reload before its job id was known: upscale it again',
 };
 
@@ -18,7 +21,8 @@ const secs = (it) => (it.started ? `${((performance.now() - it.started) / 1000).
 /** The tiles of `list` (a <ul>), one per image of view.source. */
 export function createGallery(list) {
   return {
-    /** Builds the tiles for the source job's images; `onUpscale(index)`, `onSelect(index)`. */
+    /** Builds the tiles for the source job's images; `onUpscale(index)`, `onCancel(index)`
+     * (its button cancels the job while it runs), `onSelect(index)`. */
     render: (view, handlers) => renderGallery(list, view, handlers),
     /** Shows one item's state on its tile. */
     renderTile: (view, index) => renderTile(list, view, index),
@@ -30,7 +34,7 @@ export function createGallery(list) {
   };
 }
 
-function renderGallery(list, view, { onUpscale, onSelect }) {
+function renderGallery(list, view, { onUpscale, onCancel, onSelect }) {
   list.replaceChildren();
   view.source.images.forEach((image, index) => {
     const li = document.createElement('li');
@@ -49,7 +53,7 @@ function renderGallery(list, view, { onUpscale, onSelect }) {
     img.dataset.width = image.width;
     img.dataset.height = image.height;
     li.querySelector('.dims').textContent = `${image.width} × ${image.height}`;
-    li.querySelector('.upscale-one').addEventListener('click', () => onUpscale(index));
+    li.querySelector('.upscale-one').addEventListener('click', () => (view.items[index]?.state === 'running' ? onCancel(index) : onUpscale(index)));
     li.querySelector('.thumb').addEventListener('click', () => onSelect(index));
     list.append(li);
     renderTile(list, view, index);
@@ -70,7 +74,12 @@ function renderTile(list, view, index) {
   else if (it.state === 'running' || it.state === 'queued') bar.removeAttribute('value');
   else bar.value = 0;
   const button = li.querySelector('.upscale-one');
-  button.textContent = it.state === 'done' ? 'Upscale again' : it.state === 'failed' ? 'Retry' : 'Upscale';
-  button.disabled = view.busy;
+  const running = it.state === 'running';
+  button.textContent = running ? 'Cancel job' : it.state === 'done' ? 'Upscale again' : it.state === 'failed' ? 'Retry' : 'Upscale';
+  button.setAttribute('aria-label', `${button.textContent}: image ${index + 1}`); // one of four alike
+  button.classList.toggle('btn-ghost', running);
+  button.classList.toggle('btn-secondary', !running);
+  // While a batch runs, a running image's button cancels its job; the others wait.
+  button.disabled = running ? !it.jobid || !!it.cancelling : view.busy;
   li.querySelector('.thumb').disabled = it.state !== 'done';
 }
