@@ -16,13 +16,14 @@ extern "C" {
     // Caller-supplied objects may be Proxies whose traps throw: every call on them is declared
     // `catch`, because an exception unwinding through wasm would corrupt the instance.
     #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
-    fn object_keys(obj: &JsValue) -> Result<Array, JsValue>;
+    pub(crate) fn object_keys(obj: &JsValue) -> Result<Array, JsValue>;
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
     fn array_is_array(v: &JsValue) -> Result<bool, JsValue>;
 }
 
-/// `Array.isArray` that treats a throwing Proxy as "not an array".
-fn is_array(v: &JsValue) -> bool {
+/// `Array.isArray` that treats a throwing Proxy as "not an array". The one binding of it in
+/// the client (js-sys's is a second import, with its own glue).
+pub(crate) fn is_array(v: &JsValue) -> bool {
     array_is_array(v).unwrap_or(false)
 }
 

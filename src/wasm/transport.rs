@@ -4,12 +4,12 @@
 
 use std::cell::OnceCell;
 
-use js_sys::{Array, JsString, Reflect, JSON};
+use js_sys::{JsString, Reflect, JSON};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, AbortSignal, Headers};
 
-use super::convert::{object, to_val, Prop};
+use super::convert::{is_array, object, to_val, Prop};
 use super::fetch::{guarded, head, header, request_init, text, Fetcher};
 use super::timer::{self, is_aborted, Raced};
 use crate::engine::{HttpRequest, Transport};
@@ -272,7 +272,7 @@ fn parse(body: &JsString, status: u16) -> (Body, JsValue) {
     let Ok(doc) = json_parse(body) else {
         return (Body::NotJson, JsValue::UNDEFINED);
     };
-    if !doc.is_object() || Array::is_array(&doc) {
+    if !doc.is_object() || is_array(&doc) {
         return (Body::NotObject, doc);
     }
     let get = |v: &JsValue, key: &str| Reflect::get(v, &key.into()).unwrap_or(JsValue::UNDEFINED);

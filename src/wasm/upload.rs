@@ -5,13 +5,13 @@
 //! `Arg::Picture`), which reads the picture with `picture` and the default account with
 //! `first_account`.
 
-use js_sys::{ArrayBuffer, Object, Promise, Uint8Array};
+use js_sys::{ArrayBuffer, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, ReadableStream};
 
 use super::client::{Arg, DreaminaClient};
-use super::convert::to_val;
+use super::convert::{object_keys, to_val};
 use super::transport::JsTransport;
 use crate::endpoint::{LIST_ACCOUNTS, UPLOAD_IMAGE};
 use crate::engine;
@@ -47,9 +47,11 @@ pub(super) async fn first_account(
     policy: &RetryPolicy,
 ) -> Result<String> {
     let accounts = engine::call(t, &LIST_ACCOUNTS, base, "", timeout, policy).await?;
-    let first = Object::keys(accounts.unchecked_ref::<Object>())
-        .get(0)
-        .as_string();
+    // The bindings `convert` reads options with: each js-sys one used instead is an import more.
+    let first = object_keys(&accounts)
+        .ok()
+        .and_then(|keys| keys.iter().next())
+        .and_then(|key| key.as_string());
     upload::first_account(first)
 }
 
@@ -64,14 +66,11 @@ pub(super) async fn picture(data: &JsValue) -> Result<(JsValue, ImageType)> {
         let (len, first) = (blob.size(), start_of(&blob).await?);
         (blob.into(), len, first)
     } else if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
-        let len = buffer.byte_length();
-        (
-            data.clone(),
-            len as f64,
-            first_bytes(&Uint8Array::new(buffer)),
-        )
+        // A byte view's `length` is its byte length: one import for both kinds of data.
+        let bytes = Uint8Array::new(buffer);
+        (data.clone(), bytes.length() as f64, first_bytes(&bytes))
     } else if let Some(bytes) = data.dyn_ref::<Uint8Array>() {
-        (data.clone(), bytes.byte_length() as f64, first_bytes(bytes))
+        (data.clone(), bytes.length() as f64, first_bytes(bytes))
     } else {
         return Err(upload::wrong_data(&to_val(data)));
     };
