@@ -112,8 +112,10 @@ pub fn error_to_js(err: &Error, jobid: Option<&str>) -> JsValue {
 
 /// `error_to_js`, with the failed job attached as `job` for kind "job_failed".
 pub fn error_with_job(err: &Error, jobid: Option<&str>, job: &JsValue) -> JsValue {
-    let e = js_sys::Error::new(&err.to_string());
-    e.set_name("DreaminaError");
+    // wasm-bindgen's own `Error(message)` (serde-wasm-bindgen's errors use it too): js-sys's
+    // `new Error` and `name` setter would be two imports more. `name` is the first property
+    // assigned, as a setter would have made it.
+    let e = JsValue::from(wasm_bindgen::JsError::new(&err.to_string()));
     // The properties beyond the message (`undefined` when they do not apply); `job` is the very
     // object the API's answer was parsed into.
     let job = match err {
@@ -122,6 +124,7 @@ pub fn error_with_job(err: &Error, jobid: Option<&str>, job: &JsValue) -> JsValu
     };
     let [kind, status, id, field, retry_after, failed_job] = JS_PROPERTIES;
     let props = object(&[
+        ("name", Prop::Str(Some("DreaminaError"))),
         (kind, Prop::Str(Some(err.kind().as_str()))),
         (status, Prop::Num(err.status().map(f64::from))),
         (id, Prop::Str(jobid)),
@@ -132,8 +135,8 @@ pub fn error_with_job(err: &Error, jobid: Option<&str>, job: &JsValue) -> JsValu
         ),
         (failed_job, Prop::Js(job)),
     ]);
-    Object::assign(&e, props.unchecked_ref());
-    e.into()
+    Object::assign(e.unchecked_ref::<Object>(), props.unchecked_ref());
+    e
 }
 
 /// One property value of an object built for JS: `None` becomes `undefined`.
