@@ -225,9 +225,7 @@ impl RequestHeaders {
     /// The plain headers with `Content-Type` of a picture: a new object, as a picture's type
     /// varies from call to call.
     pub fn for_picture(&self, content_type: &str) -> std::result::Result<Headers, JsValue> {
-        let h = Headers::new_with_headers(self.get(false)?)?;
-        h.set("Content-Type", content_type)?;
-        Ok(h)
+        self.build(Some(content_type))
     }
 
     /// The headers without (`json: false`) or with `Content-Type: application/json`.
@@ -236,15 +234,22 @@ impl RequestHeaders {
         if let Some(h) = cell.get() {
             return Ok(h);
         }
+        let h = self.build(json.then_some("application/json"))?;
+        Ok(cell.get_or_init(|| h))
+    }
+
+    /// New headers, with this `Content-Type` if any (built afresh rather than copied from the
+    /// plain ones: `new Headers(init)` would be one import more).
+    fn build(&self, content_type: Option<&str>) -> std::result::Result<Headers, JsValue> {
         let h = Headers::new()?;
         h.set("Accept", "application/json")?;
         if let Some(auth) = &self.authorization {
             h.set("Authorization", auth)?;
         }
-        if json {
-            h.set("Content-Type", "application/json")?;
+        if let Some(content_type) = content_type {
+            h.set("Content-Type", content_type)?;
         }
-        Ok(cell.get_or_init(|| h))
+        Ok(h)
     }
 }
 
