@@ -103,11 +103,10 @@ pub(crate) async fn guarded<F: Future>(
 
 /// The status and headers of a response, read without any chance of a throw through wasm.
 pub(crate) fn head(resp: &Response) -> Result<(u16, Headers), JsValue> {
-    if resp.is_instance_of::<Response>() {
-        return Ok((resp.status(), resp.headers()));
-    }
-    // A look-alike from a caller's fetch: read through `Reflect`, which catches a throwing
-    // getter (web-sys's getters do not). Its `headers.get` and `text` are caught by web-sys.
+    // Read through `Reflect`, which catches a throwing getter (web-sys's getters do not), for
+    // a look-alike from a caller's fetch and a real `Response` alike: one way for both keeps
+    // `instanceof Response` and web-sys's `status` and `headers` out of the glue. Its
+    // `headers.get` and `text` are caught by web-sys.
     let get = |key: &str| Reflect::get(resp, &JsValue::from_str(key));
     let status = get("status")?.as_f64().unwrap_or(0.0);
     Ok((status as u16, get("headers")?.unchecked_into()))
