@@ -46,15 +46,6 @@ impl Fetcher {
             || Reflect::has(&js_sys::global(), &JsValue::from_str("fetch")).unwrap_or(false)
     }
 
-    /// Headers a request may keep: a caller's fetch gets its own copy, since it may change
-    /// `init.headers`; the global fetch copies them into its `Request` itself.
-    pub(crate) fn headers_for(&self, shared: &Headers) -> Result<Headers, JsValue> {
-        match self {
-            Fetcher::Global => Ok(shared.clone()),
-            Fetcher::Custom(_) => Headers::new_with_headers(shared),
-        }
-    }
-
     /// Sends one request and resolves with its `Response` (headers received, body unread).
     /// `Err` holds what fetch threw or rejected with.
     pub(crate) async fn send(&self, url: &str, init: &RequestInit) -> Result<Response, JsValue> {

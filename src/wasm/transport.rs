@@ -69,16 +69,16 @@ impl Transport for JsTransport<'_> {
         }
         let not_sent = |e: JsValue| self.failure(ExchangeError::Send(e), req);
         let (body, headers) = match (&req.body, req.picture) {
-            (Some(obj), _) => (Some(json_body(obj)), self.headers.get(true).cloned()),
+            (Some(obj), _) => (Some(json_body(obj)), self.headers.get(true, self.fetch)),
+            // A picture's type varies from call to call: its headers are always its own.
             (None, Some(picture)) => (
                 self.picture.clone(),
-                self.headers.for_picture(picture.content_type()),
+                self.headers.build(Some(picture.content_type())),
             ),
-            (None, None) => (None, self.headers.get(false).cloned()),
+            (None, None) => (None, self.headers.get(false, self.fetch)),
         };
-        let shared = headers.map_err(not_sent)?;
+        let headers = headers.map_err(not_sent)?;
         let controller = AbortController::new().map_err(not_sent)?;
-        let headers = self.fetch.headers_for(&shared).map_err(not_sent)?;
         let init = request_init(req.method.as_str(), &headers, body.as_ref(), &controller);
         let exchange = async {
             let resp = self
@@ -222,25 +222,25 @@ impl RequestHeaders {
         }
     }
 
-    /// The plain headers with `Content-Type` of a picture: a new object, as a picture's type
-    /// varies from call to call.
-    pub fn for_picture(&self, content_type: &str) -> std::result::Result<Headers, JsValue> {
-        self.build(Some(content_type))
-    }
-
-    /// The headers without (`json: false`) or with `Content-Type: application/json`.
-    pub fn get(&self, json: bool) -> std::result::Result<&Headers, JsValue> {
+    /// The headers without (`json: false`) or with `Content-Type: application/json`, for a
+    /// request through `fetch`: the client's own object for the global fetch (which copies them
+    /// into its `Request`), a new one for a caller's fetch (which may change `init.headers`).
+    pub fn get(&self, json: bool, fetch: &Fetcher) -> std::result::Result<Headers, JsValue> {
+        let content_type = json.then_some("application/json");
+        if let Fetcher::Custom(_) = fetch {
+            return self.build(content_type);
+        }
         let cell = if json { &self.json } else { &self.plain };
         if let Some(h) = cell.get() {
-            return Ok(h);
+            return Ok(h.clone());
         }
-        let h = self.build(json.then_some("application/json"))?;
-        Ok(cell.get_or_init(|| h))
+        let h = self.build(content_type)?;
+        Ok(cell.get_or_init(|| h).clone())
     }
 
-    /// New headers, with this `Content-Type` if any (built afresh rather than copied from the
-    /// plain ones: `new Headers(init)` would be one import more).
-    fn build(&self, content_type: Option<&str>) -> std::result::Result<Headers, JsValue> {
+    /// New headers, with this `Content-Type` if any (built afresh rather than copied: `new
+    /// Headers(init)` would be one import more).
+    pub fn build(&self, content_type: Option<&str>) -> std::result::Result<Headers, JsValue> {
         let h = Headers::new()?;
         h.set("Accept", "application/json")?;
         if let Some(auth) = &self.authorization {
