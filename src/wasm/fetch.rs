@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, Request, RequestInit, Response};
 
-use super::convert::awaited;
+use super::convert::{awaited, object, Prop};
 use super::timer::{race, Raced};
 
 #[wasm_bindgen]
@@ -60,20 +60,23 @@ impl Fetcher {
 }
 
 /// A `RequestInit` with `method`, `headers`, an optional body and the signal of `controller`.
+/// The plain object it is, made by the one object builder (`convert::object`): web-sys's
+/// four `RequestInit` setters would be four imports more, each with its glue.
 pub(crate) fn request_init(
     method: &str,
     headers: &Headers,
     body: Option<&JsValue>,
     controller: &AbortController,
 ) -> RequestInit {
-    let init = RequestInit::new();
-    init.set_method(method);
-    init.set_headers(headers);
-    if let Some(body) = body {
-        init.set_body(body);
-    }
-    init.set_signal(Some(&controller.signal()));
-    init
+    let signal = controller.signal();
+    let method = ("method", Prop::Str(Some(method)));
+    let headers = ("headers", Prop::Js(headers));
+    let signal = ("signal", Prop::Js(&signal));
+    let init = match body {
+        Some(body) => object(&[method, headers, ("body", Prop::Js(body)), signal]),
+        None => object(&[method, headers, signal]),
+    };
+    init.unchecked_into()
 }
 
 /// Runs one exchange (fetch and body read) against `timeout_ms` and the caller's `signal`.
