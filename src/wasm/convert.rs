@@ -80,7 +80,8 @@ pub fn read_object(obj: &JsValue, what: &str, optional: bool) -> Result<(Fields,
     let keys = object_keys(obj)
         .map_err(|_| Error::validation(what, "could not be read (listing its keys threw)"))?;
     let (mut fields, mut values) = (Vec::new(), Vec::new());
-    for key in keys.iter() {
+    for i in 0..length(&keys) as u32 {
+        let key = at(&keys, i);
         let name = key.as_string().unwrap_or_default();
         let value = Reflect::get(obj, &key)
             .map_err(|_| Error::validation(name.clone(), "could not be read (its getter threw)"))?;
@@ -94,6 +95,18 @@ pub fn read_object(obj: &JsValue, what: &str, optional: bool) -> Result<(Fields,
 /// returned, awaited when that is a promise (a rejection is an `Err` too).
 pub async fn awaited(called: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
     wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&called?)).await
+}
+
+/// `obj.length`, 0 when it is not a number. With `at`, how arrays and byte views are read:
+/// through `Reflect`, already bound, as js-sys's own `length` and index getters of each type
+/// would be an import each.
+pub fn length(obj: &JsValue) -> f64 {
+    prop(obj, "length").as_f64().unwrap_or(0.0)
+}
+
+/// `obj[index]`, `undefined` when unreadable.
+pub fn at(obj: &JsValue, index: u32) -> JsValue {
+    Reflect::get(obj, &index.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Reads one property, `undefined` when absent or unreadable.
