@@ -70,7 +70,7 @@ pub fn fields(obj: &JsValue, what: &str, optional: bool) -> Result<Fields> {
 
 /// `fields`, with the JS value of each property (each getter runs once).
 pub fn read_object(obj: &JsValue, what: &str, optional: bool) -> Result<(Fields, Vec<JsValue>)> {
-    if optional && obj.is_null_or_undefined() {
+    if optional && (obj.is_undefined() || obj.is_null()) {
         return Ok((Vec::new(), Vec::new()));
     }
     let is_plain_object = obj.is_object() && !is_array(obj) && !obj.is_function();
@@ -109,11 +109,9 @@ pub fn at(obj: &JsValue, index: u32) -> JsValue {
     Reflect::get(obj, &index.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Reads one property, `undefined` when absent or unreadable.
+/// Reads one property, `undefined` when absent or unreadable (`Reflect.get` of `null`,
+/// `undefined` or another primitive throws, and is caught).
 pub fn prop(obj: &JsValue, key: &str) -> JsValue {
-    if obj.is_null_or_undefined() {
-        return JsValue::UNDEFINED;
-    }
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
