@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, Request, RequestInit, Response};
 
-use super::convert::{awaited, object, Prop};
+use super::convert::{awaited, object, prop, Prop};
 use super::timer::{race, Raced};
 
 #[wasm_bindgen]
@@ -68,7 +68,8 @@ pub(crate) fn request_init(
     body: Option<&JsValue>,
     controller: &AbortController,
 ) -> RequestInit {
-    let signal = controller.signal();
+    // Read as a property: web-sys's `signal` getter would be an import of its own.
+    let signal = prop(controller, "signal");
     let method = ("method", Prop::Str(Some(method)));
     let headers = ("headers", Prop::Js(headers));
     let signal = ("signal", Prop::Js(&signal));
