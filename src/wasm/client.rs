@@ -57,9 +57,12 @@ impl DreaminaClient {
     }
 
     /// The API base URL requests go to.
-    #[wasm_bindgen(getter, js_name = baseUrl)]
-    pub fn base_url(&self) -> String {
-        self.inner.config.base_url.clone()
+    // Handed over as a JS string made in JS from wasm memory (typed `string`): a returned
+    // `String` would be copied, then freed by the glue through `__wbindgen_free`, whose export
+    // and code this getter alone needed.
+    #[wasm_bindgen(getter, js_name = baseUrl, unchecked_return_type = "string")]
+    pub fn base_url(&self) -> JsValue {
+        JsValue::from_str(&self.inner.config.base_url)
     }
 
     /// Starts an upscale job (`POST /images/upscale`) and resolves with the created job.
