@@ -2,7 +2,7 @@
 //! caller's `AbortSignal` through gloo-timers futures (`super::timer`). Works without
 //! `window`. Every outcome is classified here, in Rust.
 
-use std::cell::OnceCell;
+use std::cell::Cell;
 
 use js_sys::{JsString, Reflect, JSON};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -209,16 +209,18 @@ fn redact_response(body: &mut Body, body_start: &mut String, secret: &str) {
 /// its first `fetch` too.
 pub struct RequestHeaders {
     authorization: Option<String>,
-    plain: OnceCell<Headers>,
-    json: OnceCell<Headers>,
+    // `Cell`s taken and put back, not `OnceCell`s: their re-entrant-init panic (with its
+    // message and source path) would be in the binary for a case that cannot happen here.
+    plain: Cell<Option<Headers>>,
+    json: Cell<Option<Headers>>,
 }
 
 impl RequestHeaders {
     pub fn new(token: Option<&str>) -> Self {
         RequestHeaders {
             authorization: token.map(|t| format!("Bearer {t}")),
-            plain: OnceCell::new(),
-            json: OnceCell::new(),
+            plain: Cell::new(None),
+            json: Cell::new(None),
         }
     }
 
@@ -231,11 +233,12 @@ impl RequestHeaders {
             return self.build(content_type);
         }
         let cell = if json { &self.json } else { &self.plain };
-        if let Some(h) = cell.get() {
-            return Ok(h.clone());
-        }
-        let h = self.build(content_type)?;
-        Ok(cell.get_or_init(|| h).clone())
+        let h = match cell.take() {
+            Some(h) => h,
+            None => self.build(content_type)?,
+        };
+        cell.set(Some(h.clone()));
+        Ok(h)
     }
 
     /// New headers, with this `Content-Type` if any (built afresh rather than copied: `new
