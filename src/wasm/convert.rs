@@ -57,9 +57,7 @@ pub fn to_val(v: &JsValue) -> Val {
 
 /// Duck-typed, so signals from another realm or a polyfill work too.
 fn is_abort_signal(v: &JsValue) -> bool {
-    let aborted = Reflect::get(v, &"aborted".into()).ok();
-    let add = Reflect::get(v, &"addEventListener".into()).ok();
-    aborted.is_some_and(|a| a.as_bool().is_some()) && add.is_some_and(|f| f.is_function())
+    prop(v, "aborted").as_bool().is_some() && prop(v, "addEventListener").is_function()
 }
 
 /// The own enumerable properties of an options object. `undefined`/`null` read as `{}` when

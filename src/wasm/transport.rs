@@ -4,12 +4,12 @@
 
 use std::cell::Cell;
 
-use js_sys::{JsString, Reflect, JSON};
+use js_sys::{JsString, JSON};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, AbortSignal, Headers};
 
-use super::convert::{is_array, object, to_val, Prop};
+use super::convert::{is_array, object, prop, to_val, Prop};
 use super::fetch::{guarded, head, header, request_init, text, Fetcher};
 use super::timer::{self, is_aborted, Raced};
 use crate::engine::{HttpRequest, Transport};
@@ -283,7 +283,7 @@ fn parse(body: &JsString, status: u16) -> (Body, JsValue) {
     if !doc.is_object() || is_array(&doc) {
         return (Body::NotObject, doc);
     }
-    let get = |v: &JsValue, key: &str| Reflect::get(v, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    let get = prop;
     // `error` / `message` as text: a string, or an upstream object's `message` / `error`.
     let as_text = |v: JsValue| {
         match v.as_string() {
@@ -331,11 +331,13 @@ fn body_error(e: &JsValue, req: &HttpRequest, status: u16) -> Error {
 
 /// `message (cause.code: cause.message)` of a thrown value (the parts that are strings).
 fn describe_js_error(e: &JsValue) -> String {
-    let get = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).ok().and_then(|x| x.as_string());
+    // `prop`: an unreadable part reads as `undefined`, so it is left out.
+    let get = |v: &JsValue, k: &str| prop(v, k).as_string();
     let mut text = get(e, "message")
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "fetch failed".into());
-    if let Ok(cause) = Reflect::get(e, &"cause".into()) {
+    {
+        let cause = prop(e, "cause");
         let mut sep = " (";
         for bit in ["code", "message"]
             .into_iter()
