@@ -38,7 +38,8 @@ impl DreaminaClient {
     ) -> std::result::Result<DreaminaClient, JsValue> {
         let opts =
             options::read(&options, false, client_config).map_err(|e| error_to_js(&e, None))?;
-        let fetch = Fetcher::from_option(opts.fetch.map_or(JsValue::UNDEFINED, JsValue::from));
+        // Already a function (the options reader keeps only functions as `fetch`).
+        let fetch = opts.fetch.map_or(Fetcher::Global, Fetcher::Custom);
         if !fetch.available() {
             let e = crate::Error::validation(
                 "fetch",

@@ -31,7 +31,9 @@ pub(crate) enum Fetcher {
 }
 
 impl Fetcher {
-    /// The caller's `fetch` option when it is a function, the global one otherwise.
+    /// The caller's `fetch` option when it is a function, the global one otherwise. (The
+    /// client's options reader has already kept only a function.)
+    #[cfg(feature = "edge")]
     pub(crate) fn from_option(fetch: JsValue) -> Fetcher {
         match fetch.dyn_into::<Function>() {
             Ok(f) => Fetcher::Custom(f),
