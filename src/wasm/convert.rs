@@ -156,27 +156,29 @@ pub enum Prop<'a> {
     Js(&'a JsValue),
 }
 
+/// One value type for an object's entries (a JS value preserved as it is), so
+/// serde-wasm-bindgen's entry code is compiled once, not once per kind of value.
+impl Serialize for Prop<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Prop::Str(v) => v.serialize(s),
+            Prop::Num(v) => v.serialize(s),
+            Prop::Js(v) => serde_wasm_bindgen::preserve::serialize(*v, s),
+        }
+    }
+}
+
 /// A plain JS object with these properties in this order, built by serde-wasm-bindgen. One
 /// map-shaped builder for every Rust-made object (errors' properties, batch results and
 /// events), so the binary carries no derived struct serialisers and their key cache.
 pub fn object(props: &[(&str, Prop)]) -> JsValue {
     struct Obj<'a>(&'a [(&'a str, Prop<'a>)]);
-    struct Preserved<'a>(&'a JsValue);
-    impl Serialize for Preserved<'_> {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-            serde_wasm_bindgen::preserve::serialize(self.0, s)
-        }
-    }
     impl Serialize for Obj<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
             let mut map = s.serialize_map(Some(self.0.len()))?;
             for (key, value) in self.0 {
-                match value {
-                    Prop::Str(v) => map.serialize_entry(key, v)?,
-                    Prop::Num(v) => map.serialize_entry(key, v)?,
-                    Prop::Js(v) => map.serialize_entry(key, &Preserved(v))?,
-                }
+                map.serialize_entry(key, value)?;
             }
             map.end()
         }
