@@ -203,7 +203,8 @@ fn read_requests(requests: &JsValue) -> Result<Vec<Result<JsonObject>>> {
     }
     let mut items = Vec::with_capacity(len as usize);
     for i in 0..len as u32 {
-        let item = js_sys::Reflect::get_u32(requests, i).map_err(|_| unreadable())?;
+        // `Reflect.get` with a number key: js-sys's `get_u32` would be an import of its own.
+        let item = js_sys::Reflect::get(requests, &i.into()).map_err(|_| unreadable())?;
         items.push(check_request(&UPSCALE, &item));
     }
     Ok(items)

@@ -38,7 +38,8 @@ impl DreaminaClient {
     ) -> std::result::Result<DreaminaClient, JsValue> {
         let opts =
             options::read(&options, false, client_config).map_err(|e| error_to_js(&e, None))?;
-        let fetch = Fetcher::from_option(opts.fetch.map_or(JsValue::UNDEFINED, JsValue::from));
+        // Already a function (the options reader keeps only functions as `fetch`).
+        let fetch = opts.fetch.map_or(Fetcher::Global, Fetcher::Custom);
         if !fetch.available() {
             let e = crate::Error::validation(
                 "fetch",
@@ -57,9 +58,12 @@ impl DreaminaClient {
     }
 
     /// The API base URL requests go to.
-    #[wasm_bindgen(getter, js_name = baseUrl)]
-    pub fn base_url(&self) -> String {
-        self.inner.config.base_url.clone()
+    // Handed over as a JS string made in JS from wasm memory (typed `string`): a returned
+    // `String` would be copied, then freed by the glue through `__wbindgen_free`, whose export
+    // and code this getter alone needed.
+    #[wasm_bindgen(getter, js_name = baseUrl, unchecked_return_type = "string")]
+    pub fn base_url(&self) -> JsValue {
+        JsValue::from_str(&self.inner.config.base_url)
     }
 
     /// Starts an upscale job (`POST /images/upscale`) and resolves with the created job.

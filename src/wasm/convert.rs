@@ -16,13 +16,14 @@ extern "C" {
     // Caller-supplied objects may be Proxies whose traps throw: every call on them is declared
     // `catch`, because an exception unwinding through wasm would corrupt the instance.
     #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
-    fn object_keys(obj: &JsValue) -> Result<Array, JsValue>;
+    pub(crate) fn object_keys(obj: &JsValue) -> Result<Array, JsValue>;
     #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
     fn array_is_array(v: &JsValue) -> Result<bool, JsValue>;
 }
 
-/// `Array.isArray` that treats a throwing Proxy as "not an array".
-fn is_array(v: &JsValue) -> bool {
+/// `Array.isArray` that treats a throwing Proxy as "not an array". The one binding of it in
+/// the client (js-sys's is a second import, with its own glue).
+pub(crate) fn is_array(v: &JsValue) -> bool {
     array_is_array(v).unwrap_or(false)
 }
 
@@ -56,9 +57,7 @@ pub fn to_val(v: &JsValue) -> Val {
 
 /// Duck-typed, so signals from another realm or a polyfill work too.
 fn is_abort_signal(v: &JsValue) -> bool {
-    let aborted = Reflect::get(v, &"aborted".into()).ok();
-    let add = Reflect::get(v, &"addEventListener".into()).ok();
-    aborted.is_some_and(|a| a.as_bool().is_some()) && add.is_some_and(|f| f.is_function())
+    prop(v, "aborted").as_bool().is_some() && prop(v, "addEventListener").is_function()
 }
 
 /// The own enumerable properties of an options object. `undefined`/`null` read as `{}` when
@@ -69,7 +68,7 @@ pub fn fields(obj: &JsValue, what: &str, optional: bool) -> Result<Fields> {
 
 /// `fields`, with the JS value of each property (each getter runs once).
 pub fn read_object(obj: &JsValue, what: &str, optional: bool) -> Result<(Fields, Vec<JsValue>)> {
-    if optional && obj.is_null_or_undefined() {
+    if optional && (obj.is_undefined() || obj.is_null()) {
         return Ok((Vec::new(), Vec::new()));
     }
     let is_plain_object = obj.is_object() && !is_array(obj) && !obj.is_function();
@@ -79,7 +78,8 @@ pub fn read_object(obj: &JsValue, what: &str, optional: bool) -> Result<(Fields,
     let keys = object_keys(obj)
         .map_err(|_| Error::validation(what, "could not be read (listing its keys threw)"))?;
     let (mut fields, mut values) = (Vec::new(), Vec::new());
-    for key in keys.iter() {
+    for i in 0..length(&keys) as u32 {
+        let key = at(&keys, i);
         let name = key.as_string().unwrap_or_default();
         let value = Reflect::get(obj, &key)
             .map_err(|_| Error::validation(name.clone(), "could not be read (its getter threw)"))?;
@@ -95,11 +95,21 @@ pub async fn awaited(called: Result<JsValue, JsValue>) -> Result<JsValue, JsValu
     wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&called?)).await
 }
 
-/// Reads one property, `undefined` when absent or unreadable.
+/// `obj.length`, 0 when it is not a number. With `at`, how arrays and byte views are read:
+/// through `Reflect`, already bound, as js-sys's own `length` and index getters of each type
+/// would be an import each.
+pub fn length(obj: &JsValue) -> f64 {
+    prop(obj, "length").as_f64().unwrap_or(0.0)
+}
+
+/// `obj[index]`, `undefined` when unreadable.
+pub fn at(obj: &JsValue, index: u32) -> JsValue {
+    Reflect::get(obj, &index.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Reads one property, `undefined` when absent or unreadable (`Reflect.get` of `null`,
+/// `undefined` or another primitive throws, and is caught).
 pub fn prop(obj: &JsValue, key: &str) -> JsValue {
-    if obj.is_null_or_undefined() {
-        return JsValue::UNDEFINED;
-    }
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -111,8 +121,10 @@ pub fn error_to_js(err: &Error, jobid: Option<&str>) -> JsValue {
 
 /// `error_to_js`, with the failed job attached as `job` for kind "job_failed".
 pub fn error_with_job(err: &Error, jobid: Option<&str>, job: &JsValue) -> JsValue {
-    let e = js_sys::Error::new(&err.to_string());
-    e.set_name("DreaminaError");
+    // wasm-bindgen's own `Error(message)` (serde-wasm-bindgen's errors use it too): js-sys's
+    // `new Error` and `name` setter would be two imports more. `name` is the first property
+    // assigned, as a setter would have made it.
+    let e = JsValue::from(wasm_bindgen::JsError::new(&err.to_string()));
     // The properties beyond the message (`undefined` when they do not apply); `job` is the very
     // object the API's answer was parsed into.
     let job = match err {
@@ -121,6 +133,7 @@ pub fn error_with_job(err: &Error, jobid: Option<&str>, job: &JsValue) -> JsValu
     };
     let [kind, status, id, field, retry_after, failed_job] = JS_PROPERTIES;
     let props = object(&[
+        ("name", Prop::Str(Some("DreaminaError"))),
         (kind, Prop::Str(Some(err.kind().as_str()))),
         (status, Prop::Num(err.status().map(f64::from))),
         (id, Prop::Str(jobid)),
@@ -131,8 +144,8 @@ pub fn error_with_job(err: &Error, jobid: Option<&str>, job: &JsValue) -> JsValu
         ),
         (failed_job, Prop::Js(job)),
     ]);
-    Object::assign(&e, props.unchecked_ref());
-    e.into()
+    Object::assign(e.unchecked_ref::<Object>(), props.unchecked_ref());
+    e
 }
 
 /// One property value of an object built for JS: `None` becomes `undefined`.
@@ -143,27 +156,29 @@ pub enum Prop<'a> {
     Js(&'a JsValue),
 }
 
+/// One value type for an object's entries (a JS value preserved as it is), so
+/// serde-wasm-bindgen's entry code is compiled once, not once per kind of value.
+impl Serialize for Prop<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Prop::Str(v) => v.serialize(s),
+            Prop::Num(v) => v.serialize(s),
+            Prop::Js(v) => serde_wasm_bindgen::preserve::serialize(*v, s),
+        }
+    }
+}
+
 /// A plain JS object with these properties in this order, built by serde-wasm-bindgen. One
 /// map-shaped builder for every Rust-made object (errors' properties, batch results and
 /// events), so the binary carries no derived struct serialisers and their key cache.
 pub fn object(props: &[(&str, Prop)]) -> JsValue {
     struct Obj<'a>(&'a [(&'a str, Prop<'a>)]);
-    struct Preserved<'a>(&'a JsValue);
-    impl Serialize for Preserved<'_> {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-            serde_wasm_bindgen::preserve::serialize(self.0, s)
-        }
-    }
     impl Serialize for Obj<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
             let mut map = s.serialize_map(Some(self.0.len()))?;
             for (key, value) in self.0 {
-                match value {
-                    Prop::Str(v) => map.serialize_entry(key, v)?,
-                    Prop::Num(v) => map.serialize_entry(key, v)?,
-                    Prop::Js(v) => map.serialize_entry(key, &Preserved(v))?,
-                }
+                map.serialize_entry(key, value)?;
             }
             map.end()
         }

@@ -8,17 +8,18 @@ use std::future::Future;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Headers, Request, RequestInit, Response};
+use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
 
-use super::convert::awaited;
+use super::convert::{awaited, object, prop, Prop};
 use super::timer::{race, Raced};
 
 #[wasm_bindgen]
 extern "C" {
-    /// The global `fetch`, taking a `Request`. Declared `catch`: where there is none, the
-    /// ReferenceError becomes an `Err`, not an exception through wasm.
+    /// The global `fetch`, taking `(url, init)` (it makes the `Request` itself: web-sys's
+    /// `Request` constructor would be one import more). Declared `catch`: where there is none,
+    /// the ReferenceError becomes an `Err`, not an exception through wasm.
     #[wasm_bindgen(js_name = fetch, catch)]
-    fn global_fetch(input: &Request) -> Result<Promise, JsValue>;
+    fn global_fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
 }
 
 /// Which `fetch` a client or proxy calls.
@@ -30,7 +31,9 @@ pub(crate) enum Fetcher {
 }
 
 impl Fetcher {
-    /// The caller's `fetch` option when it is a function, the global one otherwise.
+    /// The caller's `fetch` option when it is a function, the global one otherwise. (The
+    /// client's options reader has already kept only a function.)
+    #[cfg(feature = "edge")]
     pub(crate) fn from_option(fetch: JsValue) -> Fetcher {
         match fetch.dyn_into::<Function>() {
             Ok(f) => Fetcher::Custom(f),
@@ -46,22 +49,11 @@ impl Fetcher {
             || Reflect::has(&js_sys::global(), &JsValue::from_str("fetch")).unwrap_or(false)
     }
 
-    /// Headers a request may keep: a caller's fetch gets its own copy, since it may change
-    /// `init.headers`; the global fetch copies them into its `Request` itself.
-    pub(crate) fn headers_for(&self, shared: &Headers) -> Result<Headers, JsValue> {
-        match self {
-            Fetcher::Global => Ok(shared.clone()),
-            Fetcher::Custom(_) => Headers::new_with_headers(shared),
-        }
-    }
-
     /// Sends one request and resolves with its `Response` (headers received, body unread).
     /// `Err` holds what fetch threw or rejected with.
     pub(crate) async fn send(&self, url: &str, init: &RequestInit) -> Result<Response, JsValue> {
         let called = match self {
-            Fetcher::Global => {
-                global_fetch(&Request::new_with_str_and_init(url, init)?).map(JsValue::from)
-            }
+            Fetcher::Global => global_fetch(url, init).map(JsValue::from),
             Fetcher::Custom(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(url), init),
         };
         Ok(awaited(called).await?.unchecked_into())
@@ -69,20 +61,24 @@ impl Fetcher {
 }
 
 /// A `RequestInit` with `method`, `headers`, an optional body and the signal of `controller`.
+/// The plain object it is, made by the one object builder (`convert::object`): web-sys's
+/// four `RequestInit` setters would be four imports more, each with its glue.
 pub(crate) fn request_init(
     method: &str,
     headers: &Headers,
     body: Option<&JsValue>,
     controller: &AbortController,
 ) -> RequestInit {
-    let init = RequestInit::new();
-    init.set_method(method);
-    init.set_headers(headers);
-    if let Some(body) = body {
-        init.set_body(body);
-    }
-    init.set_signal(Some(&controller.signal()));
-    init
+    // Read as a property: web-sys's `signal` getter would be an import of its own.
+    let signal = prop(controller, "signal");
+    let method = ("method", Prop::Str(Some(method)));
+    let headers = ("headers", Prop::Js(headers));
+    let signal = ("signal", Prop::Js(&signal));
+    let init = match body {
+        Some(body) => object(&[method, headers, ("body", Prop::Js(body)), signal]),
+        None => object(&[method, headers, signal]),
+    };
+    init.unchecked_into()
 }
 
 /// Runs one exchange (fetch and body read) against `timeout_ms` and the caller's `signal`.
@@ -103,11 +99,10 @@ pub(crate) async fn guarded<F: Future>(
 
 /// The status and headers of a response, read without any chance of a throw through wasm.
 pub(crate) fn head(resp: &Response) -> Result<(u16, Headers), JsValue> {
-    if resp.is_instance_of::<Response>() {
-        return Ok((resp.status(), resp.headers()));
-    }
-    // A look-alike from a caller's fetch: read through `Reflect`, which catches a throwing
-    // getter (web-sys's getters do not). Its `headers.get` and `text` are caught by web-sys.
+    // Read through `Reflect`, which catches a throwing getter (web-sys's getters do not), for
+    // a look-alike from a caller's fetch and a real `Response` alike: one way for both keeps
+    // `instanceof Response` and web-sys's `status` and `headers` out of the glue. Its
+    // `headers.get` and `text` are caught by web-sys.
     let get = |key: &str| Reflect::get(resp, &JsValue::from_str(key));
     let status = get("status")?.as_f64().unwrap_or(0.0);
     Ok((status as u16, get("headers")?.unchecked_into()))

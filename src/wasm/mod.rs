@@ -20,11 +20,12 @@ mod webhook;
 
 pub use client::DreaminaClient;
 
-/// Runs once when the module is instantiated; in debug builds, reports panics to the console
-/// (a panic aborts the instance, so the message is all there is to see).
+/// Runs once when the module is instantiated, in debug builds only: reports panics to the
+/// console (a panic aborts the instance, so the message is all there is to see). Release builds
+/// have nothing to run, so no start function (nor its export and glue) at all.
+#[cfg(any(debug_assertions, feature = "debug-panic-hook"))]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
-    #[cfg(any(debug_assertions, feature = "debug-panic-hook"))]
     console_error_panic_hook::set_once();
 }
 

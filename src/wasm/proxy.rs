@@ -14,7 +14,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortController, Headers, RequestRedirect, Response, ResponseInit};
 
 use super::body::{header, read_capped, ReadError};
-use super::convert::{error_to_js, fields, prop, to_val};
+use super::convert::{at, error_to_js, fields, is_array, length, prop, to_val};
 use super::fetch::{self, Fetcher};
 use super::timer::Raced;
 use crate::proxy::body::{
@@ -85,8 +85,11 @@ pub fn create_proxy_handler(
     #[wasm_bindgen(unchecked_param_type = "ProxyOptions")] options: JsValue,
 ) -> Result<Function, JsValue> {
     let origins = prop(&options, "allowOrigins");
-    let items: Option<Vec<_>> = Array::is_array(&origins)
-        .then(|| Array::from(&origins).iter().map(|v| to_val(&v)).collect());
+    let items: Option<Vec<_>> = is_array(&origins).then(|| {
+        (0..length(&origins) as u32)
+            .map(|i| to_val(&at(&origins, i)))
+            .collect()
+    });
     let config = fields(&options, "options", false)
         .and_then(|f| proxy::proxy_config(&f, items.as_deref()))
         .map_err(|e| error_to_js(&e, None))?;

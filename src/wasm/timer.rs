@@ -10,9 +10,10 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 
 use gloo_timers::future::TimeoutFuture;
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
+
+use super::convert::prop;
 
 /// How a raced piece of work ended.
 #[derive(Debug, PartialEq)]
@@ -22,12 +23,10 @@ pub(crate) enum Raced<T> {
     Aborted,
 }
 
-/// `signal.aborted`, read through `Reflect` (which catches): a signal is only duck-typed, and
-/// a getter that throws must not unwind through wasm.
+/// `signal.aborted`, read through `Reflect` (`convert::prop`, which catches): a signal is only
+/// duck-typed, and a getter that throws must not unwind through wasm.
 pub(crate) fn is_aborted(signal: Option<&AbortSignal>) -> bool {
-    signal.is_some_and(|s| {
-        Reflect::get(s, &JsValue::from_str("aborted")).is_ok_and(|a| a.as_bool() == Some(true))
-    })
+    signal.is_some_and(|s| prop(s, "aborted").as_bool() == Some(true))
 }
 
 /// Runs `work` until it finishes, `timeout_ms` passes (`None`: no limit) or `signal` fires,

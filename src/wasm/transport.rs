@@ -2,14 +2,14 @@
 //! caller's `AbortSignal` through gloo-timers futures (`super::timer`). Works without
 //! `window`. Every outcome is classified here, in Rust.
 
-use std::cell::OnceCell;
+use std::cell::Cell;
 
-use js_sys::{Array, JsString, Reflect, JSON};
+use js_sys::{JsString, JSON};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, AbortSignal, Headers};
 
-use super::convert::{object, to_val, Prop};
+use super::convert::{is_array, object, prop, to_val, Prop};
 use super::fetch::{guarded, head, header, request_init, text, Fetcher};
 use super::timer::{self, is_aborted, Raced};
 use crate::engine::{HttpRequest, Transport};
@@ -69,16 +69,16 @@ impl Transport for JsTransport<'_> {
         }
         let not_sent = |e: JsValue| self.failure(ExchangeError::Send(e), req);
         let (body, headers) = match (&req.body, req.picture) {
-            (Some(obj), _) => (Some(json_body(obj)), self.headers.get(true).cloned()),
+            (Some(obj), _) => (Some(json_body(obj)), self.headers.get(true, self.fetch)),
+            // A picture's type varies from call to call: its headers are always its own.
             (None, Some(picture)) => (
                 self.picture.clone(),
-                self.headers.for_picture(picture.content_type()),
+                self.headers.build(Some(picture.content_type())),
             ),
-            (None, None) => (None, self.headers.get(false).cloned()),
+            (None, None) => (None, self.headers.get(false, self.fetch)),
         };
-        let shared = headers.map_err(not_sent)?;
+        let headers = headers.map_err(not_sent)?;
         let controller = AbortController::new().map_err(not_sent)?;
-        let headers = self.fetch.headers_for(&shared).map_err(not_sent)?;
         let init = request_init(req.method.as_str(), &headers, body.as_ref(), &controller);
         let exchange = async {
             let resp = self
@@ -209,42 +209,50 @@ fn redact_response(body: &mut Body, body_start: &mut String, secret: &str) {
 /// its first `fetch` too.
 pub struct RequestHeaders {
     authorization: Option<String>,
-    plain: OnceCell<Headers>,
-    json: OnceCell<Headers>,
+    // `Cell`s taken and put back, not `OnceCell`s: their re-entrant-init panic (with its
+    // message and source path) would be in the binary for a case that cannot happen here.
+    plain: Cell<Option<Headers>>,
+    json: Cell<Option<Headers>>,
 }
 
 impl RequestHeaders {
     pub fn new(token: Option<&str>) -> Self {
         RequestHeaders {
             authorization: token.map(|t| format!("Bearer {t}")),
-            plain: OnceCell::new(),
-            json: OnceCell::new(),
+            plain: Cell::new(None),
+            json: Cell::new(None),
         }
     }
 
-    /// The plain headers with `Content-Type` of a picture: a new object, as a picture's type
-    /// varies from call to call.
-    pub fn for_picture(&self, content_type: &str) -> std::result::Result<Headers, JsValue> {
-        let h = Headers::new_with_headers(self.get(false)?)?;
-        h.set("Content-Type", content_type)?;
+    /// The headers without (`json: false`) or with `Content-Type: application/json`, for a
+    /// request through `fetch`: the client's own object for the global fetch (which copies them
+    /// into its `Request`), a new one for a caller's fetch (which may change `init.headers`).
+    pub fn get(&self, json: bool, fetch: &Fetcher) -> std::result::Result<Headers, JsValue> {
+        let content_type = json.then_some("application/json");
+        if let Fetcher::Custom(_) = fetch {
+            return self.build(content_type);
+        }
+        let cell = if json { &self.json } else { &self.plain };
+        let h = match cell.take() {
+            Some(h) => h,
+            None => self.build(content_type)?,
+        };
+        cell.set(Some(h.clone()));
         Ok(h)
     }
 
-    /// The headers without (`json: false`) or with `Content-Type: application/json`.
-    pub fn get(&self, json: bool) -> std::result::Result<&Headers, JsValue> {
-        let cell = if json { &self.json } else { &self.plain };
-        if let Some(h) = cell.get() {
-            return Ok(h);
-        }
+    /// New headers, with this `Content-Type` if any (built afresh rather than copied: `new
+    /// Headers(init)` would be one import more).
+    pub fn build(&self, content_type: Option<&str>) -> std::result::Result<Headers, JsValue> {
         let h = Headers::new()?;
         h.set("Accept", "application/json")?;
         if let Some(auth) = &self.authorization {
             h.set("Authorization", auth)?;
         }
-        if json {
-            h.set("Content-Type", "application/json")?;
+        if let Some(content_type) = content_type {
+            h.set("Content-Type", content_type)?;
         }
-        Ok(cell.get_or_init(|| h))
+        Ok(h)
     }
 }
 
@@ -272,10 +280,10 @@ fn parse(body: &JsString, status: u16) -> (Body, JsValue) {
     let Ok(doc) = json_parse(body) else {
         return (Body::NotJson, JsValue::UNDEFINED);
     };
-    if !doc.is_object() || Array::is_array(&doc) {
+    if !doc.is_object() || is_array(&doc) {
         return (Body::NotObject, doc);
     }
-    let get = |v: &JsValue, key: &str| Reflect::get(v, &key.into()).unwrap_or(JsValue::UNDEFINED);
+    let get = prop;
     // `error` / `message` as text: a string, or an upstream object's `message` / `error`.
     let as_text = |v: JsValue| {
         match v.as_string() {
@@ -323,11 +331,13 @@ fn body_error(e: &JsValue, req: &HttpRequest, status: u16) -> Error {
 
 /// `message (cause.code: cause.message)` of a thrown value (the parts that are strings).
 fn describe_js_error(e: &JsValue) -> String {
-    let get = |v: &JsValue, k: &str| Reflect::get(v, &k.into()).ok().and_then(|x| x.as_string());
+    // `prop`: an unreadable part reads as `undefined`, so it is left out.
+    let get = |v: &JsValue, k: &str| prop(v, k).as_string();
     let mut text = get(e, "message")
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "fetch failed".into());
-    if let Ok(cause) = Reflect::get(e, &"cause".into()) {
+    {
+        let cause = prop(e, "cause");
         let mut sep = " (";
         for bit in ["code", "message"]
             .into_iter()

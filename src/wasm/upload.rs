@@ -5,13 +5,13 @@
 //! `Arg::Picture`), which reads the picture with `picture` and the default account with
 //! `first_account`.
 
-use js_sys::{ArrayBuffer, Object, Promise, Uint8Array};
+use js_sys::{ArrayBuffer, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, ReadableStream};
 
 use super::client::{Arg, DreaminaClient};
-use super::convert::to_val;
+use super::convert::{at, length, object_keys, to_val};
 use super::transport::JsTransport;
 use crate::endpoint::{LIST_ACCOUNTS, UPLOAD_IMAGE};
 use crate::engine;
@@ -47,9 +47,10 @@ pub(super) async fn first_account(
     policy: &RetryPolicy,
 ) -> Result<String> {
     let accounts = engine::call(t, &LIST_ACCOUNTS, base, "", timeout, policy).await?;
-    let first = Object::keys(accounts.unchecked_ref::<Object>())
-        .get(0)
-        .as_string();
+    // The bindings `convert` reads options with: each js-sys one used instead is an import more.
+    let first = object_keys(&accounts)
+        .ok()
+        .and_then(|keys| at(&keys, 0).as_string());
     upload::first_account(first)
 }
 
@@ -64,14 +65,11 @@ pub(super) async fn picture(data: &JsValue) -> Result<(JsValue, ImageType)> {
         let (len, first) = (blob.size(), start_of(&blob).await?);
         (blob.into(), len, first)
     } else if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
-        let len = buffer.byte_length();
-        (
-            data.clone(),
-            len as f64,
-            first_bytes(&Uint8Array::new(buffer)),
-        )
-    } else if let Some(bytes) = data.dyn_ref::<Uint8Array>() {
-        (data.clone(), bytes.byte_length() as f64, first_bytes(bytes))
+        // A byte view's `length` is its byte length: one way to read both kinds of data.
+        let bytes = Uint8Array::new(buffer).into();
+        (data.clone(), length(&bytes), first_bytes(&bytes))
+    } else if data.is_instance_of::<Uint8Array>() {
+        (data.clone(), length(data), first_bytes(data))
     } else {
         return Err(upload::wrong_data(&to_val(data)));
     };
@@ -83,7 +81,7 @@ async fn start_of(blob: &Blob) -> Result<Vec<u8>> {
     let read = async {
         let start = blob.slice_with_i32_and_i32(0, SNIFF_BYTES as i32)?;
         let buffer = JsFuture::from(start.array_buffer()).await?;
-        Ok::<_, JsValue>(first_bytes(&Uint8Array::new(&buffer)))
+        Ok::<_, JsValue>(first_bytes(&Uint8Array::new(&buffer).into()))
     };
     read.await
         .map_err(|_| unreadable("its first bytes could not be read"))
@@ -103,9 +101,11 @@ async fn gathered(stream: &ReadableStream) -> Result<Blob> {
 }
 
 /// The first `SNIFF_BYTES` bytes (or fewer) of a view, read one by one: all that is copied.
-fn first_bytes(bytes: &Uint8Array) -> Vec<u8> {
-    let n = bytes.length().min(SNIFF_BYTES);
-    (0..n).map(|i| bytes.get_index(i)).collect()
+fn first_bytes(bytes: &JsValue) -> Vec<u8> {
+    let n = (length(bytes) as u32).min(SNIFF_BYTES);
+    (0..n)
+        .map(|i| at(bytes, i).as_f64().unwrap_or(0.0) as u8)
+        .collect()
 }
 
 fn unreadable(why: &str) -> Error {

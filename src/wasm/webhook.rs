@@ -2,13 +2,13 @@
 //! the caller's `client.getJob(jobid)` and reports the confirmed job. The options, the parsing
 //! and the checks of the confirmation live in `crate::webhook`; this file moves JS values.
 
-use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
+use js_sys::{Function, Object, Promise, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::body::{header, read_capped, ReadError};
-use super::convert::{awaited, error_to_js, fields, prop, to_val};
+use super::convert::{awaited, error_to_js, fields, is_array, prop, to_val};
 use crate::error::Error;
 use crate::webhook::{self, ConfirmedJob, RECORDED_REPLY_REF_PATHS, REPLY_REF_KEYS};
 
@@ -107,7 +107,7 @@ async fn run(
 
 /// The facts `confirm` checks, read from the job object (property reads that cannot throw).
 fn confirmed_job(job: &JsValue) -> ConfirmedJob {
-    if !job.is_object() || Array::is_array(job) {
+    if !job.is_object() || is_array(job) {
         return ConfirmedJob::default();
     }
     let holders =
