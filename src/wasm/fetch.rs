@@ -8,18 +8,17 @@ use std::future::Future;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
+use web_sys::{AbortController, AbortSignal, Headers, Request, RequestInit, Response};
 
 use super::convert::{awaited, object, prop, Prop};
 use super::timer::{race, Raced};
 
 #[wasm_bindgen]
 extern "C" {
-    /// The global `fetch`, taking `(url, init)` (it makes the `Request` itself: web-sys's
-    /// `Request` constructor would be one import more). Declared `catch`: where there is none,
-    /// the ReferenceError becomes an `Err`, not an exception through wasm.
+    /// The global `fetch`, taking a `Request`. Declared `catch`: where there is none, the
+    /// ReferenceError becomes an `Err`, not an exception through wasm.
     #[wasm_bindgen(js_name = fetch, catch)]
-    fn global_fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
+    fn global_fetch(input: &Request) -> Result<Promise, JsValue>;
 }
 
 /// Which `fetch` a client or proxy calls.
@@ -53,7 +52,9 @@ impl Fetcher {
     /// `Err` holds what fetch threw or rejected with.
     pub(crate) async fn send(&self, url: &str, init: &RequestInit) -> Result<Response, JsValue> {
         let called = match self {
-            Fetcher::Global => global_fetch(url, init).map(JsValue::from),
+            Fetcher::Global => {
+                global_fetch(&Request::new_with_str_and_init(url, init)?).map(JsValue::from)
+            }
             Fetcher::Custom(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(url), init),
         };
         Ok(awaited(called).await?.unchecked_into())
