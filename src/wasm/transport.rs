@@ -182,7 +182,7 @@ impl JsTransport<'_> {
 
 fn timed_out(req: &HttpRequest, timeout_ms: u32) -> Error {
     Error::Timeout {
-        message: format!("{} raw no answer within {} ms", on(req), timeout_ms),
+        message: format!("{} got no answer within {} ms", on(req), timeout_ms),
         status: None,
     }
 }
